@@ -1,0 +1,63 @@
+# LiteSafe — `make run` and `make test` are the two commands a newcomer needs.
+SWIFT     ?= swift
+PREFIX    ?= /usr/local
+BINDIR    := $(PREFIX)/bin
+DESTDIR   ?=
+DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 zstd age \
+                   systemd-container python3 util-linux strace xfsprogs e2fsprogs faketime
+DEBUG_BIN := .build/debug/litesafe
+
+.PHONY: deps build release run test unit-test systemd-test lint bench install clean
+
+## deps: install the Debian packages LiteSafe builds and tests with (only what is missing)
+deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make deps: missing Debian packages:$$missing"; \
+	    echo "make deps: run as root (sudo make deps) or: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	  echo "make deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## build: a debug build of the litesafe binary and the tests
+build: deps
+	$(SWIFT) build --build-tests
+
+release: deps
+	$(SWIFT) build -c release --product litesafe
+
+## run: a demo database with a writer, a demo key, and the daemon in the foreground
+run: deps
+	$(SWIFT) build --product litesafe
+	./scripts/demo
+
+## test: every test — unit, end to end, and under a real systemd
+test: build lint
+	$(SWIFT) test --skip-build --parallel --num-workers 2
+	@if [ -x Tests/systemd/run ]; then ./Tests/systemd/run; fi
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+## bench: release build, then LiteSafe against the script a user would write
+bench: release
+	./scripts/bench
+
+install: release
+	install -D -m 0755 .build/release/litesafe $(DESTDIR)$(BINDIR)/litesafe
+	sed 's|@BINDIR@|$(BINDIR)|g' deploy/litesafe.service > .build/litesafe.service
+	install -D -m 0644 .build/litesafe.service $(DESTDIR)/etc/systemd/system/litesafe.service
+	install -D -m 0644 deploy/litesafe.sysusers $(DESTDIR)/usr/lib/sysusers.d/litesafe.conf
+	install -D -m 0644 deploy/litesafe.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/litesafe.conf
+	install -D -m 0644 deploy/litesafe.catalog $(DESTDIR)/usr/lib/systemd/catalog/litesafe.catalog
+	install -d -m 0750 $(DESTDIR)/etc/litesafe
+	@if [ -e $(DESTDIR)/etc/litesafe/litesafe.yml ]; then \
+	  echo "install: keeping the existing /etc/litesafe/litesafe.yml"; \
+	else install -m 0640 config/litesafe.yml $(DESTDIR)/etc/litesafe/litesafe.yml; fi
+
+clean:
+	rm -rf .build demo

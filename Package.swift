@@ -1,0 +1,99 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One settings list for every target (the habit swift-log's manifest shows).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "litesafe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "litesafe", targets: ["litesafe"]),
+        .library(name: "Age", targets: ["Age"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries: each is imported by exactly one Swift module below.
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // MARK: Wrappers that turn the C libraries into Swift types and errors.
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        .target(
+            name: "Systemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Zstd", dependencies: ["CZstd"]),
+
+        // MARK: The age v1 file format; knows nothing of backups.
+        .target(
+            name: "Age",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]),
+
+        // MARK: The domain: no Dispatch, no systemd, no CLI.
+        .target(
+            name: "LiteSafeCore",
+            dependencies: [
+                "SQLite", "Zstd", "Age",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+
+        // MARK: The long-running service: scheduler, timers, signals, reload, watchdog.
+        .target(
+            name: "LiteSafeDaemon",
+            dependencies: [
+                "LiteSafeCore", "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: The executable: wiring only.
+        .executableTarget(
+            name: "litesafe",
+            dependencies: [
+                "LiteSafeCore", "LiteSafeDaemon", "Systemd", "Age",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: `make bench`: the Age module alone, against `age -r` (Foundation-free, for its memory).
+        .executableTarget(name: "age-throughput", dependencies: ["Age"]),
+
+        // MARK: Tests mirror the sources.
+        .target(
+            name: "TestSupport",
+            dependencies: ["LiteSafeCore", "SQLite", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"),
+        .testTarget(
+            name: "AgeTests",
+            dependencies: ["Age", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
+        .testTarget(
+            name: "LiteSafeCoreTests",
+            dependencies: ["LiteSafeCore", "Age", "SQLite", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "LiteSafeDaemonTests", dependencies: ["LiteSafeDaemon", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}
