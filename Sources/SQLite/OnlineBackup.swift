@@ -1,0 +1,55 @@
+import CSQLite
+
+/// A copy of one database into another with SQLite's online backup API
+/// (https://sqlite.org/backup.html), page by page, consistent at the end.
+public final class OnlineBackup {
+    private let handle: OpaquePointer
+    private let source: Connection
+    private let destination: Connection
+
+    /// What one step did.
+    public enum StepResult: Sendable, Equatable {
+        /// Every page is copied; the destination is a consistent snapshot.
+        case done
+        /// More pages remain.
+        case more
+        /// The source or destination was locked; try again later.
+        case busy
+    }
+
+    /// Prepares to copy `source`'s main database over `destination`'s.
+    public init(from source: Connection, to destination: Connection) throws {
+        guard let handle = sqlite3_backup_init(destination.handle, "main", source.handle, "main") else {
+            throw SQLiteError(
+                connection: destination.handle, code: sqlite3_errcode(destination.handle),
+                operation: "start backup of \(source.path)")
+        }
+        self.handle = handle
+        self.source = source
+        self.destination = destination
+    }
+
+    deinit { sqlite3_backup_finish(handle) }
+
+    /// Copies up to `pages` pages; a negative count copies everything in one step.
+    public func step(pages: Int32) throws -> StepResult {
+        let rc = sqlite3_backup_step(handle, pages)
+        switch rc & 0xff {
+        case SQLITE_DONE: return .done
+        case SQLITE_OK: return .more
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
+        default:
+            throw SQLiteError(
+                code: rc, extendedCode: rc,
+                message: String(cString: sqlite3_errmsg(destination.handle)),
+                operation: "back up \(source.path)")
+        }
+    }
+
+    /// Pages still to copy after the last step. Grows back when a writer changed the source
+    /// between steps (a restart of the copy, in a rollback-journal database).
+    public var remaining: Int { Int(sqlite3_backup_remaining(handle)) }
+
+    /// Pages in the source database as of the last step.
+    public var pageCount: Int { Int(sqlite3_backup_pagecount(handle)) }
+}
