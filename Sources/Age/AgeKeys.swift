@@ -1,0 +1,101 @@
+/// Parsers for recipients files and identity files in the formats the age CLI reads.
+public enum AgeKeys {
+    /// Parses a recipients file: one `age1…` X25519 recipient per line; lines starting with
+    /// `#` and blank lines are ignored. Errors name `source:line`. A file without any
+    /// recipient is an error too, since encrypting to nobody is never what was meant.
+    public static func parseRecipients(_ text: String, source: String) throws -> [X25519Recipient] {
+        try parseLines(text, source: source) { line, location -> X25519Recipient in
+            if line.hasPrefix("age1pq1") {
+                throw AgeError.invalidRecipient(
+                    location,
+                    reason: "post-quantum recipients (age1pq1…) are not accepted here, only X25519 ones (age1…)")
+            }
+            return try parseX25519(line, location: location)
+        } empty: {
+            AgeError.invalidRecipient(source, reason: "it lists no recipients, only comments or blank lines")
+        }
+    }
+
+    /// Like `parseRecipients`, but also accepts post-quantum `age1pq1…` recipients.
+    public static func parseAnyRecipients(_ text: String, source: String) throws -> [any AgeRecipient] {
+        try parseLines(text, source: source) { line, location -> any AgeRecipient in
+            if line.hasPrefix("age1pq1") {
+                do {
+                    return try MLKEM768X25519Recipient(parsing: line)
+                } catch let error as AgeError {
+                    guard case .invalidRecipient(_, let reason) = error else { throw error }
+                    throw AgeError.invalidRecipient(location, reason: reason)
+                }
+            }
+            return try parseX25519(line, location: location)
+        } empty: {
+            AgeError.invalidRecipient(source, reason: "it lists no recipients, only comments or blank lines")
+        }
+    }
+
+    /// Parses an identity file: `AGE-SECRET-KEY-1…` (X25519) and `AGE-SECRET-KEY-PQ-1…`
+    /// (post-quantum) lines, `#` comments and blank lines, as `age-keygen` writes them.
+    /// Errors name `source:line` and never quote the line, which may hold a key.
+    public static func parseIdentities(_ text: String, source: String) throws -> [any AgeIdentity] {
+        if text.hasPrefix("age-encryption.org/") || text.contains("-----BEGIN AGE ENCRYPTED FILE-----") {
+            throw AgeError.invalidIdentity(
+                reason: "\(source) is an encrypted (passphrase-protected) identity file; decrypt it first")
+        }
+        return try parseLines(text, source: source) { line, location -> any AgeIdentity in
+            do {
+                if line.hasPrefix("AGE-SECRET-KEY-PQ-1") { return try MLKEM768X25519Identity(parsing: line) }
+                if line.hasPrefix("AGE-SECRET-KEY-1") { return try X25519Identity(parsing: line) }
+            } catch let error as AgeError {
+                guard case .invalidIdentity(let reason) = error else { throw error }
+                throw AgeError.invalidIdentity(reason: "\(location): \(reason)")
+            }
+            if line.hasPrefix("AGE-PLUGIN-") {
+                throw AgeError.invalidIdentity(reason: "\(location): age plugin identities are not supported")
+            }
+            if line.hasPrefix("-----BEGIN") {
+                throw AgeError.invalidIdentity(reason: "\(location): SSH and PEM keys are not supported")
+            }
+            throw AgeError.invalidIdentity(reason: "\(location): not an age secret key (expected AGE-SECRET-KEY-1…)")
+        } empty: {
+            AgeError.invalidIdentity(reason: "\(source) contains no identities, only comments or blank lines")
+        }
+    }
+
+    private static func parseX25519(_ line: String, location: String) throws -> X25519Recipient {
+        if line.hasPrefix("ssh-") || line.hasPrefix("ecdsa-") {
+            throw AgeError.invalidRecipient(location, reason: "SSH public keys are not supported")
+        }
+        do {
+            return try X25519Recipient(parsing: line)
+        } catch {
+            guard case .invalidRecipient(_, let reason) = error else { throw error }
+            throw AgeError.invalidRecipient(location, reason: reason)
+        }
+    }
+
+    /// Runs `parse` on every non-blank, non-comment line (surrounding whitespace trimmed).
+    private static func parseLines<T>(
+        _ text: String, source: String, parse: (String, String) throws -> T, empty: () -> AgeError
+    ) throws -> [T] {
+        var results: [T] = []
+        for (index, rawLine) in text.split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }
+        ).enumerated() {
+            let line = rawLine.trimmingASCIIWhitespace()
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            results.append(try parse(String(line), "\(source):\(index + 1)"))
+        }
+        guard !results.isEmpty else { throw empty() }
+        return results
+    }
+}
+
+extension Substring {
+    /// The substring without leading and trailing spaces, tabs and CRs.
+    fileprivate func trimmingASCIIWhitespace() -> Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return self[first...last]
+    }
+}
