@@ -1,0 +1,66 @@
+/// One database to back up, with the `defaults` it did not override already applied.
+public typealias DatabaseConfiguration = Configuration.Database
+
+extension Configuration {
+    /// One database to back up, with the `defaults` it did not override already applied.
+    public struct Database: Sendable, Equatable {
+        /// Names the backup folder; unique and made of `[A-Za-z0-9._-]`.
+        public var name: String
+        /// The absolute path of the live SQLite database file.
+        public var path: String
+        /// The configured `destination`; this database's backups live in `destination` below it.
+        public var destinationRoot: String
+        public var schedule: Schedule
+        /// The most a start is delayed (by a fixed share chosen from the name), so databases on one
+        /// schedule do not all start together.
+        public var jitter: Duration
+        public var checkpoint: CheckpointMode
+        public var compression: Compression
+        public var integrityCheck: IntegrityCheck
+        /// How long SQLite waits for a lock before giving up on a step.
+        public var busyTimeout: Duration
+        public var encryption: Encryption
+        public var retention: RetentionPolicy
+
+        public static let defaultSchedule = Schedule.every(.seconds(3_600))
+        public static let defaultJitter = Duration.zero
+        public static let defaultCheckpoint = CheckpointMode.passive
+        public static let defaultCompression = Compression.default
+        public static let defaultIntegrityCheck = IntegrityCheck.quick
+        public static let defaultBusyTimeout = Duration.seconds(5)
+
+        public init(
+            name: String,
+            path: String,
+            destinationRoot: String,
+            schedule: Schedule = Database.defaultSchedule,
+            jitter: Duration = Database.defaultJitter,
+            checkpoint: CheckpointMode = Database.defaultCheckpoint,
+            compression: Compression = Database.defaultCompression,
+            integrityCheck: IntegrityCheck = Database.defaultIntegrityCheck,
+            busyTimeout: Duration = Database.defaultBusyTimeout,
+            encryption: Encryption,
+            retention: RetentionPolicy = .default
+        ) {
+            self.name = name
+            self.path = path
+            self.destinationRoot = destinationRoot
+            self.schedule = schedule
+            self.jitter = jitter
+            self.checkpoint = checkpoint
+            self.compression = compression
+            self.integrityCheck = integrityCheck
+            self.busyTimeout = busyTimeout
+            self.encryption = encryption
+            self.retention = retention
+        }
+
+        /// The folder this database's backups live in: `<destination>/<name>`.
+        public var destination: String {
+            destinationRoot == "/" ? "/" + name : destinationRoot + "/" + name
+        }
+
+        /// The folder holding the live database, which backups must never be inside.
+        public var sourceDirectory: String { ConfigurationPath.parent(of: path) }
+    }
+}

@@ -1,0 +1,9 @@
+extension Configuration {
+    /// The backup job for a configured database, as the daemon and `litesafe backup` run it.
+    public func backupJob(for database: Database) -> BackupJob {
+        BackupJob(
+            name: database.name, sourcePath: database.path, store: DirectoryStore(root: database.destinationRoot),
+            stagingDirectory: stagingDirectory, checkpoint: database.checkpoint, compression: database.compression,
+            encryption: database.encryption, integrityCheck: database.integrityCheck, busyTimeout: database.busyTimeout)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+extension Configuration {
+    /// What this configuration will do, as `check-config` prints it: global settings, then each
+    /// database with its destination folder and when it is next backed up after `now`.
+    public func summary(now: Date) -> String {
+        let count = databases.count == 1 ? "1 database" : "\(databases.count) databases"
+        var lines = [
+            "\(sourceFile): valid, \(count)",
+            row("time zone", zoneName),
+            row("max concurrent backups", "\(maxConcurrentBackups)"),
+            row("state directory", "\(stateDirectory) (staging in \(stagingDirectory))"),
+            row("metrics textfile", metricsTextfile ?? "none"),
+            row(
+                "verify schedule",
+                verifySchedule.map {
+                    describe(ScheduledJob(name: "verify", schedule: $0, timeZone: timeZone), now: now)
+                }
+                    ?? "none"),
+            row("verify identity", verifyIdentity ?? "none"),
+        ]
+        for database in databases {
+            lines += [
+                "",
+                "database \(database.name)",
+                row("path", database.path),
+                row("destination", database.destination),
+                row("schedule", describe(database.scheduledJob(in: timeZone), now: now)),
+                row("encryption", describe(database.encryption)),
+                row("retention", database.retention.description),
+                row(
+                    "snapshot",
+                    "checkpoint \(database.checkpoint.rawValue), integrity check \(database.integrityCheck.rawValue), compression \(database.compression), busy timeout \(formatDuration(database.busyTimeout))"
+                ),
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func row(_ label: String, _ value: String) -> String {
+        "  " + label.padding(toLength: 24, withPad: " ", startingAt: 0) + value
+    }
+
+    private func describe(_ encryption: Encryption) -> String {
+        switch encryption {
+        case .none: "NONE (plaintext)"
+        case .recipients(let recipients): recipients.count == 1 ? "1 recipient" : "\(recipients.count) recipients"
+        }
+    }
+
+    /// When a job runs next, as far as the configuration alone tells.
+    ///
+    /// A cron job's next time (shifted by its fixed jitter offset, as the scheduler does) is
+    /// exact. An interval job counts from its previous backup, which only the store knows.
+    private func describe(_ job: ScheduledJob, now: Date) -> String {
+        switch job.schedule {
+        case .every(let interval):
+            var text =
+                "\(job.schedule): next \(formatDuration(interval)) after the previous backup started, or soon after startup if overdue"
+            if job.jitter > .zero { text += ", jitter up to \(formatDuration(job.jitter))" }
+            return text
+        case .cron(let expression):
+            let offset = Double(job.jitterOffset.components.seconds)
+            var text = "\(expression)"
+            if job.jitterOffset > .zero { text += " + \(formatDuration(job.jitterOffset)) jitter" }
+            guard let slot = expression.nextDate(after: now.addingTimeInterval(-offset), in: timeZone) else {
+                return text + ", never runs"
+            }
+            let next = slot.addingTimeInterval(offset)
+            let wait = Duration.seconds(Int64(next.timeIntervalSince(now).rounded()))
+            return text + ", next \(format(next)) (in \(formatDuration(wait)))"
+        }
+    }
+
+    /// `2025-06-02 03:00:00 Europe/Berlin`: wall-clock time in the configured zone, as cron reads it.
+    private func format(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let day = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+        let time = String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+        return "\(day) \(time) \(zoneName)"
+    }
+
+    // Foundation on Linux names the zone `UTC` reads as "GMT"; show what the file says.
+    private var zoneName: String { timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Everything `litesafe.yml` says: global settings and the databases to back up.
+///
+/// Build one with `ConfigurationLoader`, which validates the file; the memberwise initialiser is
+/// for tests and does no checking. Values are plain data, so a reload compares the old and new
+/// configuration database by database.
+public struct Configuration: Sendable, Equatable {
+    /// The zone cron schedules and calendar retention (days, weeks, …) are computed in.
+    public var timeZone: TimeZone
+    /// How many databases may be backed up at the same time.
+    public var maxConcurrentBackups: Int
+    /// Where status and staging files live; staging goes in `stagingDirectory` below it.
+    public var stateDirectory: String
+    /// A node_exporter textfile to write metrics to, or nil for none.
+    public var metricsTextfile: String?
+    /// When to decrypt and check stored backups, or nil to never do it unattended.
+    public var verifySchedule: Schedule?
+    /// The age identity (secret key) file verification decrypts with, or nil.
+    public var verifyIdentity: String?
+    /// The databases, in file order, with `defaults` already applied.
+    public var databases: [DatabaseConfiguration]
+    /// The file this configuration was read from.
+    public var sourceFile: String
+
+    /// The zone used when the file does not set `time_zone`.
+    public static let defaultTimeZone = TimeZone(identifier: "UTC")!
+    public static let defaultMaxConcurrentBackups = 1
+    public static let defaultStateDirectory = "/var/lib/litesafe"
+
+    public init(
+        timeZone: TimeZone = Configuration.defaultTimeZone,
+        maxConcurrentBackups: Int = Configuration.defaultMaxConcurrentBackups,
+        stateDirectory: String = Configuration.defaultStateDirectory,
+        metricsTextfile: String? = nil,
+        verifySchedule: Schedule? = nil,
+        verifyIdentity: String? = nil,
+        databases: [DatabaseConfiguration],
+        sourceFile: String
+    ) {
+        self.timeZone = timeZone
+        self.maxConcurrentBackups = maxConcurrentBackups
+        self.stateDirectory = stateDirectory
+        self.metricsTextfile = metricsTextfile
+        self.verifySchedule = verifySchedule
+        self.verifyIdentity = verifyIdentity
+        self.databases = databases
+        self.sourceFile = sourceFile
+    }
+
+    /// Where snapshots are written before they are published; kept private to the service (0700).
+    public var stagingDirectory: String { stateDirectory + "/staging" }
+
+    /// The database with this name, if the file configures one.
+    public func database(named name: String) -> DatabaseConfiguration? {
+        databases.first { $0.name == name }
+    }
+}

@@ -1,0 +1,45 @@
+/// One thing wrong with, or worth knowing about, a configuration file, and where it is.
+///
+/// Its `description` reads `source:line:column: message` (`source: message` for a problem with the
+/// whole file), the form compilers use, so editors and `grep` can jump to it; warnings say so after
+/// the location.
+public struct ConfigurationProblem: Sendable, Hashable, CustomStringConvertible {
+    /// Whether the problem stops the configuration from being used.
+    public enum Severity: String, Sendable, Hashable {
+        /// The configuration is rejected.
+        case error
+        /// The configuration is used, but the operator should look.
+        case warning
+    }
+
+    public var severity: Severity
+    /// The file the problem is in, as it was named when loading.
+    public var source: String
+    /// The 1-based line, or nil when the problem concerns the whole file.
+    public var line: Int?
+    /// The 1-based column, counted in Unicode scalars as libyaml does.
+    public var column: Int?
+    /// What is wrong and how to fix it, without the location.
+    public var message: String
+
+    public init(severity: Severity, source: String, line: Int? = nil, column: Int? = nil, message: String) {
+        self.severity = severity
+        self.source = source
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// `source:line:column`, or just `source` for the whole file.
+    public var location: String {
+        guard let line else { return source }
+        return "\(source):\(line):\(column ?? 1)"
+    }
+
+    public var description: String {
+        switch severity {
+        case .error: "\(location): \(message)"
+        case .warning: "\(location): warning: \(message)"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import LiteSafeCore
+
+/// `litesafe check-config`: validates the configuration file and shows what it will do.
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check the configuration file and show what it backs up, where and when.",
+        discussion: """
+            Loads the file exactly as `run` and a reload do. If it is valid, prints a summary of each \
+            database and exits 0; warnings go to standard error. If not, prints every problem as \
+            FILE:LINE:COLUMN: MESSAGE to standard error and exits 1. Run it as the user the service \
+            runs as, so folders and key files are checked with the service's permissions.
+            """)
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The configuration file (default: $\(ConfigurationLoader.environmentVariable), else \(ConfigurationLoader.defaultPath)).",
+            valueName: "file"))
+    var config: String?
+
+    @Flag(name: .long, help: "Print only warnings and errors.")
+    var quiet = false
+
+    func run() throws {
+        let path = ConfigurationLoader.resolvePath(flag: config)
+        do throws(ConfigurationError) {
+            let loaded = try ConfigurationLoader.load(path: path)
+            if !quiet { print(loaded.configuration.summary(now: Date())) }
+            writeToStandardError(loaded.warnings.map(\.description))
+        } catch {
+            let errors = error.errors.count
+            let warnings = error.warnings.count
+            writeToStandardError(
+                error.problems.map(\.description) + [
+                    "\(path): \(errors) \(errors == 1 ? "error" : "errors"), \(warnings) \(warnings == 1 ? "warning" : "warnings"); the configuration was not accepted"
+                ])
+            throw ExitCode.failure
+        }
+    }
+
+    private func writeToStandardError(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}

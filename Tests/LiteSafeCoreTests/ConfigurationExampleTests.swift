@@ -1,0 +1,81 @@
+import Foundation
+import TestSupport
+import Testing
+import Yams
+
+@testable import LiteSafeCore
+
+/// `config/litesafe.yml`, the documented example, stays valid and documents every key.
+@Suite struct ConfigurationExampleTests {
+    static let examplePath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("config/litesafe.yml").path
+
+    @Test func theExampleLoadsOnceItsPathsExist() throws {
+        let fixture = try ConfigurationFixture()
+        var text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        // The example names typical server locations; move each below the fixture.
+        for folder in [
+            "/var/lib/app", "/srv/analytics", "/var/backups/litesafe", "/etc/litesafe", "/var/lib/litesafe",
+            "/var/lib/node_exporter/textfile_collector",
+        ] {
+            text = text.replacingOccurrences(of: folder + "/", with: fixture.root + folder + "/")
+            text = text.replacingOccurrences(of: folder + "\n", with: fixture.root + folder + "\n")
+        }
+        try fixture.write("var/lib/app/app.db", "")
+        try fixture.write("srv/analytics/events.db", "")
+        try fixture.write("etc/litesafe/recipients.txt", ConfigurationFixture.recipient + "\n")
+        try fixture.write("etc/litesafe/identity.txt", "AGE-SECRET-KEY-1\n", mode: 0o600)
+        try fixture.write("var/lib/node_exporter/textfile_collector/.keep", "")
+
+        let loaded = try ConfigurationLoader.load(text: text, source: "litesafe.yml")
+        #expect(loaded.warnings.isEmpty)
+        let configuration = loaded.configuration
+        #expect(configuration.databases.map(\.name) == ["app", "analytics"])
+        #expect(configuration.stateDirectory == fixture.root + "/var/lib/litesafe")
+        #expect(configuration.databases[0].destination == fixture.root + "/var/backups/litesafe/app")
+        #expect(
+            configuration.databases[1].retention
+                == RetentionPolicy(keepLast: 4, keepDaily: 7, keepWeekly: 4, keepWithin: .seconds(2 * 86_400)))
+        guard case .recipients(let recipients) = configuration.databases[0].encryption else {
+            Issue.record("the example encrypts")
+            return
+        }
+        #expect(recipients.count == 2)
+    }
+
+    @Test func theExampleDocumentsEveryKey() throws {
+        let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        var keys = Set<String>()
+        func collect(_ node: Node) {
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    if let key = key.string { keys.insert(key) }
+                    collect(value)
+                }
+            case .sequence(let sequence): sequence.forEach(collect)
+            default: break
+            }
+        }
+        collect(try #require(try Yams.compose(yaml: text)))
+        #expect(keys == Set(ConfigurationKey.allCases.map(\.rawValue)))
+    }
+
+    @Test func theExampleShowsTheBuiltInDefaults() throws {
+        let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        let defaults = try #require(try Yams.compose(yaml: text)?["defaults"])
+        #expect(
+            try Schedule(parsing: try #require(defaults["schedule"]?.string)) == DatabaseConfiguration.defaultSchedule)
+        #expect(defaults["jitter"]?.string == "0s")
+        #expect(defaults["checkpoint"]?.string == DatabaseConfiguration.defaultCheckpoint.rawValue)
+        #expect(defaults["compression"]?.string == DatabaseConfiguration.defaultCompression.description)
+        #expect(defaults["integrity_check"]?.string == DatabaseConfiguration.defaultIntegrityCheck.rawValue)
+        #expect(defaults["busy_timeout"]?.string == formatDuration(DatabaseConfiguration.defaultBusyTimeout))
+        #expect(defaults["retention"]?["keep_last"]?.int == RetentionPolicy.default.keepLast)
+        let top = try #require(try Yams.compose(yaml: text))
+        #expect(top["time_zone"]?.string == "UTC")
+        #expect(top["max_concurrent_backups"]?.int == Configuration.defaultMaxConcurrentBackups)
+        #expect(top["state_directory"]?.string == Configuration.defaultStateDirectory)
+    }
+}
