@@ -1,0 +1,189 @@
+import Age
+import Crypto
+import Foundation
+import Logging
+import Zstd
+
+/// What one successful backup produced.
+public struct BackupResult: Sendable {
+    public let backup: StoredBackup
+    public let duration: Duration
+}
+
+/// Turns a live database into a published backup: snapshot → check → zstd → age → durable
+/// file + manifest. One call is one backup; the daemon's timer only calls this.
+public struct BackupEngine: Sendable {
+    public var snapshotTaker = SnapshotTaker()
+    /// The clock that stamps backups (injected so tests can pin it).
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init() {}
+
+    /// Backs up `job`'s database once. On any failure nothing is published, staging and
+    /// temporary files are removed, and older backups are untouched.
+    public func backUp(_ job: BackupJob, cancellation: Cancellation = Cancellation(), logger: Logger) throws
+        -> BackupResult
+    {
+        try DatabaseName.validate(job.name)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let metadata: Logger.Metadata = [LogKey.database: "\(job.name)"]
+        logger.log(.backupStarted, level: .debug, "backup of '\(job.name)' started", metadata: metadata)
+
+        let lock = try job.store.lock(database: job.name)
+        defer { lock.release() }
+        for path in try job.store.removeLeftovers(database: job.name) {
+            logger.log(
+                .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
+                metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
+        }
+        if case .none = job.encryption {
+            logger.log(
+                .plaintextBackup, level: .warning, "backup of '\(job.name)' is NOT encrypted (encryption: none)",
+                metadata: metadata)
+        }
+
+        try FileSystem.makeDirectory(job.stagingDirectory)
+        try Staging.removeLeftovers(in: job.stagingDirectory, database: job.name)
+        let stagingPath = Staging.path(in: job.stagingDirectory, database: job.name)
+        defer { Staging.remove(stagingPath) }
+
+        let created = BackupName.truncatedToMicroseconds(now())
+        let snapshot = try snapshotTaker.snapshot(job, into: stagingPath, cancellation: cancellation, logger: logger)
+
+        let stem = try uniqueStem(job: job, date: created)
+        let pending = try job.store.beginBackup(
+            database: job.name, stem: stem,
+            dataExtension: BackupName.dataExtension(compression: job.compression, encrypted: job.encryption.isEncrypted)
+        )
+        do {
+            let digests = try stream(snapshot: snapshot, job: job, into: pending, cancellation: cancellation)
+            let manifest = Manifest(
+                database: job.name, sourcePath: job.sourcePath, created: created, file: pending.fileName,
+                sqliteVersion: snapshot.sqliteVersion, pageSize: snapshot.pageSize, pageCount: snapshot.pageCount,
+                walMode: snapshot.walMode, plaintextSize: digests.plaintextSize,
+                plaintextSHA256: digests.plaintextSHA256,
+                storedSize: digests.storedSize, storedSHA256: digests.storedSHA256,
+                compression: job.compression.description, encryption: job.encryption.isEncrypted ? "age" : "none",
+                recipients: job.encryption.recipientStrings, check: snapshot.check,
+                litesafeVersion: LiteSafeVersion.current)
+            if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+            let stored = try pending.commit(manifest: manifest)
+            try verifyStored(stored, store: job.store)
+            let duration = clock.now - started
+            logger.log(
+                .backupCompleted,
+                "backup of '\(job.name)' completed: \(pending.fileName) (\(ByteCount(digests.storedSize)) stored, \(ByteCount(digests.plaintextSize)) database) in \(duration.milliseconds) ms",
+                metadata: metadata.merging([
+                    LogKey.backup: "\(pending.fileName)", LogKey.bytes: "\(digests.storedSize)",
+                    LogKey.durationMS: "\(duration.milliseconds)",
+                ]) { $1 })
+            return BackupResult(backup: stored, duration: duration)
+        } catch {
+            pending.abandon()
+            throw error
+        }
+    }
+
+    private func uniqueStem(job: BackupJob, date: Date) throws -> String {
+        let taken = Set(try job.store.backups(of: job.name).map { FileSystem.basename(of: $0.manifestLocation) })
+        var collision = 0
+        while taken.contains(
+            BackupName.stem(database: job.name, date: date, collision: collision) + BackupName.manifestSuffix)
+        {
+            collision += 1
+        }
+        return BackupName.stem(database: job.name, date: date, collision: collision)
+    }
+
+    struct Digests {
+        var plaintextSize: Int64 = 0
+        var plaintextSHA256 = ""
+        var storedSize: Int64 = 0
+        var storedSHA256 = ""
+    }
+
+    /// Reads the snapshot once, hashing it, compressing it (on zstd's worker threads, which
+    /// overlaps compression with encryption here) and encrypting it into `pending`.
+    private func stream(snapshot: Snapshot, job: BackupJob, into pending: any PendingBackup, cancellation: Cancellation)
+        throws -> Digests
+    {
+        var digests = Digests()
+        var plainHash = SHA256()
+        var storedHash = SHA256()
+        let storeBytes: (UnsafeRawBufferPointer) throws -> Void = { bytes in
+            storedHash.update(bufferPointer: bytes)
+            digests.storedSize += Int64(bytes.count)
+            try pending.write(bytes)
+        }
+        let encryptor: AgeEncryptor? = try job.encryption.recipients.map { try AgeEncryptor(recipients: $0) }
+        let encrypt: (UnsafeRawBufferPointer) throws -> Void = { bytes in
+            if let encryptor { try encryptor.update(bytes, into: storeBytes) } else { try storeBytes(bytes) }
+        }
+        let size = try FileSystem.size(snapshot.path)
+        let compressor: Compressor? =
+            switch job.compression {
+            case .none: nil
+            case .zstd(let level): try Compressor(level: level, workers: size > 4 << 20 ? Self.compressionWorkers : 0)
+            }
+        try FileReader(path: snapshot.path).forEachChunk(size: 1 << 20) { chunk in
+            if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+            plainHash.update(bufferPointer: chunk)
+            digests.plaintextSize += Int64(chunk.count)
+            if let compressor { try compressor.update(chunk, into: encrypt) } else { try encrypt(chunk) }
+        }
+        try compressor?.finish(into: encrypt)
+        try encryptor?.finish(into: storeBytes)
+        digests.plaintextSHA256 = plainHash.finalize().hexString
+        digests.storedSHA256 = storedHash.finalize().hexString
+        return digests
+    }
+
+    private static var compressionWorkers: Int { max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)) }
+
+    /// Reads the published file back and checks it against the manifest: catches a write the
+    /// disk or the kernel got wrong while good copies still exist.
+    private func verifyStored(_ stored: StoredBackup, store: any BackupStore) throws {
+        var hash = SHA256()
+        try store.read(stored) { hash.update(bufferPointer: $0) }
+        let actual = hash.finalize().hexString
+        guard actual == stored.manifest.storedSHA256 else {
+            throw BackupError.hashMismatch(
+                path: stored.dataLocation, expected: stored.manifest.storedSHA256, actual: actual)
+        }
+    }
+}
+
+extension Encryption {
+    var isEncrypted: Bool { if case .recipients = self { true } else { false } }
+    var recipients: [X25519Recipient]? { if case .recipients(let list) = self { list } else { nil } }
+    var recipientStrings: [String] { recipients?.map(\.description) ?? [] }
+}
+
+extension Digest {
+    /// Lower-case hex, as `sha256sum` prints it.
+    public var hexString: String {
+        var text = ""
+        text.reserveCapacity(Self.byteCount * 2)
+        for byte in self {
+            text += String(byte >> 4, radix: 16) + String(byte & 0x0f, radix: 16)
+        }
+        return text
+    }
+}
+
+/// A byte count an operator reads ("4.1 MB").
+public struct ByteCount: CustomStringConvertible, Sendable {
+    public let bytes: Int64
+    public init(_ bytes: Int64) { self.bytes = bytes }
+    public var description: String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,31 @@
+/// Everything one backup of one database needs to know.
+public struct BackupJob: Sendable {
+    public var name: String
+    public var sourcePath: String
+    public var store: any BackupStore
+    /// A private folder (0700) for the snapshot; never next to the source.
+    public var stagingDirectory: String
+    public var checkpoint: CheckpointMode
+    public var compression: Compression
+    public var encryption: Encryption
+    public var integrityCheck: IntegrityCheck
+    public var busyTimeout: Duration
+
+    public init(
+        name: String, sourcePath: String, store: any BackupStore, stagingDirectory: String,
+        checkpoint: CheckpointMode = .passive, compression: Compression = .default, encryption: Encryption,
+        integrityCheck: IntegrityCheck = .quick, busyTimeout: Duration = .seconds(5)
+    ) {
+        self.name = name
+        self.sourcePath = sourcePath
+        self.store = store
+        self.stagingDirectory = stagingDirectory
+        self.checkpoint = checkpoint
+        self.compression = compression
+        self.encryption = encryption
+        self.integrityCheck = integrityCheck
+        self.busyTimeout = busyTimeout
+    }
+
+    public var busyTimeoutMilliseconds: Int { busyTimeout.milliseconds }
+}

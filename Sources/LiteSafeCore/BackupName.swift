@@ -1,0 +1,127 @@
+import Foundation
+
+/// How backup files are named: `<database>-<UTC time to the microsecond>` plus an extension
+/// that says how the bytes are wrapped, so names sort chronologically and say how to restore.
+///
+/// Example: `app-20261126T120003.123456Z.sqlite.zst.age` and its manifest
+/// `app-20261126T120003.123456Z.manifest.json`. Two backups in the same microsecond get
+/// `_1`, `_2`, … after the time: `_` sorts after `.`, so the second still sorts after the first.
+public enum BackupName {
+    public static let manifestSuffix = ".manifest.json"
+
+    /// The stem for a backup of `database` taken at `date`.
+    public static func stem(database: String, date: Date, collision: Int = 0) -> String {
+        let stamp = compactTimestamp(date)
+        return collision == 0 ? "\(database)-\(stamp)" : "\(database)-\(stamp)_\(collision)"
+    }
+
+    /// The data file extension for a compression and encryption choice.
+    public static func dataExtension(compression: Compression, encrypted: Bool) -> String {
+        var ext = ".sqlite"
+        if case .zstd = compression { ext += ".zst" }
+        if encrypted { ext += ".age" }
+        return ext
+    }
+
+    /// `date` cut to whole microseconds, the precision names and manifests keep.
+    public static func truncatedToMicroseconds(_ date: Date) -> Date {
+        // Defined as a round trip so a manifest read back equals the one written.
+        parseISO8601(iso8601(date)) ?? date
+    }
+
+    /// `20261126T120003.123456Z`.
+    public static func compactTimestamp(_ date: Date) -> String {
+        let c = utcComponents(date)
+        return String(
+            format: "%04d%02d%02dT%02d%02d%02d.%06dZ", c.year, c.month, c.day, c.hour, c.minute, c.second,
+            c.micro)
+    }
+
+    /// `2026-11-26T12:00:03.123456Z`.
+    public static func iso8601(_ date: Date) -> String {
+        let c = utcComponents(date)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", c.year, c.month, c.day, c.hour, c.minute, c.second,
+            c.micro)
+    }
+
+    /// Parses an ISO 8601 time: `2026-11-26T12:00:03Z`, with an optional fraction of any
+    /// precision (kept to the microsecond), a `+01:00` offset instead of `Z`, a space instead of
+    /// `T`, or a date alone (`2026-11-26`, midnight UTC).
+    public static func parseISO8601(_ text: String) -> Date? {
+        let chars = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        var i = 0
+        func number(_ digits: Int) -> Int? {
+            guard i + digits <= chars.count else { return nil }
+            var value = 0
+            for c in chars[i..<i + digits] {
+                guard c >= 48 && c <= 57 else { return nil }
+                value = value * 10 + Int(c - 48)
+            }
+            i += digits
+            return value
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < chars.count, chars[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else {
+            return nil
+        }
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var micro = 0
+        var offset = 0
+        if i < chars.count {
+            guard expect(84) || expect(32), let h = number(2), expect(58), let m = number(2), expect(58),
+                let s = number(2)
+            else { return nil }
+            (hour, minute, second) = (h, m, s)
+            if expect(46) {
+                var digits = 0
+                while i < chars.count, chars[i] >= 48, chars[i] <= 57 {
+                    if digits < 6 { micro = micro * 10 + Int(chars[i] - 48) }
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0 else { return nil }
+                if digits < 6 { for _ in digits..<6 { micro *= 10 } }
+            }
+            if expect(90) {  // Z
+            } else if i < chars.count, chars[i] == 43 || chars[i] == 45 {
+                let sign = chars[i] == 43 ? 1 : -1
+                i += 1
+                guard let oh = number(2), expect(58), let om = number(2) else { return nil }
+                offset = sign * (oh * 3600 + om * 60)
+            } else {
+                return nil
+            }
+            guard i == chars.count else { return nil }
+        }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let midnight = calendar.date(from: DateComponents(year: year, month: month, day: day)),
+            calendar.component(.day, from: midnight) == day
+        else { return nil }
+        let whole = midnight.timeIntervalSince1970 + Double(hour * 3600 + minute * 60 + second - offset)
+        return Date(timeIntervalSince1970: whole + Double(micro) / 1_000_000)
+    }
+
+    private static func utcComponents(_ date: Date) -> (
+        year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, micro: Int
+    ) {
+        // Rounded, not floored: a time parsed back from its own text may sit a hair below the
+        // microsecond it names, and must print the same text again.
+        let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let (seconds, micro) = totalMicros.quotientAndRemainder(dividingBy: 1_000_000)
+        let (wholeSeconds, fraction) = micro < 0 ? (seconds - 1, micro + 1_000_000) : (seconds, micro)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let whole = Date(timeIntervalSince1970: Double(wholeSeconds))
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: whole)
+        return (c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, Int(fraction))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// The record written beside every backup: what it holds and how to check it.
+///
+/// A backup and its manifest are one unit: the manifest is written last and removed first,
+/// so a data file without one is an interrupted backup or a half-finished prune, never a
+/// backup to list or restore.
+public struct Manifest: Codable, Sendable, Equatable {
+    public static let currentFormat = 1
+
+    public var format: Int = Manifest.currentFormat
+    public var database: String
+    public var sourcePath: String
+    /// When the snapshot was taken, UTC.
+    public var created: Date
+    /// The data file's name, in the same folder.
+    public var file: String
+    public var sqliteVersion: String
+    public var pageSize: Int
+    public var pageCount: Int
+    /// Whether the source was in WAL mode; a restore puts it back in WAL mode if so.
+    public var walMode: Bool
+    public var plaintextSize: Int64
+    public var plaintextSHA256: String
+    public var storedSize: Int64
+    public var storedSHA256: String
+    public var compression: String
+    /// "age" or "none".
+    public var encryption: String
+    public var recipients: [String]
+    /// "quick_check ok", "integrity_check ok".
+    public var check: String
+    public var litesafeVersion: String
+
+    enum CodingKeys: String, CodingKey {
+        case format, database, created, file, compression, encryption, recipients, check
+        case sourcePath = "source_path"
+        case sqliteVersion = "sqlite_version"
+        case pageSize = "page_size"
+        case pageCount = "page_count"
+        case walMode = "wal_mode"
+        case plaintextSize = "plaintext_size"
+        case plaintextSHA256 = "plaintext_sha256"
+        case storedSize = "stored_size"
+        case storedSHA256 = "stored_sha256"
+        case litesafeVersion = "litesafe_version"
+    }
+
+    /// The manifest as pretty, stable JSON.
+    public func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(BackupName.iso8601(date))
+        }
+        return Array(try encoder.encode(self)) + [0x0A]
+    }
+
+    /// Parses a manifest, naming `path` in the error.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> Manifest {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = BackupName.parseISO8601(text) else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath, debugDescription: "bad time \(text)"))
+            }
+            return date
+        }
+        do {
+            let manifest = try decoder.decode(Manifest.self, from: Data(bytes))
+            guard manifest.format == currentFormat else {
+                throw BackupError.unreadableManifest(
+                    path: path,
+                    reason: "format \(manifest.format) is newer than this LiteSafe understands; upgrade LiteSafe")
+            }
+            guard !manifest.file.contains("/"), manifest.file != "..", manifest.file != "." else {
+                throw BackupError.unreadableManifest(
+                    path: path, reason: "its file name '\(manifest.file)' is not a plain name")
+            }
+            return manifest
+        } catch let error as BackupError {
+            throw error
+        } catch {
+            throw BackupError.unreadableManifest(path: path, reason: "\(error)")
+        }
+    }
+}

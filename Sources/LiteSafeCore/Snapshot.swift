@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import SQLite
+
+/// A consistent copy of a live database in a private staging file, checked before use.
+public struct Snapshot: Sendable {
+    public let path: String
+    public let sqliteVersion: String
+    public let pageSize: Int
+    public let pageCount: Int
+    public let walMode: Bool
+    /// "quick_check ok" or "integrity_check ok".
+    public let check: String
+}
+
+/// Takes snapshots with SQLite's online backup API, the one supported way to copy a live
+/// database (https://sqlite.org/backup.html).
+public struct SnapshotTaker: Sendable {
+    /// How many times a copy of a rollback-journal database may restart before it is done in
+    /// one step, holding the writers off.
+    public var maxRestarts = 5
+    /// Pages per step when writers must get turns (rollback-journal mode).
+    public var pagesPerStep: Int32 = 512
+    /// Pause between steps, so a waiting writer gets the lock.
+    public var pauseBetweenSteps: Duration = .milliseconds(2)
+
+    public init() {}
+
+    /// Copies `job`'s database into `stagingPath`, which must not exist.
+    public func snapshot(
+        _ job: BackupJob, into stagingPath: String, cancellation: Cancellation, logger: Logger
+    ) throws -> Snapshot {
+        let source = try openSource(job)
+        let walMode: Bool
+        do {
+            walMode = try source.journalMode() == "wal"
+        } catch let error as SQLiteError {
+            throw translate(error, job: job)
+        }
+
+        if walMode, let kind = job.checkpoint.sqliteKind {
+            let result = try source.checkpoint(kind)
+            logger.log(
+                .checkpointed, level: .debug,
+                "checkpoint (\(job.checkpoint.rawValue)): \(result.framesCheckpointed) of \(result.framesInLog) WAL frames copied\(result.wasBusy ? ", stopped early by busy readers or writers" : "")",
+                metadata: [LogKey.database: "\(job.name)"])
+        }
+
+        // Created by us at 0600 so SQLite (which would use 0644) keeps that mode, and its
+        // journal inherits it.
+        let created = open(stagingPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard created >= 0 else { throw FileSystemError("create staging file", path: stagingPath) }
+        close(created)
+
+        let destination = try Connection(path: stagingPath, options: [.readWrite, .noFollow])
+        do {
+            if walMode {
+                try copyInOneReadTransaction(source, to: destination, job: job, cancellation: cancellation)
+            } else {
+                try copyInSteps(source, to: destination, job: job, cancellation: cancellation, logger: logger)
+            }
+        } catch let error as SQLiteError {
+            throw translate(error, job: job)
+        }
+
+        // The copy carries the source's WAL flag in its header; make it a self-contained file.
+        try destination.execute("PRAGMA journal_mode=DELETE")
+        let pageSize = Int(try destination.integer("PRAGMA page_size"))
+        let pageCount = Int(try destination.integer("PRAGMA page_count"))
+        let pragma = job.integrityCheck == .full ? "integrity_check" : "quick_check"
+        let results: [String]
+        do {
+            results = try destination.column("PRAGMA \(pragma)")
+        } catch let error as SQLiteError where error.kind == .corrupt {
+            // Damage bad enough that the check itself cannot run.
+            throw BackupError.checkFailed(database: job.name, details: "\(pragma): \(error.message)")
+        }
+        guard results == ["ok"] else {
+            throw BackupError.checkFailed(
+                database: job.name, details: "\(pragma): " + results.prefix(5).joined(separator: "; "))
+        }
+        return Snapshot(
+            path: stagingPath, sqliteVersion: Library.version, pageSize: pageSize, pageCount: pageCount,
+            walMode: walMode, check: "\(pragma) ok")
+    }
+
+    private func openSource(_ job: BackupJob) throws -> Connection {
+        let source: Connection
+        do {
+            // Read-write (a checkpoint writes) but never create: a typo must not make an empty database.
+            source = try Connection(path: job.sourcePath, options: [.readWrite, .noFollow])
+        } catch let error as SQLiteError {
+            throw translate(error, job: job)
+        }
+        source.setBusyTimeout(milliseconds: job.busyTimeoutMilliseconds)
+        return source
+    }
+
+    /// In WAL mode one read transaction sees one snapshot and never blocks writers, so the copy
+    /// goes in chunks (to notice cancellation) without ever restarting.
+    private func copyInOneReadTransaction(
+        _ source: Connection, to destination: Connection, job: BackupJob, cancellation: Cancellation
+    ) throws {
+        try source.execute("BEGIN")
+        defer { try? source.execute("COMMIT") }
+        _ = try source.integer("SELECT count(*) FROM sqlite_schema")
+        let backup = try OnlineBackup(from: source, to: destination)
+        while true {
+            if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+            switch try backup.step(pages: 4096) {
+            case .done: return
+            case .more: continue
+            case .busy:
+                throw BackupError.sourceLocked(path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
+            }
+        }
+    }
+
+    /// In rollback-journal mode a reader blocks writers, so copy in steps and let writers in
+    /// between; a write restarts the copy, and after `maxRestarts` we copy in one go.
+    private func copyInSteps(
+        _ source: Connection, to destination: Connection, job: BackupJob, cancellation: Cancellation, logger: Logger
+    ) throws {
+        let backup = try OnlineBackup(from: source, to: destination)
+        var restarts = 0
+        var lastRemaining = Int.max
+        var busySince: ContinuousClock.Instant?
+        let clock = ContinuousClock()
+        while restarts <= maxRestarts {
+            if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+            switch try backup.step(pages: pagesPerStep) {
+            case .done: return
+            case .busy:
+                let start = busySince ?? clock.now
+                busySince = start
+                if clock.now - start > job.busyTimeout {
+                    throw BackupError.sourceLocked(
+                        path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
+                }
+            case .more:
+                busySince = nil
+                if backup.remaining > lastRemaining { restarts += 1 }
+                lastRemaining = backup.remaining
+            }
+            Thread.sleep(forTimeInterval: pauseBetweenSteps.seconds)
+        }
+        // Writers keep changing the database faster than we can copy it: hold them off.
+        let started = clock.now
+        try source.execute("BEGIN")
+        defer { try? source.execute("COMMIT") }
+        do {
+            _ = try source.integer("SELECT count(*) FROM sqlite_schema")
+        } catch let error as SQLiteError where error.kind == .busy {
+            throw BackupError.sourceLocked(path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
+        }
+        let final = try OnlineBackup(from: source, to: destination)
+        while try final.step(pages: -1) != .done {
+            if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+        }
+        let blocked = clock.now - started
+        logger.log(
+            .writersBlocked, level: .warning,
+            "writers kept restarting the copy of '\(job.name)' (\(restarts) restarts); copied in one step, blocking writers for \(blocked.milliseconds) ms",
+            metadata: [LogKey.database: "\(job.name)", LogKey.durationMS: "\(blocked.milliseconds)"])
+    }
+
+    private func translate(_ error: SQLiteError, job: BackupJob) -> any Error {
+        switch error.kind {
+        case .cannotOpen:
+            FileSystem.exists(job.sourcePath)
+                ? BackupError.sourceUnreadable(path: job.sourcePath, reason: error.message)
+                : BackupError.sourceMissing(path: job.sourcePath)
+        case .symlink: BackupError.sourceIsSymlink(path: job.sourcePath)
+        case .notADatabase: BackupError.sourceNotADatabase(path: job.sourcePath)
+        case .busy: BackupError.sourceLocked(path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
+        case .permissionDenied, .readOnly: BackupError.sourceUnreadable(path: job.sourcePath, reason: error.message)
+        case .corrupt: BackupError.checkFailed(database: job.name, details: error.message)
+        default: error
+        }
+    }
+}
+
+extension CheckpointMode {
+    var sqliteKind: Connection.CheckpointKind? {
+        switch self {
+        case .none: nil
+        case .passive: .passive
+        case .full: .full
+        case .restart: .restart
+        case .truncate: .truncate
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Age
+import Foundation
+import LiteSafeCore
+import TestSupport
+import Testing
+
+@Suite("Restore: all or nothing")
+struct RestoreEngineTests {
+    /// A harness with one backup of a small WAL database.
+    private func withBackup() throws -> (Harness, StoredBackup) {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source, rows: 400, rowBytes: 300)
+        return (h, try h.backUp().backup)
+    }
+
+    private func restore(
+        _ h: Harness, _ source: RestoreSource, identities: [any AgeIdentity]? = nil, out: String, force: Bool = false
+    ) throws {
+        _ = try RestoreEngine().restore(
+            source, identities: identities ?? [h.identity], to: out, force: force, logger: h.logger)
+    }
+
+    @Test("a wrong key fails and OUT is not created")
+    func wrongKey() throws {
+        let (h, backup) = try withBackup()
+        let out = h.folder.path + "/out.db"
+        #expect(throws: AgeError.self) {
+            try restore(h, .stored(backup, store: h.store), identities: [X25519Identity.generate()], out: out)
+        }
+        #expect(!FileSystem.exists(out))
+        #expect(try FileSystem.contents(of: h.folder.path).filter { $0.contains("litesafe-tmp") }.isEmpty)
+    }
+
+    @Test(
+        "a flipped bit, a truncation or appended bytes fail and leave OUT untouched",
+        arguments: ["flip", "truncate", "append"])
+    func tampered(kind: String) throws {
+        let (h, backup) = try withBackup()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: backup.dataLocation))
+        switch kind {
+        case "flip": bytes[bytes.count / 2] ^= 0x10
+        case "truncate": bytes = bytes.prefix(bytes.count - 1000)
+        default: bytes.append(contentsOf: [1, 2, 3])
+        }
+        try bytes.write(to: URL(fileURLWithPath: backup.dataLocation))
+        let out = h.folder.path + "/out.db"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: out))
+        #expect(throws: (any Error).self) { try restore(h, .stored(backup, store: h.store), out: out, force: true) }
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "precious")
+    }
+
+    @Test("a manifest that lies about the hash is caught")
+    func lyingManifest() throws {
+        let (h, backup) = try withBackup()
+        var manifest = backup.manifest
+        manifest.plaintextSHA256 = String(repeating: "0", count: 64)
+        let lying = StoredBackup(
+            manifest: manifest, dataLocation: backup.dataLocation, manifestLocation: backup.manifestLocation)
+        let out = h.folder.path + "/out.db"
+        #expect(throws: BackupError.self) { try restore(h, .stored(lying, store: h.store), out: out) }
+        #expect(!FileSystem.exists(out))
+    }
+
+    @Test("an existing OUT is refused without --force, replaced with it, and its stale WAL removed")
+    func forceRules() throws {
+        let (h, backup) = try withBackup()
+        let out = h.folder.path + "/out.db"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: out))
+        try Data("stale wal".utf8).write(to: URL(fileURLWithPath: out + "-wal"))
+        #expect(throws: BackupError.outputExists(path: out)) {
+            try restore(h, .stored(backup, store: h.store), out: out)
+        }
+        try restore(h, .stored(backup, store: h.store), out: out, force: true)
+        #expect(!FileSystem.exists(out + "-wal"))
+        #expect(try Fixtures.integrityCheck(out) == ["ok"])
+    }
+
+    @Test("--force is refused while a live process has OUT open")
+    func forceRefusedWhileOpen() throws {
+        let (h, backup) = try withBackup()
+        let out = h.folder.path + "/out.db"
+        try Fixtures.makeDatabase(at: out)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
+        holder.arguments = ["-c", "exec 3<\"$0\"; echo held; exec sleep 30", out]
+        let pipe = Pipe()
+        holder.standardOutput = pipe
+        try holder.run()
+        defer {
+            holder.terminate()
+            holder.waitUntilExit()
+        }
+        _ = pipe.fileHandleForReading.readData(ofLength: 4)
+        let before = try Fixtures.sha256(out)
+        do {
+            try restore(h, .stored(backup, store: h.store), out: out, force: true)
+            Issue.record("replaced a database a process had open")
+        } catch let error as BackupError {
+            guard case .outputInUse(let path, let processes) = error else {
+                Issue.record("wrong error \(error)")
+                return
+            }
+            #expect(path == out)
+            #expect(processes.contains { $0.contains("pid \(holder.processIdentifier)") })
+        }
+        #expect(try Fixtures.sha256(out) == before)
+    }
+
+    @Test("the stock tools restore our backups: age -d | zstd -d")
+    func stockToolsReadOurs() throws {
+        let (h, backup) = try withBackup()
+        let key = h.folder.path + "/key.txt"
+        try h.identity.identityFile(created: Date()).write(toFile: key, atomically: false, encoding: .utf8)
+        let out = h.folder.path + "/stock.db"
+        let pipeline = try Subprocess.run(
+            "/bin/sh", ["-c", "age -d -i \"$0\" \"$1\" | zstd -d -q -o \"$2\"", key, backup.dataLocation, out])
+        #expect(pipeline.status == 0, "\(pipeline)")
+        #expect(try Fixtures.sha256(out) == backup.manifest.plaintextSHA256)
+        #expect(try Fixtures.integrityCheck(out) == ["ok"])
+    }
+
+    @Test("our restore reads what the stock tools made (no manifest: no hash, still checked)")
+    func weReadStockTools() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source, journalMode: "delete")
+        let file = h.folder.path + "/app.db.zst.age"
+        let made = try Subprocess.run(
+            "/bin/sh",
+            [
+                "-c",
+                "sqlite3 \"$0\" \".backup '$0.snap'\" && zstd -q -3 --stdout \"$0.snap\" | age -r \"$1\" -o \"$2\"",
+                h.source, h.identity.recipient.description, file,
+            ])
+        #expect(made.status == 0, "\(made)")
+        let out = h.folder.path + "/out.db"
+        let result = try RestoreEngine().restore(
+            .file(path: file, manifest: nil), identities: [h.identity], to: out, force: false, logger: h.logger)
+        #expect(!result.hashChecked)
+        #expect(try Fixtures.sha256(out) == (try Fixtures.sha256(h.source + ".snap")))
+    }
+
+    @Test("a decompression bomb stops at the bound and leaves nothing")
+    func decompressionBomb() throws {
+        let h = try Harness().prepare()
+        let bomb = h.folder.path + "/bomb.sqlite.zst"
+        let made = try Subprocess.run("/bin/sh", ["-c", "head -c 50000000 /dev/zero | zstd -q -19 -o \"$0\"", bomb])
+        #expect(made.status == 0)
+        var engine = RestoreEngine()
+        engine.maxSize = 1 << 20
+        let out = h.folder.path + "/out.db"
+        #expect(throws: (any Error).self) {
+            _ = try engine.restore(
+                .file(path: bomb, manifest: nil), identities: [], to: out, force: false, logger: h.logger)
+        }
+        #expect(!FileSystem.exists(out))
+        #expect(try FileSystem.contents(of: h.folder.path).filter { $0.contains("litesafe-tmp") }.isEmpty)
+    }
+}
