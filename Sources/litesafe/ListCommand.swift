@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import LiteSafeCore
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List backups, newest first.")
+
+    @OptionGroup var location: StoreOptions
+
+    @Argument(help: "Only this database.")
+    var name: String?
+
+    @Flag(help: "Print JSON: one object per backup with its manifest and paths.")
+    var json = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() throws {
+        _ = try logging.bootstrap()
+        var rows: [StoredBackup] = []
+        do {
+            for (database, store) in try location.stores(only: name) {
+                rows += try store.backups(of: database)
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+        rows.sort { $0.manifest.created > $1.manifest.created }
+        if json {
+            print(try BackupListing.json(rows))
+        } else if rows.isEmpty {
+            note("no backups found")
+        } else {
+            print(BackupListing.table(rows), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+@main
+struct LiteSafe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "litesafe",
+        abstract: "Consistent, compressed, encrypted backups of SQLite databases.",
+        version: LiteSafeVersionText.text,
+        subcommands: [
+            BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
+        ])
+}

@@ -1,0 +1,112 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The operator's command line, run as the built binary.
+@Suite("litesafe backup, list, restore")
+struct BackupCommandTests {
+    final class World {
+        let dir: TemporaryDirectory
+        let key: String
+        let recipient: String
+        init() throws {
+            dir = try TemporaryDirectory("litesafe-e2e")
+            key = dir.path + "/key.txt"
+            let made = try Subprocess.run(Subprocess.litesafe, ["keygen", "-o", key])
+            guard made.status == 0 else { throw CocoaError(.fileWriteUnknown) }
+            recipient =
+                made.errorOutput.components(separatedBy: "age1").last.map {
+                    "age1" + $0.trimmingCharacters(in: .whitespacesAndNewlines)
+                } ?? ""
+            try FileManager.default.createDirectory(atPath: dir.path + "/backups", withIntermediateDirectories: true)
+            try Fixtures.makeDatabase(at: dir.path + "/app.db", rows: 200)
+        }
+        func litesafe(_ arguments: String...) throws -> ProcessResult {
+            try Subprocess.run(Subprocess.litesafe, arguments)
+        }
+        func backUp() throws -> ProcessResult {
+            try litesafe(
+                "backup", "--database", dir.path + "/app.db", "--to", dir.path + "/backups", "--recipient", recipient)
+        }
+    }
+
+    @Test("backup, list and restore round trip through the binary")
+    func roundTrip() throws {
+        let w = try World()
+        let backup = try w.backUp()
+        #expect(backup.status == 0, "\(backup)")
+        #expect(backup.output.contains("app: \(w.dir.path)/backups/app/app-"))
+        let list = try w.litesafe("list", "--from", w.dir.path + "/backups")
+        #expect(list.status == 0)
+        #expect(list.output.contains("quick_check ok"))
+        let json = try w.litesafe("list", "--from", w.dir.path + "/backups", "app", "--json")
+        let parsed = try JSONSerialization.jsonObject(with: json.stdout) as? [[String: Any]]
+        #expect(parsed?.count == 1)
+        let out = w.dir.path + "/restored.db"
+        let restore = try w.litesafe(
+            "restore", "--from", w.dir.path + "/backups", "app", "--identity", w.key, "-o", out)
+        #expect(restore.status == 0, "\(restore)")
+        #expect(try Fixtures.integrityCheck(out) == ["ok"])
+        // The source was in WAL mode, and so is the restored file (its header says so).
+        #expect(parsed?.first?["wal_mode"] as? Bool == true)
+        #expect(try Fixtures.journalMode(out) == "wal")
+    }
+
+    @Test("--at picks the newest backup at or before the time, and says when there is none")
+    func restoreAt() throws {
+        let w = try World()
+        #expect(try w.backUp().status == 0)
+        let early = try w.litesafe(
+            "restore", "--from", w.dir.path + "/backups", "app", "--at", "2001-01-01T00:00:00Z", "--identity", w.key,
+            "-o", w.dir.path + "/x.db")
+        #expect(early.status == 1)
+        #expect(early.errorOutput.contains("no backup of 'app' at or before 2001-01-01T00:00:00"))
+        let late = try w.litesafe(
+            "restore", "--from", w.dir.path + "/backups", "app", "--at", "2100-01-01", "--identity", w.key, "-o",
+            w.dir.path + "/x.db")
+        #expect(late.status == 0, "\(late)")
+    }
+
+    @Test("an existing output is refused without --force, with the fix in the message")
+    func refusesExistingOutput() throws {
+        let w = try World()
+        #expect(try w.backUp().status == 0)
+        let out = w.dir.path + "/app.db"
+        let before = try Fixtures.sha256(out)
+        let result = try w.litesafe("restore", "--from", w.dir.path + "/backups", "app", "--identity", w.key, "-o", out)
+        #expect(result.status == 1)
+        #expect(result.errorOutput.contains("already exists"))
+        #expect(result.errorOutput.contains("--force"))
+        #expect(try Fixtures.sha256(out) == before)
+    }
+
+    @Test("a missing source exits non-zero, names the path and creates nothing")
+    func missingSource() throws {
+        let w = try World()
+        let missing = w.dir.path + "/typo.db"
+        let result = try w.litesafe(
+            "backup", "--database", missing, "--to", w.dir.path + "/backups", "--recipient", w.recipient)
+        #expect(result.status == 1)
+        #expect(result.errorOutput.contains("\(missing) does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
+    @Test("no recipient is a usage error: LiteSafe never falls back to plaintext")
+    func noRecipient() throws {
+        let w = try World()
+        let result = try w.litesafe("backup", "--database", w.dir.path + "/app.db", "--to", w.dir.path + "/backups")
+        #expect(result.status != 0)
+        #expect(result.errorOutput.contains("--recipient"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: w.dir.path + "/backups").isEmpty)
+    }
+
+    @Test("a bad recipient is refused with its reason")
+    func badRecipient() throws {
+        let w = try World()
+        let result = try w.litesafe(
+            "backup", "--database", w.dir.path + "/app.db", "--to", w.dir.path + "/backups", "--recipient",
+            "age1notakey")
+        #expect(result.status != 0)
+        #expect(result.errorOutput.contains("age1notakey"))
+    }
+}
