@@ -60,11 +60,13 @@ public final class AtomicFile {
         let fd = descriptor
         descriptor = -1
         if close(fd) != 0 { throw FileSystemError("close", path: temporaryPath) }
+        CrashPoint.backupBeforePublish.reached()
         if replacing {
             if rename(temporaryPath, finalPath) != 0 { throw FileSystemError("rename to", path: finalPath) }
         } else {
             try FileSystem.publish(temporaryPath, as: finalPath)
         }
+        CrashPoint.backupAfterPublish.reached()
         try FileSystem.syncDirectory(directory)
     }
 

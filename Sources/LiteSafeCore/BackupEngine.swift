@@ -8,6 +8,10 @@ import Zstd
 public struct BackupResult: Sendable {
     public let backup: StoredBackup
     public let duration: Duration
+    /// What the prune after the backup decided; empty when the job has no retention or it failed.
+    public var retention: [RetentionDecision] = []
+    /// Why the prune after the backup failed, if it did; the backup itself still succeeded.
+    public var pruneError: (any Error)? = nil
 }
 
 /// Turns a live database into a published backup: snapshot → check → zstd → age → durable
@@ -50,6 +54,7 @@ public struct BackupEngine: Sendable {
 
         let created = BackupName.truncatedToMicroseconds(now())
         let snapshot = try snapshotTaker.snapshot(job, into: stagingPath, cancellation: cancellation, logger: logger)
+        CrashPoint.backupAfterSnapshot.reached()
 
         let stem = try uniqueStem(job: job, date: created)
         let pending = try job.store.beginBackup(
@@ -78,10 +83,32 @@ public struct BackupEngine: Sendable {
                     LogKey.backup: "\(pending.fileName)", LogKey.bytes: "\(digests.storedSize)",
                     LogKey.durationMS: "\(duration.milliseconds)",
                 ]) { $1 })
-            return BackupResult(backup: stored, duration: duration)
+            var result = BackupResult(backup: stored, duration: duration)
+            if let retention = job.retention {
+                (result.retention, result.pruneError) = prune(job, policy: retention, holding: lock, logger: logger)
+            }
+            return result
         } catch {
             pending.abandon()
             throw error
+        }
+    }
+
+    /// Prunes after a published backup. A failure is logged (`pruneFailed`, at error level) and
+    /// returned, never thrown: the new backup is good, and the next run retries the prune.
+    private func prune(_ job: BackupJob, policy: RetentionPolicy, holding lock: any StoreLock, logger: Logger)
+        -> ([RetentionDecision], (any Error)?)
+    {
+        do {
+            let decisions = try Pruner(now: now).prune(
+                job.name, in: job.store, policy: policy, timeZone: job.timeZone, holding: lock, logger: logger)
+            return (decisions, nil)
+        } catch {
+            logger.log(
+                .pruneFailed, level: .error,
+                "pruning '\(job.name)' after its backup failed: \(error); the backup was published, and the next backup retries the prune",
+                metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(error)"])
+            return ([], error)
         }
     }
 
@@ -131,6 +158,7 @@ public struct BackupEngine: Sendable {
             plainHash.update(bufferPointer: chunk)
             digests.plaintextSize += Int64(chunk.count)
             if let compressor { try compressor.update(chunk, into: encrypt) } else { try encrypt(chunk) }
+            if digests.storedSize > 0 { CrashPoint.backupDuringStream.reached() }
         }
         try compressor?.finish(into: encrypt)
         try encryptor?.finish(into: storeBytes)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything one backup of one database needs to know.
 public struct BackupJob: Sendable {
     public var name: String
@@ -10,11 +12,16 @@ public struct BackupJob: Sendable {
     public var encryption: Encryption
     public var integrityCheck: IntegrityCheck
     public var busyTimeout: Duration
+    /// What to prune right after each successful backup, under the same lock; nil: never prune.
+    public var retention: RetentionPolicy?
+    /// The zone calendar retention (days, weeks, …) is read in.
+    public var timeZone: TimeZone
 
     public init(
         name: String, sourcePath: String, store: any BackupStore, stagingDirectory: String,
         checkpoint: CheckpointMode = .passive, compression: Compression = .default, encryption: Encryption,
-        integrityCheck: IntegrityCheck = .quick, busyTimeout: Duration = .seconds(5)
+        integrityCheck: IntegrityCheck = .quick, busyTimeout: Duration = .seconds(5),
+        retention: RetentionPolicy? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!
     ) {
         self.name = name
         self.sourcePath = sourcePath
@@ -25,6 +32,8 @@ public struct BackupJob: Sendable {
         self.encryption = encryption
         self.integrityCheck = integrityCheck
         self.busyTimeout = busyTimeout
+        self.retention = retention
+        self.timeZone = timeZone
     }
 
     public var busyTimeoutMilliseconds: Int { busyTimeout.milliseconds }

@@ -1,9 +1,11 @@
 extension Configuration {
-    /// The backup job for a configured database, as the daemon and `litesafe backup` run it.
+    /// The backup job for a configured database, as the daemon and `litesafe backup` run it:
+    /// each successful backup prunes by the database's retention.
     public func backupJob(for database: Database) -> BackupJob {
         BackupJob(
             name: database.name, sourcePath: database.path, store: DirectoryStore(root: database.destinationRoot),
             stagingDirectory: stagingDirectory, checkpoint: database.checkpoint, compression: database.compression,
-            encryption: database.encryption, integrityCheck: database.integrityCheck, busyTimeout: database.busyTimeout)
+            encryption: database.encryption, integrityCheck: database.integrityCheck, busyTimeout: database.busyTimeout,
+            retention: database.retention, timeZone: timeZone)
     }
 }

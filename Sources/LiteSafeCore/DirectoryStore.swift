@@ -52,6 +52,7 @@ public struct DirectoryStore: BackupStore {
         let folder = FileSystem.parent(of: backup.manifestLocation)
         try FileSystem.remove(backup.manifestLocation)
         try FileSystem.syncDirectory(folder)
+        CrashPoint.pruneAfterManifest.reached()
         try FileSystem.remove(backup.dataLocation)
         try FileSystem.syncDirectory(folder)
     }
@@ -113,6 +114,7 @@ final class DirectoryPendingBackup: PendingBackup {
         let record = try AtomicFile(directory: folder, finalName: stem + BackupName.manifestSuffix)
         do {
             try record.write(manifest.encoded())
+            CrashPoint.backupBeforeManifestPublish.reached()
             try record.commit()
         } catch {
             // Without its manifest the data file is not a backup; don't leave it to look like one.

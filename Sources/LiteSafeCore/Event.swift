@@ -22,6 +22,7 @@ public enum Event: String, Sendable, CaseIterable {
     case sqliteWarning
     case plaintextBackup
     case backupRetry
+    case pruneFailed
 
     /// The 128-bit journald message identifier, as 32 lowercase hex digits.
     public var messageID: String {
@@ -43,6 +44,7 @@ public enum Event: String, Sendable, CaseIterable {
         case .sqliteWarning: "b182949c739ed9ad02fbc22ae78d3e02"
         case .plaintextBackup: "7af7fdfcaff4539d71930550efe3f5b5"
         case .backupRetry: "f457c2d2c05df4b5005d157509506903"
+        case .pruneFailed: "f50873f05d2e54b4ba0badd1bf4f7c83"
         }
     }
 }

@@ -101,9 +101,8 @@ public struct SnapshotTaker: Sendable {
     private func copyInOneReadTransaction(
         _ source: Connection, to destination: Connection, job: BackupJob, cancellation: Cancellation
     ) throws {
-        try source.execute("BEGIN")
+        try beginReadTransaction(source, job: job)
         defer { try? source.execute("COMMIT") }
-        _ = try source.integer("SELECT count(*) FROM sqlite_schema")
         let backup = try OnlineBackup(from: source, to: destination)
         while true {
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
@@ -112,6 +111,31 @@ public struct SnapshotTaker: Sendable {
             case .more: continue
             case .busy:
                 throw BackupError.sourceLocked(path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
+            }
+        }
+    }
+
+    /// Starts a read transaction, waiting up to the busy timeout for a writer to let go.
+    ///
+    /// SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), and
+    /// against a writer that commits back to back it can lose every race until it times out;
+    /// polling every 200 µs gets in between two of the writer's transactions.
+    private func beginReadTransaction(_ source: Connection, job: BackupJob) throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + job.busyTimeout
+        source.setBusyTimeout(milliseconds: 0)
+        defer { source.setBusyTimeout(milliseconds: job.busyTimeoutMilliseconds) }
+        while true {
+            do {
+                try source.execute("BEGIN")
+                _ = try source.integer("SELECT count(*) FROM sqlite_schema")
+                return
+            } catch let error as SQLiteError where error.kind == .busy {
+                try? source.execute("ROLLBACK")
+                if clock.now >= deadline {
+                    throw BackupError.sourceLocked(path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
+                }
+                usleep(200)
             }
         }
     }
@@ -146,13 +170,8 @@ public struct SnapshotTaker: Sendable {
         }
         // Writers keep changing the database faster than we can copy it: hold them off.
         let started = clock.now
-        try source.execute("BEGIN")
+        try beginReadTransaction(source, job: job)
         defer { try? source.execute("COMMIT") }
-        do {
-            _ = try source.integer("SELECT count(*) FROM sqlite_schema")
-        } catch let error as SQLiteError where error.kind == .busy {
-            throw BackupError.sourceLocked(path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
-        }
         let final = try OnlineBackup(from: source, to: destination)
         while try final.step(pages: -1) != .done {
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }

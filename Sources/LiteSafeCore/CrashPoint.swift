@@ -1,0 +1,37 @@
+#if DEBUG
+    import Glibc
+#endif
+
+/// Named instants where a debug build kills itself with SIGKILL, so the reliability tests can
+/// check what a crash at exactly that point leaves on disk.
+///
+/// Chosen with `LITESAFE_TEST_CRASH_AT=<name>`. Release builds compile `reached` to nothing:
+/// the hook does not exist there.
+public enum CrashPoint: String, CaseIterable, Sendable {
+    /// The snapshot is staged and checked; nothing is in the destination yet.
+    case backupAfterSnapshot = "backup-after-snapshot"
+    /// Part of the compressed, encrypted stream is in the hidden temporary file.
+    case backupDuringStream = "backup-during-stream"
+    /// The data file is complete and fsynced, not yet published.
+    case backupBeforePublish = "backup-before-publish"
+    /// The data file is published, its folder not yet fsynced, its manifest not yet written.
+    case backupAfterPublish = "backup-after-publish"
+    /// The manifest is written to its temporary file, not yet published.
+    case backupBeforeManifestPublish = "backup-before-manifest-publish"
+    /// A doomed backup's manifest is removed (and its folder synced), its data not yet.
+    case pruneAfterManifest = "prune-after-manifest"
+    /// The first doomed backup is wholly deleted.
+    case pruneAfterDelete = "prune-after-delete"
+
+    public static let environmentVariable = "LITESAFE_TEST_CRASH_AT"
+
+    /// Dies here if the environment names this point (debug builds only).
+    @inline(__always)
+    public func reached() {
+        #if DEBUG
+            guard let armed = getenv(CrashPoint.environmentVariable), String(cString: armed) == rawValue else { return }
+            raise(SIGKILL)
+            _exit(137)
+        #endif
+    }
+}

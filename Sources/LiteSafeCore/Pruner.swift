@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+
+/// Deletes the backups a retention policy no longer keeps, under the per-database lock.
+///
+/// Deletion goes through `BackupStore.delete`, which removes the manifest (the commit record)
+/// before the data, so a prune killed at any instant leaves each backup whole or unlisted; the
+/// data file a kill can leave behind is removed by the next backup's or prune's leftover sweep.
+public struct Pruner: Sendable {
+    /// The clock `keep_within` counts back from (injected so tests can pin it).
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init() {}
+
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+
+    /// What a prune would decide now, without the lock and without deleting (`prune --dry-run`).
+    public func plan(_ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone)
+        throws -> [RetentionDecision]
+    {
+        RetentionPlanner.plan(backups: try store.backups(of: database), policy: policy, timeZone: timeZone, now: now())
+    }
+
+    /// Takes `database`'s lock (throwing `BackupError.alreadyRunning` while a backup or another
+    /// prune holds it), removes leftovers of interrupted runs, and deletes what `policy` does not keep.
+    ///
+    /// - Returns: the decision for every backup, newest first.
+    @discardableResult
+    public func prune(
+        _ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone, logger: Logger
+    ) throws -> [RetentionDecision] {
+        try DatabaseName.validate(database)
+        let lock = try store.lock(database: database)
+        defer { lock.release() }
+        for path in try store.removeLeftovers(database: database) {
+            logger.log(
+                .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
+                metadata: [LogKey.database: "\(database)", LogKey.path: "\(path)"])
+        }
+        return try prune(database, in: store, policy: policy, timeZone: timeZone, holding: lock, logger: logger)
+    }
+
+    /// Deletes what `policy` does not keep, for a caller that already holds `database`'s lock
+    /// (a backup pruning right after it publishes).
+    ///
+    /// Stops at the first backup it cannot delete and throws; the ones not yet reached stay.
+    @discardableResult
+    public func prune(
+        _ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone,
+        holding lock: any StoreLock, logger: Logger
+    ) throws -> [RetentionDecision] {
+        let decisions = try plan(database, in: store, policy: policy, timeZone: timeZone)
+        // Oldest first: a prune that stops early leaves the newer backups, the ones more likely wanted.
+        for decision in decisions.reversed() where decision.action == .delete {
+            let backup = decision.backup
+            try store.delete(backup)
+            logger.log(
+                .pruned,
+                "pruned backup \(backup.manifest.file) of '\(database)': \(decision.reasons.joined(separator: ", "))",
+                metadata: [LogKey.database: "\(database)", LogKey.backup: "\(backup.manifest.file)"])
+            CrashPoint.pruneAfterDelete.reached()
+        }
+        return decisions
+    }
+}

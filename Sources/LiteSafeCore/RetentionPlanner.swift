@@ -1,0 +1,76 @@
+import Foundation
+
+/// Decides which backups a retention policy keeps: a pure function of the backups, the policy,
+/// the time zone and the time, so `prune --dry-run`, a prune and the tests all see one answer.
+///
+/// The rules, as restic and borg apply them:
+/// - `keep_last N` keeps the N newest good backups.
+/// - `keep_hourly`/`daily`/`weekly`/`monthly`/`yearly N` keep the newest good backup of each of the
+///   N most recent periods that have a good backup, read in `timeZone` (weeks are ISO weeks,
+///   starting on Monday). Periods without backups are skipped, not counted.
+/// - `keep_within D` keeps every good backup created after `now − D`.
+/// - A backup any rule keeps is kept; the newest good backup is always kept.
+///
+/// "Good" means the manifest's check passed (`… ok`). Any other backup neither fills a slot nor
+/// pushes a good one out: it is kept while it is newer than the oldest kept good backup (it may
+/// still be the only copy of recent data) and deleted once it is older; when no backup is good,
+/// every backup is kept.
+///
+/// Planning is idempotent: planning again over the backups a plan keeps keeps them all.
+public enum RetentionPlanner {
+    public static func plan(backups: [StoredBackup], policy: RetentionPolicy, timeZone: TimeZone, now: Date)
+        -> [RetentionDecision]
+    {
+        let ordered = backups.sorted {
+            ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation)
+        }
+        let good = ordered.indices.filter { ordered[$0].manifest.passedCheck }
+        var reasons = [[String]](repeating: [], count: ordered.count)
+
+        for (rank, index) in good.prefix(max(policy.keepLast, 0)).enumerated() {
+            reasons[index].append("last \(rank + 1)/\(policy.keepLast)")
+        }
+        let calendar = RetentionPeriod.calendar(in: timeZone)
+        let labels = good.map { RetentionPeriod.labels(of: ordered[$0].manifest.created, in: calendar) }
+        for period in RetentionPeriod.allCases where period.count(in: policy) > 0 {
+            var seen = Set<String>()
+            for (position, index) in good.enumerated() {
+                guard seen.count < period.count(in: policy) else { break }
+                let label = labels[position][period]!
+                // Newest first, so the first backup met in a period is that period's newest.
+                if seen.insert(label).inserted { reasons[index].append("\(period.rawValue) \(label)") }
+            }
+        }
+        if let within = policy.keepWithin, within > .zero {
+            let cutoff = now.addingTimeInterval(-within.seconds)
+            for index in good where ordered[index].manifest.created > cutoff {
+                reasons[index].append("within \(formatDuration(within))")
+            }
+        }
+        if let newest = good.first, reasons[newest].isEmpty {
+            reasons[newest].append("newest good backup")
+        }
+
+        let oldestKeptGood = good.last { !reasons[$0].isEmpty }
+        return ordered.indices.map { index in
+            let backup = ordered[index]
+            if backup.manifest.passedCheck {
+                return reasons[index].isEmpty
+                    ? RetentionDecision(backup: backup, action: .delete, reasons: ["no rule keeps it"])
+                    : RetentionDecision(backup: backup, action: .keep, reasons: reasons[index])
+            }
+            guard let oldestKeptGood else {
+                return RetentionDecision(
+                    backup: backup, action: .keep, reasons: ["check failed: kept, no backup has passed its check"])
+            }
+            let since = BackupName.iso8601(ordered[oldestKeptGood].manifest.created).prefix(19) + "Z"
+            return index < oldestKeptGood
+                ? RetentionDecision(
+                    backup: backup, action: .keep,
+                    reasons: ["check failed: kept until older than the oldest kept good backup (\(since))"])
+                : RetentionDecision(
+                    backup: backup, action: .delete,
+                    reasons: ["check failed: older than the oldest kept good backup (\(since))"])
+        }
+    }
+}

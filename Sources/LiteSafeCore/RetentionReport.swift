@@ -1,0 +1,46 @@
+import Foundation
+
+/// How `litesafe prune` shows a plan: one line per backup, newest first, with what happens to it
+/// and why, times in the zone the calendar rules use.
+///
+/// ```
+/// app: keep_last 2, keep_daily 7; time zone Europe/Berlin
+///   keep    2026-11-26 13:00:03 +01:00  app-20261126T120003.123456Z.sqlite.zst.age  last 1/2, daily 2026-11-26
+///   delete  2026-11-26 07:00:03 +01:00  app-20261126T060003.123456Z.sqlite.zst.age  no rule keeps it
+/// app: kept 1, deleted 1
+/// ```
+public enum RetentionReport {
+    public static func text(
+        database: String, policy: RetentionPolicy, timeZone: TimeZone, decisions: [RetentionDecision], dryRun: Bool
+    ) -> String {
+        // Foundation names UTC "GMT"; say it the way the configuration does (as check-config does).
+        let zoneName = timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier
+        var lines = ["\(database): \(policy); time zone \(zoneName)"]
+        for decision in decisions {
+            let action = decision.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+            lines.append(
+                "  \(action)  \(localTime(decision.backup.manifest.created, in: timeZone))  \(decision.backup.manifest.file)  \(decision.reasons.joined(separator: ", "))"
+            )
+        }
+        let kept = decisions.filter(\.isKept).count
+        let deleted = decisions.count - kept
+        lines.append(
+            dryRun
+                ? "\(database): would keep \(kept), would delete \(deleted) (dry run: nothing was deleted)"
+                : "\(database): kept \(kept), deleted \(deleted)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `2026-11-26 13:00:03 +01:00`: the wall-clock time in `timeZone`, with its offset.
+    public static func localTime(_ date: Date, in timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let offset = timeZone.secondsFromGMT(for: date)
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d %@%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
+            c.minute ?? 0, c.second ?? 0, sign, minutes / 60, minutes % 60)
+    }
+}

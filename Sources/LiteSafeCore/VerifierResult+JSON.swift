@@ -1,0 +1,26 @@
+import Foundation
+
+extension VerifierResult {
+    /// A JSON array, one object per result: `database`, `file` and `data_path` (null without a
+    /// backup), `mode` (`scrub` or `restore-test`), `ok`, and `error` when it failed.
+    public static func json(_ results: [VerifierResult]) throws -> String {
+        let objects = results.map { result -> [String: Any] in
+            var object: [String: Any] = [
+                "database": result.database,
+                "file": result.backup.map { $0.manifest.file as Any } ?? NSNull(),
+                "data_path": result.backup.map { $0.dataLocation as Any } ?? NSNull(),
+                "mode": result.restoreTested ? "restore-test" : "scrub",
+                "ok": result.passed,
+            ]
+            switch result.outcome {
+            case .passed(let size?): object["plaintext_size"] = size
+            case .passed(nil): break
+            case .failed(let error): object["error"] = "\(error)"
+            }
+            return object
+        }
+        let data = try JSONSerialization.data(
+            withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

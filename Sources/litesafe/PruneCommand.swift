@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import LiteSafeCore
+
+/// `litesafe prune`: deletes the backups the configured retention no longer keeps.
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete the backups the configured retention no longer keeps (or show which, with --dry-run).",
+        discussion: """
+            Prints every backup, newest first, with keep or delete and the rules behind it. Each \
+            successful backup already prunes its own database; run this after changing retention.
+            """)
+
+    @Option(help: "The configuration file (default: $LITESAFE_CONFIG, else /etc/litesafe/litesafe.yml).")
+    var config: String?
+
+    @Flag(name: .customLong("dry-run"), help: "Show what would be deleted; delete nothing.")
+    var dryRun = false
+
+    @Argument(help: "Configured databases to prune (default: all).")
+    var names: [String] = []
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() throws {
+        let logger = try logging.bootstrap()
+        let configuration: Configuration
+        do {
+            configuration = try loadConfiguration(flag: config, logger: logger)
+            let unknown = names.filter { configuration.database(named: $0) == nil }
+            if !unknown.isEmpty {
+                throw ValidationErrorText(
+                    "no database named \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in \(configuration.sourceFile); configured: \(configuration.databases.map(\.name).joined(separator: ", "))"
+                )
+            }
+        } catch {
+            throw fail(error)
+        }
+        var failures = 0
+        for database in configuration.databases where names.isEmpty || names.contains(database.name) {
+            let store = DirectoryStore(root: database.destinationRoot)
+            let pruner = Pruner()
+            do {
+                let decisions =
+                    dryRun
+                    ? try pruner.plan(
+                        database.name, in: store, policy: database.retention, timeZone: configuration.timeZone)
+                    : try pruner.prune(
+                        database.name, in: store, policy: database.retention, timeZone: configuration.timeZone,
+                        logger: logger)
+                print(
+                    RetentionReport.text(
+                        database: database.name, policy: database.retention, timeZone: configuration.timeZone,
+                        decisions: decisions, dryRun: dryRun),
+                    terminator: "")
+            } catch {
+                failures += 1
+                note("litesafe: error: \(database.name): \(error)")
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}

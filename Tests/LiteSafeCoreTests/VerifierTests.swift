@@ -1,0 +1,149 @@
+import Age
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+@testable import LiteSafeCore
+
+@Suite("Verifier: scrub and restore test")
+struct VerifierTests {
+    /// Flips one bit in the middle of a file.
+    static func flipBit(in path: String) throws {
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// Every path under `root` with its size and modification time, to prove nothing changed.
+    static func snapshot(_ root: String) throws -> [String: String] {
+        var found: [String: String] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        while let name = enumerator?.nextObject() as? String {
+            let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + name)
+            found[name] =
+                "\(attributes[.size] ?? 0) \((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+        }
+        return found
+    }
+
+    @Test("a scrub passes an intact backup and fails a flipped bit, naming the file")
+    func scrub() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let backup = try h.backUp().backup
+        let logs = CapturedLogs()
+        try Verifier().scrub(backup: backup, store: h.store, logger: logs.logger)
+        #expect(logs.records.last?.metadata[LogKey.messageID] == .string(Event.verifyCompleted.messageID))
+        try Self.flipBit(in: backup.dataLocation)
+        #expect {
+            try Verifier().scrub(backup: backup, store: h.store, logger: logs.logger)
+        } throws: { error in
+            guard case BackupError.hashMismatch(let path, let expected, _) = error else { return false }
+            return path == backup.dataLocation && expected == backup.manifest.storedSHA256
+                && "\(error)".contains(backup.dataLocation)
+        }
+        let failure = try #require(logs.records.last)
+        #expect(failure.metadata[LogKey.messageID] == .string(Event.verifyFailed.messageID))
+        #expect(failure.level == .error)
+        #expect(failure.metadata[LogKey.backup] == .string(backup.manifest.file))
+        #expect(failure.metadata[LogKey.database] == "app")
+    }
+
+    @Test("a missing data file fails the scrub with the path")
+    func missingData() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let backup = try h.backUp().backup
+        try FileSystem.remove(backup.dataLocation)
+        #expect(throws: FileSystemError.self) {
+            try Verifier().scrub(backup: backup, store: h.store, logger: h.logger)
+        }
+    }
+
+    @Test("a restore test with the right identity passes and leaves nothing behind")
+    func restoreTest() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source, journalMode: "wal", rows: 300)
+        let backup = try h.backUp().backup
+        let scratch = try TemporaryDirectory("litesafe-scratch")
+        let before = try Self.snapshot(h.folder.path)
+        let result = try Verifier().restoreTest(
+            backup: backup, store: h.store, identities: [h.identity], scratch: scratch.path, logger: h.logger)
+        #expect(result.plaintextSize == backup.manifest.plaintextSize)
+        #expect(result.hashChecked)
+        #expect(result.walMode)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+        #expect(try Self.snapshot(h.folder.path) == before)
+    }
+
+    @Test("a restore test with the wrong identity fails with age's error, and leaves nothing behind")
+    func wrongIdentity() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let backup = try h.backUp().backup
+        let scratch = try TemporaryDirectory("litesafe-scratch")
+        let results = Verifier().verify(
+            "app", in: h.store, identities: [X25519Identity.generate()], scratch: scratch.path, logger: h.logger)
+        let result = try #require(results.first)
+        #expect(results.count == 1)
+        #expect(!result.passed)
+        #expect(result.restoreTested)
+        #expect(result.line.hasPrefix("app/\(backup.manifest.file): FAILED: no identity matches this file"))
+        guard case .failed(let error) = result.outcome else { return }
+        #expect(error is AgeError)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+    }
+
+    @Test("a restore test of a flipped bit fails on the stored hash before decrypting")
+    func restoreTestOfDamage() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let backup = try h.backUp().backup
+        try Self.flipBit(in: backup.dataLocation)
+        let scratch = try TemporaryDirectory("litesafe-scratch")
+        #expect {
+            try Verifier().restoreTest(
+                backup: backup, store: h.store, identities: [h.identity], scratch: scratch.path, logger: h.logger)
+        } throws: { error in
+            guard case BackupError.hashMismatch(let path, _, _) = error else { return false }
+            return path == backup.dataLocation
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty)
+    }
+
+    @Test("verify reports each backup newest first, and a database with none as failed")
+    func verifyAll() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let older = try h.backUp().backup
+        let newer = try h.backUp().backup
+        try Self.flipBit(in: older.dataLocation)
+        let results = Verifier().verify("app", in: h.store, identities: nil, scratch: "/nonexistent", logger: h.logger)
+        #expect(results.map(\.backup) == [newer, older])
+        #expect(results.map(\.passed) == [true, false])
+        #expect(results[0].line == "app/\(newer.manifest.file): ok (stored SHA-256 matches)")
+        #expect(results[1].line.hasPrefix("app/\(older.manifest.file): FAILED: \(older.dataLocation) does not match"))
+        let none = Verifier().verify("other", in: h.store, identities: nil, scratch: "/nonexistent", logger: h.logger)
+        #expect(none.count == 1 && !none[0].passed && none[0].backup == nil)
+        #expect(none[0].line.hasPrefix("other: FAILED: no backups of 'other'"))
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(VerifierResult.json(results).utf8)) as? [[String: Any]])
+        #expect(json.map { $0["ok"] as? Bool } == [true, false])
+        #expect(
+            json[1]["error"] as? String
+                == "\(BackupError.hashMismatch(path: older.dataLocation, expected: older.manifest.storedSHA256, actual: try Fixtures.sha256(older.dataLocation)))"
+        )
+        #expect(json[0]["mode"] as? String == "scrub")
+    }
+
+    @Test("the restore test's folder is private: 0700")
+    func privateFolder() throws {
+        let scratch = try TemporaryDirectory("litesafe-scratch")
+        let folder = try Verifier.makePrivateFolder(in: scratch.path)
+        #expect(try FileManager.default.attributesOfItem(atPath: folder)[.posixPermissions] as? Int == 0o700)
+        _ = FileManager.default.createFile(atPath: folder + "/restored.db", contents: Data([1]))
+        Verifier.removePrivateFolder(folder)
+        #expect(!FileSystem.exists(folder))
+    }
+}
