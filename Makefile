@@ -7,7 +7,7 @@ DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 
                    systemd-container python3 util-linux strace xfsprogs e2fsprogs faketime
 DEBUG_BIN := .build/debug/litesafe
 
-.PHONY: deps build release run test unit-test systemd-test lint bench install clean
+.PHONY: deps build release run test systemd-test lint bench install install-files clean
 
 ## deps: install the Debian packages LiteSafe builds and tests with (only what is missing)
 deps:
@@ -38,7 +38,11 @@ run: deps
 ## test: every test — unit, end to end, and under a real systemd
 test: build lint
 	$(SWIFT) test --skip-build --parallel --num-workers 2
-	@if [ -x Tests/systemd/run ]; then ./Tests/systemd/run; fi
+	./Tests/systemd/run
+
+## systemd-test: only the scenarios under a real systemd (needs root)
+systemd-test: build
+	./Tests/systemd/run
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
@@ -47,13 +51,27 @@ lint:
 bench: release
 	./scripts/bench
 
+## install: the release binary, unit, sysusers/tmpfiles files, catalog and example config
 install: release
-	install -D -m 0755 .build/release/litesafe $(DESTDIR)$(BINDIR)/litesafe
+	$(MAKE) install-files BIN=.build/release/litesafe
+	@if [ -z "$(DESTDIR)" ]; then \
+	  systemd-sysusers $(PREFIX)/lib/sysusers.d/litesafe.conf; \
+	  systemd-tmpfiles --create $(PREFIX)/lib/tmpfiles.d/litesafe.conf; \
+	  journalctl --update-catalog; systemctl daemon-reload; \
+	  echo "install: done; edit /etc/litesafe/litesafe.yml, then: systemctl enable --now litesafe"; \
+	fi
+
+# install-files: copies BIN and the deploy files under DESTDIR (the systemd tests use it
+# with the debug binary).
+BIN ?= .build/release/litesafe
+install-files:
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/litesafe
+	mkdir -p .build
 	sed 's|@BINDIR@|$(BINDIR)|g' deploy/litesafe.service > .build/litesafe.service
-	install -D -m 0644 .build/litesafe.service $(DESTDIR)/etc/systemd/system/litesafe.service
-	install -D -m 0644 deploy/litesafe.sysusers $(DESTDIR)/usr/lib/sysusers.d/litesafe.conf
-	install -D -m 0644 deploy/litesafe.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/litesafe.conf
-	install -D -m 0644 deploy/litesafe.catalog $(DESTDIR)/usr/lib/systemd/catalog/litesafe.catalog
+	install -D -m 0644 .build/litesafe.service $(DESTDIR)$(PREFIX)/lib/systemd/system/litesafe.service
+	install -D -m 0644 deploy/litesafe.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/litesafe.conf
+	install -D -m 0644 deploy/litesafe.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/litesafe.conf
+	install -D -m 0644 deploy/litesafe.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/litesafe.catalog
 	install -d -m 0750 $(DESTDIR)/etc/litesafe
 	@if [ -e $(DESTDIR)/etc/litesafe/litesafe.yml ]; then \
 	  echo "install: keeping the existing /etc/litesafe/litesafe.yml"; \

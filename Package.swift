@@ -88,7 +88,9 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
         .testTarget(
             name: "LiteSafeCoreTests",
-            dependencies: ["LiteSafeCore", "Age", "SQLite", "TestSupport", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+            dependencies: [
+                "LiteSafeCore", "Age", "SQLite", "TestSupport", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "LiteSafeDaemonTests", dependencies: ["LiteSafeDaemon", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),

@@ -133,7 +133,8 @@ public struct SnapshotTaker: Sendable {
             } catch let error as SQLiteError where error.kind == .busy {
                 try? source.execute("ROLLBACK")
                 if clock.now >= deadline {
-                    throw BackupError.sourceLocked(path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
+                    throw BackupError.sourceLocked(
+                        path: job.sourcePath, timeoutMilliseconds: job.busyTimeoutMilliseconds)
                 }
                 usleep(200)
             }

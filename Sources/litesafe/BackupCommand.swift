@@ -80,7 +80,7 @@ struct BackupCommand: ParsableCommand {
     }
 
     func run() throws {
-        let logger = try logging.bootstrap()
+        let logger = try logging.bootstrap(defaultLevel: .notice)
         let jobs: [BackupJob]
         do {
             jobs = try database != nil ? [adHocJob()] : configuredJobs(logger: logger)

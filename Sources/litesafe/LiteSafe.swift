@@ -7,6 +7,8 @@ struct LiteSafe: ParsableCommand {
         abstract: "Consistent, compressed, encrypted backups of SQLite databases.",
         version: LiteSafeVersionText.text,
         subcommands: [
+            RunCommand.self,
             BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
+            PruneCommand.self, VerifyCommand.self,
         ])
 }

@@ -109,4 +109,27 @@ struct BackupCommandTests {
         #expect(result.status != 0)
         #expect(result.errorOutput.contains("age1notakey"))
     }
+
+    @Test("a source the service user cannot read is named, with the permission fix")
+    func unreadableSource() throws {
+        // Root reads everything, so run the binary as nobody against a root-only database.
+        guard getuid() == 0 else { throw CocoaError(.featureUnsupported) }
+        let w = try World()
+        let folder = w.dir.path + "/private"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try Fixtures.makeDatabase(at: folder + "/app.db")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: w.dir.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder + "/app.db")
+        let nobodyDestination = try TemporaryDirectory("litesafe-nobody")
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: nobodyDestination.path)
+        let result = try Subprocess.run(
+            "runuser",
+            [
+                "-u", "nobody", "--", Subprocess.litesafe, "backup", "--database", folder + "/app.db", "--to",
+                nobodyDestination.path, "--recipient", w.recipient,
+            ])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.errorOutput.contains("cannot open database \(folder)/app.db"))
+        #expect(result.errorOutput.contains("give the litesafe user read-write access"))
+    }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import LiteSafeCore
+import Logging
+
+/// Runs one backup of one database, synchronously, on the calling thread.
+///
+/// The daemon calls it on a thread of its own, never on its scheduling queue, and reports the
+/// result back there. Tests inject runners that block, fail or count instead of backing up.
+public protocol BackupRunner: Sendable {
+    /// Backs up `job`'s database once; stops early, publishing nothing, once `cancellation` is set.
+    ///
+    /// - Throws: why the backup failed; `BackupError.cancelled` after a cancellation.
+    func backUp(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary
+}
+
+/// What the daemon keeps of a successful backup: enough for the status line.
+public struct BackupSummary: Sendable, Hashable {
+    /// Its size as stored (compressed and encrypted).
+    public var storedSize: Int64
+
+    public init(storedSize: Int64) {
+        self.storedSize = storedSize
+    }
+}
+
+/// The real backup: `BackupEngine`, which logs its own start and completion.
+public struct EngineBackupRunner: BackupRunner {
+    public var engine: BackupEngine
+    #if DEBUG
+        /// See `TestHooks.hangingDatabase`.
+        var hangingDatabase: String? = TestHooks.hangingDatabase
+    #endif
+
+    public init(engine: BackupEngine = BackupEngine()) {
+        self.engine = engine
+    }
+
+    public func backUp(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary {
+        #if DEBUG
+            if job.name == hangingDatabase { TestHooks.hang(job.name, logger: logger) }
+        #endif
+        let result = try engine.backUp(job, cancellation: cancellation, logger: logger)
+        return BackupSummary(storedSize: result.backup.manifest.storedSize)
+    }
+}

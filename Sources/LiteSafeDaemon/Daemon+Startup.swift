@@ -1,0 +1,76 @@
+import Foundation
+import LiteSafeCore
+import Logging
+
+extension Daemon {
+    /// What the store says about the databases: when each was last backed up, and the newest
+    /// backup of all (for the status line).
+    struct History {
+        var lastRuns: [String: Date] = [:]
+        var newest: StatusLine.LastBackup?
+    }
+
+    /// Creates the state folder (0700) if it is missing; systemd's `StateDirectory=` makes it
+    /// for the service, but a daemon run by hand (`make run`) must make its own.
+    func makeStateDirectory(of configuration: Configuration) {
+        do {
+            try FileSystem.makeDirectory(configuration.stateDirectory)
+        } catch {
+            logger.warning(
+                "cannot create the state folder \(configuration.stateDirectory): \(error); backups will fail until it exists",
+                metadata: [LogKey.path: "\(configuration.stateDirectory)", LogKey.error: "\(error)"])
+        }
+    }
+
+    /// Removes what interrupted runs left in each database's folder, under its lock.
+    ///
+    /// Each backup does this too; doing it at start means a crash's leftovers do not wait for
+    /// the next scheduled backup. A database whose lock is held (a `litesafe backup` or prune
+    /// running now) is skipped: its leftovers may be that run's files in progress.
+    func removeLeftovers(of databases: [Configuration.Database]) {
+        for database in databases {
+            let store = DirectoryStore(root: database.destinationRoot)
+            let metadata: Logger.Metadata = [LogKey.database: "\(database.name)"]
+            do {
+                let lock = try store.lock(database: database.name)
+                defer { lock.release() }
+                for path in try store.removeLeftovers(database: database.name) {
+                    logger.log(
+                        .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
+                        metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
+                }
+            } catch BackupError.alreadyRunning {
+                logger.info(
+                    "another backup or prune of '\(database.name)' is running; leaving its folder to it",
+                    metadata: metadata)
+            } catch {
+                logger.warning(
+                    "cannot clean up the backups folder of '\(database.name)': \(error)",
+                    metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
+            }
+        }
+    }
+
+    /// Reads each database's newest backup from its store; an unreadable store counts as empty,
+    /// which schedules a backup soon (and that backup reports the problem).
+    func readHistory(of databases: [Configuration.Database]) -> History {
+        var history = History()
+        for database in databases {
+            do {
+                guard let newest = try DirectoryStore(root: database.destinationRoot).backups(of: database.name).first
+                else { continue }
+                let created = newest.manifest.created
+                history.lastRuns[database.name] = created
+                if history.newest.map({ $0.date < created }) ?? true {
+                    history.newest = StatusLine.LastBackup(
+                        name: database.name, succeeded: true, date: created, storedSize: newest.manifest.storedSize)
+                }
+            } catch {
+                logger.warning(
+                    "cannot list the backups of '\(database.name)': \(error); scheduling it as if it had none",
+                    metadata: [LogKey.database: "\(database.name)", LogKey.error: "\(error)"])
+            }
+        }
+        return history
+    }
+}

@@ -1,0 +1,264 @@
+import Dispatch
+import Foundation
+import LiteSafeCore
+import Logging
+
+/// The long-running service behind `litesafe run`: backs up the configured databases on their
+/// schedules until it is stopped.
+///
+/// The `Scheduler` decides what runs when; this class carries its decisions out. It owns one
+/// serial queue, on which every piece of its state is read and written: a Dispatch timer that
+/// sleeps until the next decision, the signal sources (SIGHUP reloads, SIGTERM and SIGINT stop),
+/// the watchdog timer and the reports of finished backups. Backups run on threads of their own,
+/// through a `BackupRunner`, because `BackupEngine` blocks.
+///
+/// Each thing a timer or signal does is a public one-step method (`tick()`, `reload()`,
+/// `stop(reason:)`, `checkWatchdog()`) that tests call directly, with a `ManualSchedulerClock`.
+/// Call them from outside the daemon's queue (they wait for it).
+///
+/// Lifecycle: `start()` removes what interrupted runs left, reads when each database was last
+/// backed up, arms the timers and sends `READY=1` once its signal sources are registered;
+/// `run()` is `start()` and then `waitUntilStopped()`.
+public final class Daemon: @unchecked Sendable {
+    // @unchecked: every `var` below is only touched on `queue`.
+    let queue = DispatchQueue(label: "litesafe.daemon")
+    let runner: any BackupRunner
+    let notifier: any ServiceNotifier
+    let clock: any SchedulerClock
+    let options: DaemonOptions
+    let logger: Logger
+    let loadConfiguration: @Sendable (String) throws -> LoadedConfiguration
+
+    /// The configuration new backups start under (one in flight keeps the one it started with).
+    var configuration: Configuration
+    var scheduler: Scheduler
+    var phase = Phase.created
+    var inFlight: [String: InFlightBackup] = [:]
+    var last: StatusLine.LastBackup?
+    /// The databases whose latest backup failed.
+    var failing: Set<String> = []
+    var reloadFailed = false
+    var scheduleTimer: (any DispatchSourceTimer)?
+    var watchdogTimer: (any DispatchSourceTimer)?
+    var graceTimer: (any DispatchSourceTimer)?
+    var signalSources: [any DispatchSourceSignal] = []
+    var unregisteredSignals = 0
+    var reportedNotifierFailure = false
+    var exitCode: Int32 = 0
+    let stopped = DispatchSemaphore(value: 0)
+
+    enum Phase {
+        case created
+        /// Backing up, waiting for the signal sources before telling systemd it is ready.
+        case starting
+        case running
+        /// Cancelling the backups in flight; no new ones start.
+        case stopping
+        case stopped
+    }
+
+    /// A backup started and not yet reported back.
+    struct InFlightBackup {
+        var started: ClockReading
+        let cancellation: Cancellation
+        /// Whether it has run past `DaemonOptions.backupDeadline` (and was cancelled for it).
+        var isOverdue = false
+    }
+
+    /// Creates the daemon for a configuration that has loaded; nothing happens until `start()`.
+    ///
+    /// - Parameters:
+    ///   - loadConfiguration: Reads the file again on reload; `ConfigurationLoader.load(path:)`
+    ///     of `configuration.sourceFile` unless a test says otherwise.
+    public init(
+        configuration: Configuration, runner: any BackupRunner = EngineBackupRunner(),
+        notifier: any ServiceNotifier, clock: any SchedulerClock = SystemSchedulerClock(),
+        options: DaemonOptions = DaemonOptions(), logger: Logger,
+        loadConfiguration: @escaping @Sendable (String) throws -> LoadedConfiguration = {
+            try ConfigurationLoader.load(path: $0)
+        }
+    ) {
+        self.configuration = configuration
+        self.runner = runner
+        self.notifier = notifier
+        self.clock = clock
+        self.options = options
+        self.logger = logger
+        self.loadConfiguration = loadConfiguration
+        scheduler = Scheduler(jobs: [], maxConcurrent: 1, now: clock.now(), policy: options.policy)
+    }
+
+    deinit {
+        for timer in [scheduleTimer, watchdogTimer, graceTimer] { timer?.cancel() }
+        for source in signalSources { source.cancel() }
+    }
+
+    // MARK: The one-step methods timers and signals call, public for tests.
+
+    /// Starts the daemon and returns at once; the first backups that are due start now.
+    public func start() {
+        queue.sync { startOnQueue() }
+    }
+
+    /// Starts the daemon and blocks until it has stopped; returns the exit status for `main`:
+    /// 0 when every backup in flight stopped cleanly, 1 when one had to be abandoned.
+    public func run() -> Int32 {
+        start()
+        return waitUntilStopped()
+    }
+
+    /// Starts the backups that are due and sets the timer for the next decision: what the
+    /// schedule timer does when it fires.
+    public func tick() {
+        queue.sync { runDueBackups() }
+    }
+
+    /// Reads the configuration file again and applies it, or keeps the running one if it is
+    /// invalid: what SIGHUP does.
+    public func reload() {
+        queue.sync { reloadOnQueue() }
+    }
+
+    /// Stops scheduling and cancels the backups in flight; `waitUntilStopped()` returns once they
+    /// have ended, or after `DaemonOptions.stopGracePeriod`: what SIGTERM and SIGINT do.
+    ///
+    /// - Parameter reason: Why, for the log (the signal's name).
+    public func stop(reason: String = "requested") {
+        queue.sync { stopOnQueue(reason: reason) }
+    }
+
+    /// Pings the watchdog if the daemon is making progress: what the watchdog timer does.
+    ///
+    /// Returns whether it pinged: not while a backup has run past its deadline.
+    @discardableResult
+    public func checkWatchdog() -> Bool {
+        queue.sync { checkWatchdogOnQueue() }
+    }
+
+    /// The status line as `STATUS=` last carried it, or would now.
+    public var statusLine: String {
+        queue.sync { currentStatus() }
+    }
+
+    /// Blocks until the daemon has stopped; returns its exit status.
+    public func waitUntilStopped() -> Int32 {
+        stopped.wait()
+        stopped.signal()
+        return queue.sync { exitCode }
+    }
+
+    /// Blocks until the daemon has stopped or `timeout` has passed; returns the exit status, or
+    /// nil on timeout.
+    public func waitUntilStopped(timeout: Duration) -> Int32? {
+        guard stopped.wait(timeout: .now() + DispatchTimeInterval(timeout)) == .success else { return nil }
+        stopped.signal()
+        return queue.sync { exitCode }
+    }
+
+    // MARK: On the queue.
+
+    func startOnQueue() {
+        guard phase == .created else { return }
+        let count = configuration.databases.count
+        logger.log(
+            .daemonStarted,
+            "litesafe \(LiteSafeVersion.current) started: \(count) \(count == 1 ? "database" : "databases") from \(configuration.sourceFile)",
+            metadata: [LogKey.path: "\(configuration.sourceFile)"])
+        if SQLiteInfo.hasWALResetBug {
+            logger.log(
+                .sqliteWarning, level: .notice,
+                "SQLite \(SQLiteInfo.version) has the WAL-reset bug (fixed in 3.51.3); LiteSafe uses passive checkpoints by default to keep the risk low"
+            )
+        }
+        makeStateDirectory(of: configuration)
+        removeLeftovers(of: configuration.databases)
+        let history = readHistory(of: configuration.databases)
+        last = history.newest
+        scheduler = Scheduler(
+            jobs: configuration.scheduledJobs, maxConcurrent: configuration.maxConcurrentBackups,
+            lastRuns: history.lastRuns, now: clock.now(), policy: options.policy)
+        phase = .starting
+        scheduleTimer = makeTimer { [weak self] in self?.runDueBackups() }
+        startWatchdogTimer()
+        installSignalSources()
+        runDueBackups()
+    }
+
+    /// Tells systemd start-up is done: the configuration is loaded, the timers are armed and
+    /// the signal sources are registered (so a reload sent after `READY=1` is not lost).
+    func becomeReady() {
+        guard phase == .starting else { return }
+        phase = .running
+        notify("that start-up finished") { try $0.ready(status: currentStatus()) }
+    }
+
+    /// Starts what the scheduler says is due and sets the timer for its next decision.
+    func runDueBackups() {
+        guard phase == .starting || phase == .running else { return }
+        let now = clock.now()
+        enforceDeadlines(now: now)
+        let decision = scheduler.decide(now: now)
+        if let step = decision.clockStep {
+            let size = formatDuration(step < .zero ? .zero - step : step)
+            logger.notice(
+                "the wall clock was set \(step < .zero ? "back" : "forward") by about \(size); cron schedules follow it"
+            )
+        }
+        for run in decision.runs { startBackup(run, now: now) }
+        scheduleTimer?.schedule(deadline: .now() + DispatchTimeInterval(decision.sleep))
+        publishStatus()
+    }
+
+    // MARK: Helpers on the queue.
+
+    func currentStatus() -> String {
+        if phase == .stopped { return "stopped" }
+        let upcoming = scheduler.upcomingRuns()
+        let next = upcoming.first { !$0.isRunning } ?? upcoming.first
+        return StatusLine(
+            databases: configuration.databases.count, running: inFlight.keys.sorted(), last: last,
+            next: next.map { StatusLine.NextBackup(name: $0.name, date: $0.date) }, failing: failing.count,
+            reloadFailed: reloadFailed, stopping: phase == .stopping
+        )
+        .text(now: clock.now().wall, timeZone: configuration.timeZone)
+    }
+
+    func publishStatus() {
+        let line = currentStatus()
+        notify("the status") { try $0.status(line) }
+    }
+
+    /// Sends a notification; a failure is logged once, since the next ones would fail alike.
+    func notify(_ what: String, _ send: (any ServiceNotifier) throws -> Void) {
+        do {
+            try send(notifier)
+        } catch {
+            guard !reportedNotifierFailure else { return }
+            reportedNotifierFailure = true
+            logger.warning("cannot tell systemd \(what): \(error)")
+        }
+    }
+
+    /// A time for a log line, as the status line shows it.
+    func describeTime(_ date: Date) -> String {
+        StatusLine.time(date, now: clock.now().wall, timeZone: configuration.timeZone)
+    }
+
+    /// A timer on the daemon's queue that fires once it is given a deadline.
+    func makeTimer(_ handler: @escaping @Sendable () -> Void) -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler(handler: handler)
+        timer.schedule(deadline: .distantFuture)
+        timer.resume()
+        return timer
+    }
+}
+
+extension DispatchTimeInterval {
+    /// `duration` for Dispatch, at least zero and at most a day (the daemon never sleeps longer).
+    init(_ duration: Duration) {
+        let clamped = min(max(duration, .zero), .seconds(86_400))
+        let (seconds, attoseconds) = clamped.components
+        self = .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+    }
+}

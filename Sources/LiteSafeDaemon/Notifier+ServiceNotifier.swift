@@ -1,0 +1,3 @@
+import Systemd
+
+extension Notifier: ServiceNotifier {}

@@ -1,0 +1,107 @@
+import Foundation
+import LiteSafeCore
+import LiteSafeDaemon
+import Logging
+import TestSupport
+import Testing
+
+@Suite("Daemon: reload (SIGHUP)")
+struct DaemonReloadTests {
+    @Test("a good file: the added database is backed up, the removed one unscheduled with its backups kept")
+    func goodReloadAppliesTheDifference() throws {
+        let harness = try DaemonHarness()
+        for name in ["app", "old", "crm"] { try harness.makeDatabase(name) }
+        let daemon = harness.daemon(try harness.writeConfiguration(["app", "old"]), runner: EngineBackupRunner())
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { harness.logs.entries(.backupCompleted).count == 2 })
+        #expect(harness.manifests(of: "app").count == 1 && harness.manifests(of: "old").count == 1)
+        let oldFiles = harness.files(of: "old")
+
+        try harness.writeConfiguration(["app", "crm"])
+        daemon.reload()
+        let reloaded = try #require(harness.logs.entries(.reloadSucceeded).first)
+        #expect(reloaded.message == "reloaded \(harness.configurationPath): added crm; removed old (backups kept)")
+        #expect(eventually { harness.manifests(of: "crm").count == 1 })
+        let messages = harness.notifier.messages
+        let reloading = try #require(messages.firstIndex(of: "RELOADING=1"))
+        #expect(messages[(reloading + 1)...].contains { $0.hasPrefix("READY=1\nSTATUS=2 databases") })
+        #expect(daemon.statusLine.hasPrefix("2 databases · "))
+
+        // An hour later app and crm are due again; old is not, and its backups are as they were.
+        harness.clock.advance(by: .seconds(3_601))
+        daemon.tick()
+        #expect(eventually { harness.manifests(of: "app").count == 2 && harness.manifests(of: "crm").count == 2 })
+        #expect(harness.files(of: "old") == oldFiles)
+    }
+
+    @Test("a backup in flight finishes under the configuration it started with")
+    func inFlightBackupKeepsItsConfiguration() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner(.block)
+        let daemon = harness.daemon(try harness.writeConfiguration([("app", ["compression: zstd:3"])]), runner: runner)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { runner.running == ["app"] })
+
+        try harness.writeConfiguration([("app", ["compression: zstd:9", "schedule: every 2h"])])
+        daemon.reload()
+        #expect(harness.logs.entries(.reloadSucceeded).first?.message.hasSuffix(": rescheduled app") == true)
+        runner.release("app")
+        #expect(eventually { runner.running.isEmpty })
+        harness.clock.advance(by: .seconds(2 * 3_600))
+        runner.set(.succeed, for: "app")
+        daemon.tick()
+        #expect(eventually { runner.jobs.count == 2 })
+        #expect(runner.jobs.map(\.compression) == [.zstd(level: 3), .zstd(level: 9)])
+    }
+
+    @Test("a broken file is refused: the old configuration keeps running, the log says why, the status says so")
+    func badReloadKeepsTheOldConfiguration() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner()
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: runner)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { runner.calls == ["app"] })
+
+        let good = try String(contentsOfFile: harness.configurationPath, encoding: .utf8)
+        try harness.write(good.replacingOccurrences(of: "  schedule:", with: "  shedule:"))
+        daemon.reload()
+
+        let failure = try #require(harness.logs.entries(.reloadFailed).first)
+        #expect(failure.level == .error)
+        #expect(
+            failure.message.hasPrefix(
+                "reload of \(harness.configurationPath) refused, still running the previous configuration; 1 error: \(harness.configurationPath):2:3:"
+            ))
+        #expect(failure.message.contains("shedule"))
+        #expect(harness.logs.entries(.reloadSucceeded).isEmpty)
+        #expect(daemon.statusLine.hasSuffix(" · reload failed: see journal"))
+        #expect(harness.notifier.messages.last?.hasPrefix("READY=1\nSTATUS=") == true)
+        #expect(harness.notifier.messages.last?.hasSuffix("reload failed: see journal") == true)
+
+        // Still backing up on the old schedule.
+        harness.clock.advance(by: .seconds(3_600))
+        daemon.tick()
+        #expect(eventually { runner.calls == ["app", "app"] })
+
+        // A good file clears the failure.
+        try harness.write(good)
+        daemon.reload()
+        #expect(harness.logs.entries(.reloadSucceeded).first?.message.hasSuffix(": nothing changed") == true)
+        #expect(!daemon.statusLine.contains("reload failed"))
+    }
+
+    @Test("a file that has gone missing is refused the same way")
+    func missingFileIsRefused() throws {
+        let harness = try DaemonHarness()
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: FakeBackupRunner())
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        try FileManager.default.removeItem(atPath: harness.configurationPath)
+        daemon.reload()
+        #expect(harness.logs.entries(.reloadFailed).first?.message.contains("configuration file not found") == true)
+        #expect(daemon.statusLine.contains("1 database"))
+    }
+}
