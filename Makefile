@@ -4,13 +4,14 @@ PREFIX    ?= /usr/local
 BINDIR    := $(PREFIX)/bin
 DESTDIR   ?=
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 zstd age \
-                   systemd-container python3 util-linux strace xfsprogs e2fsprogs faketime
+                   systemd-container python3 util-linux time
 DEBUG_BIN := .build/debug/litesafe
 
 .PHONY: deps build release run test systemd-test lint bench install install-files clean
 
 ## deps: install the Debian packages LiteSafe builds and tests with (only what is missing)
 deps:
+	@command -v $(SWIFT) >/dev/null || { echo "make deps: no Swift toolchain on PATH; install Swift 6 (https://www.swift.org/install/linux/) and run make again"; exit 1; }
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -29,6 +30,7 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product litesafe
+	$(SWIFT) build -c release --product age-throughput
 
 ## run: a demo database with a writer, a demo key, and the daemon in the foreground
 run: deps
@@ -57,6 +59,7 @@ install: release
 	@if [ -z "$(DESTDIR)" ]; then \
 	  systemd-sysusers $(PREFIX)/lib/sysusers.d/litesafe.conf; \
 	  systemd-tmpfiles --create $(PREFIX)/lib/tmpfiles.d/litesafe.conf; \
+	  chgrp litesafe /etc/litesafe/litesafe.yml; \
 	  journalctl --update-catalog; systemctl daemon-reload; \
 	  echo "install: done; edit /etc/litesafe/litesafe.yml, then: systemctl enable --now litesafe"; \
 	fi

@@ -56,10 +56,7 @@ public final class AtomicFile {
     /// Makes the file durable and visible under its final name; fails if that name exists,
     /// unless `replacing` (a restore with `--force`), when the old file is swapped out atomically.
     public func commit(replacing: Bool = false) throws {
-        if fsync(descriptor) != 0 { throw FileSystemError("fsync", path: temporaryPath) }
-        let fd = descriptor
-        descriptor = -1
-        if close(fd) != 0 { throw FileSystemError("close", path: temporaryPath) }
+        try sync()
         CrashPoint.backupBeforePublish.reached()
         if replacing {
             if rename(temporaryPath, finalPath) != 0 { throw FileSystemError("rename to", path: finalPath) }
@@ -68,6 +65,16 @@ public final class AtomicFile {
         }
         CrashPoint.backupAfterPublish.reached()
         try FileSystem.syncDirectory(directory)
+    }
+
+    /// Makes the temporary file durable and closes it (checking close, which is where NFS and
+    /// some disks report write errors); `commit` does this itself when it has not been done.
+    public func sync() throws {
+        guard descriptor >= 0 else { return }
+        if fsync(descriptor) != 0 { throw FileSystemError("fsync", path: temporaryPath) }
+        let fd = descriptor
+        descriptor = -1
+        if close(fd) != 0 { throw FileSystemError("close", path: temporaryPath) }
     }
 
     /// Closes and removes the temporary file; harmless after `commit`.

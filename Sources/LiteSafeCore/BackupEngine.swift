@@ -32,7 +32,7 @@ public struct BackupEngine: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let metadata: Logger.Metadata = [LogKey.database: "\(job.name)"]
-        logger.log(.backupStarted, level: .debug, "backup of '\(job.name)' started", metadata: metadata)
+        logger.log(.backupStarted, "backup of '\(job.name)' started", metadata: metadata)
 
         let lock = try job.store.lock(database: job.name)
         defer { lock.release() }
@@ -53,7 +53,17 @@ public struct BackupEngine: Sendable {
         defer { Staging.remove(stagingPath) }
 
         let created = BackupName.truncatedToMicroseconds(now())
-        let snapshot = try snapshotTaker.snapshot(job, into: stagingPath, cancellation: cancellation, logger: logger)
+        let snapshot: Snapshot
+        do {
+            snapshot = try snapshotTaker.snapshot(job, into: stagingPath, cancellation: cancellation, logger: logger)
+        } catch let error as BackupError {
+            if case .checkFailed = error {
+                logger.log(
+                    .checkFailed, level: .error, "\(error)",
+                    metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
+            }
+            throw error
+        }
         CrashPoint.backupAfterSnapshot.reached()
 
         let stem = try uniqueStem(job: job, date: created)
@@ -113,10 +123,9 @@ public struct BackupEngine: Sendable {
     }
 
     private func uniqueStem(job: BackupJob, date: Date) throws -> String {
-        let taken = Set(try job.store.backups(of: job.name).map { FileSystem.basename(of: $0.manifestLocation) })
         var collision = 0
-        while taken.contains(
-            BackupName.stem(database: job.name, date: date, collision: collision) + BackupName.manifestSuffix)
+        while try job.store.isTaken(
+            stem: BackupName.stem(database: job.name, date: date, collision: collision), database: job.name)
         {
             collision += 1
         }
@@ -176,8 +185,9 @@ public struct BackupEngine: Sendable {
         try store.read(stored) { hash.update(bufferPointer: $0) }
         let actual = hash.finalize().hexString
         guard actual == stored.manifest.storedSHA256 else {
-            throw BackupError.hashMismatch(
-                path: stored.dataLocation, expected: stored.manifest.storedSHA256, actual: actual)
+            // Published but not what we wrote: it must not stay listed as a good backup.
+            try? store.delete(stored)
+            throw BackupError.readBackMismatch(path: stored.dataLocation)
         }
     }
 }

@@ -14,6 +14,7 @@ public enum BackupError: Error, CustomStringConvertible, Sendable, Equatable {
     case noBackups(database: String, folder: String)
     case noBackupAtOrBefore(database: String, time: String, oldest: String)
     case hashMismatch(path: String, expected: String, actual: String)
+    case readBackMismatch(path: String)
     case outputExists(path: String)
     case outputInUse(path: String, processes: [String])
     case restoredCheckFailed(path: String, details: String)
@@ -39,13 +40,15 @@ public enum BackupError: Error, CustomStringConvertible, Sendable, Equatable {
         case .alreadyRunning(let database, let lockPath):
             "another backup or prune of '\(database)' is running (it holds \(lockPath)); wait for it to finish"
         case .unreadableManifest(let path, let reason):
-            "manifest \(path) cannot be read: \(reason)"
+            "manifest \(path) cannot be read: \(reason); make it readable by the user LiteSafe runs as (backups made by root with `litesafe backup` are root's: chown -R litesafe: the folder), or move it aside if it is damaged"
         case .noBackups(let database, let folder):
             "no backups of '\(database)' in \(folder); run `litesafe list` to see what is there"
         case .noBackupAtOrBefore(let database, let time, let oldest):
             "no backup of '\(database)' at or before \(time); the oldest is from \(oldest)"
         case .hashMismatch(let path, let expected, let actual):
             "\(path) does not match its manifest (SHA-256 \(actual), expected \(expected)): the backup is damaged; restore an older one"
+        case .readBackMismatch(let path):
+            "the backup just written to \(path) read back differently from what was written, so it was deleted: the disk or file system is corrupting data — check `dmesg` and the disk's health; older backups are untouched"
         case .outputExists(let path):
             "\(path) already exists; choose another output path, or pass --force to replace it (only when nothing has it open)"
         case .outputInUse(let path, let processes):

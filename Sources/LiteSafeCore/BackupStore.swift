@@ -34,6 +34,8 @@ public protocol BackupStore: Sendable {
     func databases() throws -> [String]
     /// Every whole backup of `database` (manifest and data present), newest first.
     func backups(of database: String) throws -> [StoredBackup]
+    /// Whether a backup (or a file of one) named after `stem` already exists.
+    func isTaken(stem: String, database: String) throws -> Bool
     /// Starts a new backup named after `stem` with the extension `dataExtension`.
     func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup
     /// Streams a backup's stored bytes.
@@ -49,4 +51,10 @@ public protocol BackupStore: Sendable {
 /// A held per-database lock; released on `release()` or deinit.
 public protocol StoreLock: AnyObject {
     func release()
+}
+
+extension BackupStore {
+    public func isTaken(stem: String, database: String) throws -> Bool {
+        try backups(of: database).contains { $0.manifest.file.hasPrefix(stem + ".") }
+    }
 }

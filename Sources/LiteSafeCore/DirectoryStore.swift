@@ -36,6 +36,13 @@ public struct DirectoryStore: BackupStore {
         return found.sorted { ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation) }
     }
 
+    public func isTaken(stem: String, database: String) throws -> Bool {
+        let folder = folder(for: database)
+        guard FileSystem.isDirectory(folder) else { return false }
+        // Any file of that stem (data or manifest), whether or not its manifest is readable.
+        return try FileSystem.contents(of: folder).contains { $0.hasPrefix(stem + ".") }
+    }
+
     public func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
         try DatabaseName.validate(database)
         guard FileSystem.isDirectory(root) else { throw BackupError.destinationMissing(path: root) }
@@ -71,10 +78,13 @@ public struct DirectoryStore: BackupStore {
         let names = try FileSystem.contents(of: folder)
         let manifests = names.filter { $0.hasSuffix(BackupName.manifestSuffix) && !$0.hasPrefix(".") }
         var referenced = Set<String>()
+        var allManifestsRead = true
         for name in manifests {
             let path = folder + "/" + name
             if let manifest = try? Manifest.decode(FileSystem.readSmallFile(path), path: path) {
                 referenced.insert(manifest.file)
+            } else {
+                allManifestsRead = false
             }
         }
         var removed: [String] = []
@@ -82,7 +92,10 @@ public struct DirectoryStore: BackupStore {
             let isTemporary = name.hasPrefix(AtomicFile.temporaryPrefix)
             // A data file of ours with no manifest: a backup interrupted before its commit
             // record, or a prune interrupted after removing it.
-            let isOrphan = name.hasPrefix(database + "-") && name.contains(".sqlite") && !referenced.contains(name)
+            // An unreadable manifest might reference any of them: then remove none.
+            let isOrphan =
+                allManifestsRead && name.hasPrefix(database + "-") && name.contains(".sqlite")
+                && !referenced.contains(name)
             if isTemporary || isOrphan {
                 try FileSystem.remove(folder + "/" + name)
                 removed.append(folder + "/" + name)

@@ -57,6 +57,8 @@ public struct RestoreEngine: Sendable {
                     path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: digest)
             }
             let walMode = try check(file.temporaryPath, restoreWAL: manifest?.walMode ?? false)
+            // Everything that can fail happens before OUT's stale files go.
+            try file.sync()
             if force {
                 try FileSystem.copyOwnership(from: output, to: file.temporaryPath)
                 // A stale WAL beside the new file would be replayed into it: remove it first.

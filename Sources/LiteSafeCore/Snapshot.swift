@@ -148,7 +148,7 @@ public struct SnapshotTaker: Sendable {
     ) throws {
         let backup = try OnlineBackup(from: source, to: destination)
         var restarts = 0
-        var lastRemaining = Int.max
+        var copiedBefore = 0
         var busySince: ContinuousClock.Instant?
         let clock = ContinuousClock()
         while restarts <= maxRestarts {
@@ -164,11 +164,17 @@ public struct SnapshotTaker: Sendable {
                 }
             case .more:
                 busySince = nil
-                if backup.remaining > lastRemaining { restarts += 1 }
-                lastRemaining = backup.remaining
+                // A write by another connection makes the next step start again from page 1
+                // (https://sqlite.org/c3ref/backup_finish.html), so the pages copied so far go
+                // down; `remaining` alone may read the same as after the first step.
+                let copied = backup.pageCount - backup.remaining
+                if copied <= copiedBefore { restarts += 1 }
+                copiedBefore = copied
             }
             Thread.sleep(forTimeInterval: pauseBetweenSteps.seconds)
         }
+        // The stepped copy holds a write transaction on the staging file until it is finished.
+        backup.finish()
         // Writers keep changing the database faster than we can copy it: hold them off.
         let started = clock.now
         try beginReadTransaction(source, job: job)

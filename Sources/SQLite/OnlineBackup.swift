@@ -29,10 +29,21 @@ public final class OnlineBackup {
         self.destination = destination
     }
 
-    deinit { sqlite3_backup_finish(handle) }
+    private var finished = false
+
+    deinit { finish() }
+
+    /// Ends the copy and releases its locks on both databases; harmless to call twice.
+    public func finish() {
+        if !finished {
+            sqlite3_backup_finish(handle)
+            finished = true
+        }
+    }
 
     /// Copies up to `pages` pages; a negative count copies everything in one step.
     public func step(pages: Int32) throws -> StepResult {
+        precondition(!finished, "step after finish")
         let rc = sqlite3_backup_step(handle, pages)
         switch rc & 0xff {
         case SQLITE_DONE: return .done

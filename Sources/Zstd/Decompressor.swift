@@ -13,13 +13,22 @@ public final class Decompressor {
     private var sawInput = false
 
     /// Why decompression stopped.
-    public enum Failure: Error, Equatable, Sendable {
+    public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
         /// The output would exceed `limit` bytes.
         case outputLimitExceeded(limit: Int64)
         /// The input ended inside a frame.
         case truncated
         /// zstd rejected the data.
         case corrupt(String)
+
+        public var description: String {
+            switch self {
+            case .outputLimitExceeded(let limit):
+                "the decompressed data would exceed \(limit) bytes (the expected size, the free space at the output, or the configured bound): not written — free space, or suspect a decompression bomb"
+            case .truncated: "the zstd data ends in the middle of a frame: the file is truncated; use an older backup"
+            case .corrupt(let reason): "the zstd data is corrupt (\(reason)); use an older backup"
+            }
+        }
     }
 
     /// Creates a decompressor that refuses to produce more than `limit` bytes.

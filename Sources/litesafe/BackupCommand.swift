@@ -106,7 +106,6 @@ struct BackupCommand: ParsableCommand {
                 logger.log(
                     .backupFailed, level: .error, "backup of '\(job.name)' failed: \(error)",
                     metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(error)"])
-                note("litesafe: error: \(job.name): \(error)")
             }
         }
         if failures > 0 { throw ExitCode(1) }

@@ -86,4 +86,25 @@ struct BackupEngineTests {
         // The writer really was writing while the backups were taken.
         #expect(transfers.last! > transfers.first!)
     }
+
+    @Test("a rollback-journal copy in steps survives restarts by a writer, then copies in one step")
+    func rollbackStepsAndFallback() throws {
+        let h = try Harness().prepare()
+        let writer = try BankWriter(database: h.source, mode: "delete", extraArguments: ["--pad", "4000"])
+        defer { writer.stop() }
+        var engine = BackupEngine()
+        // Tiny steps so every copy takes many of them and the writer restarts it.
+        engine.snapshotTaker.pagesPerStep = 4
+        engine.snapshotTaker.maxRestarts = 2
+        let logs = LogRecorder()
+        var backups: [StoredBackup] = []
+        for _ in 0..<3 { backups.append(try engine.backUp(h.job(), logger: logs.logger).backup) }
+        writer.stop()
+        #expect(!logs.entries(.writersBlocked).isEmpty, "the writer never restarted the copy")
+        for (i, backup) in backups.enumerated() {
+            let out = try h.restore(backup, to: "stepped-\(i).db")
+            #expect(try Fixtures.integrityCheck(out) == ["ok"])
+            #expect(try Fixtures.bankTotal(out) == BankWriter.expectedTotal)
+        }
+    }
 }

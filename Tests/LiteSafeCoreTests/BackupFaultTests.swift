@@ -149,6 +149,25 @@ struct BackupFaultTests {
             try h.filesLeft()
                 == [good.dataLocation, good.manifestLocation, next.dataLocation, next.manifestLocation].sorted())
     }
+
+    @Test("an unreadable manifest neither loses its data file nor blocks the next backup")
+    func unreadableManifest() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let first = try h.backUp().backup
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: first.manifestLocation))
+        let next = try h.backUp().backup
+        #expect(FileManager.default.fileExists(atPath: first.dataLocation))
+        #expect(FileManager.default.fileExists(atPath: next.manifestLocation))
+        do {
+            _ = try h.store.backups(of: "app")
+            Issue.record("a damaged manifest was listed silently")
+        } catch let error as BackupError {
+            #expect(error.description.contains(first.manifestLocation))
+            #expect(error.description.contains("move it aside"))
+        }
+    }
+
 }
 
 func requireRoot() throws {

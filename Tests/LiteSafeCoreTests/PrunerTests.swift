@@ -12,7 +12,7 @@ struct PrunerTests {
     final class World {
         let folder: TemporaryDirectory
         let store: DirectoryStore
-        let logs = CapturedLogs()
+        let logs = LogRecorder()
 
         init() throws {
             folder = try TemporaryDirectory("litesafe-prune")
@@ -55,7 +55,7 @@ struct PrunerTests {
                         [FileSystem.basename(of: $0.dataLocation), FileSystem.basename(of: $0.manifestLocation)]
                     }))
         #expect(try w.store.backups(of: "app") == kept)
-        let pruned = w.logs.records.filter { $0.metadata[LogKey.messageID] == .string(Event.pruned.messageID) }
+        let pruned = w.logs.entries.filter { $0.metadata[LogKey.messageID] == .string(Event.pruned.messageID) }
         #expect(pruned.map { $0.metadata[LogKey.backup] } == dropped.reversed().map { .string($0.manifest.file) })
         #expect(pruned.allSatisfy { $0.metadata[LogKey.database] == "app" && $0.level == .info })
     }
@@ -93,7 +93,7 @@ struct PrunerTests {
             "app", in: w.store, policy: RetentionPolicy(keepLast: 5), timeZone: F.utc, logger: w.logs.logger)
         #expect(!FileSystem.exists(orphan.dataLocation))
         #expect(
-            w.logs.records.contains {
+            w.logs.entries.contains {
                 $0.metadata[LogKey.messageID] == .string(Event.leftoverRemoved.messageID)
                     && $0.metadata[LogKey.path] == .string(orphan.dataLocation)
             })
@@ -134,7 +134,7 @@ struct PrunerTests {
     func pruneFailureKeepsTheBackup() throws {
         let h = try Harness().prepare()
         try Fixtures.makeDatabase(at: h.source)
-        let logs = CapturedLogs()
+        let logs = LogRecorder()
         var job = h.job()
         job.store = UndeletableStore(base: h.store)
         job.retention = RetentionPolicy(keepLast: 1)
@@ -142,7 +142,7 @@ struct PrunerTests {
         let result = try BackupEngine().backUp(job, logger: logs.logger)
         #expect(result.pruneError != nil)
         #expect(try h.store.backups(of: "app").count == 2)
-        let failure = try #require(logs.records.first { $0.level == .error })
+        let failure = try #require(logs.entries.first { $0.level == .error })
         #expect(failure.metadata[LogKey.messageID] == .string(Event.pruneFailed.messageID))
         #expect(failure.message.contains("the backup was published"))
         #expect(failure.metadata[LogKey.error] != nil)
@@ -158,44 +158,6 @@ struct PrunerTests {
             for: database)
         #expect(job.retention == policy)
         #expect(job.timeZone == berlin)
-    }
-}
-
-/// Logs kept in memory, for assertions on events and their metadata.
-final class CapturedLogs: @unchecked Sendable {
-    struct Record {
-        let level: Logger.Level
-        let message: String
-        let metadata: Logger.Metadata
-    }
-
-    private let mutex = NSLock()
-    private var stored: [Record] = []
-
-    var records: [Record] { mutex.withLock { stored } }
-
-    var logger: Logger {
-        Logger(label: "test") { _ in Handler(sink: self) }
-    }
-
-    fileprivate func append(_ record: Record) { mutex.withLock { stored.append(record) } }
-
-    struct Handler: LogHandler {
-        let sink: CapturedLogs
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            sink.append(
-                Record(
-                    level: event.level, message: event.message.description,
-                    metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
-        }
     }
 }
 

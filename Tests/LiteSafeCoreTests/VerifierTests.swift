@@ -32,9 +32,9 @@ struct VerifierTests {
         let h = try Harness().prepare()
         try Fixtures.makeDatabase(at: h.source)
         let backup = try h.backUp().backup
-        let logs = CapturedLogs()
+        let logs = LogRecorder()
         try Verifier().scrub(backup: backup, store: h.store, logger: logs.logger)
-        #expect(logs.records.last?.metadata[LogKey.messageID] == .string(Event.verifyCompleted.messageID))
+        #expect(logs.entries.last?.metadata[LogKey.messageID] == .string(Event.verifyCompleted.messageID))
         try Self.flipBit(in: backup.dataLocation)
         #expect {
             try Verifier().scrub(backup: backup, store: h.store, logger: logs.logger)
@@ -43,7 +43,7 @@ struct VerifierTests {
             return path == backup.dataLocation && expected == backup.manifest.storedSHA256
                 && "\(error)".contains(backup.dataLocation)
         }
-        let failure = try #require(logs.records.last)
+        let failure = try #require(logs.entries.last)
         #expect(failure.metadata[LogKey.messageID] == .string(Event.verifyFailed.messageID))
         #expect(failure.level == .error)
         #expect(failure.metadata[LogKey.backup] == .string(backup.manifest.file))

@@ -12,6 +12,7 @@ ok() { echo "ok: $*"; }
 activate_install() {
   systemd-sysusers /usr/local/lib/sysusers.d/litesafe.conf
   systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/litesafe.conf
+  chgrp litesafe /etc/litesafe/litesafe.yml   # as make install does
   journalctl --update-catalog
   systemctl daemon-reload
 }

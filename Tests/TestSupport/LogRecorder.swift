@@ -4,28 +4,30 @@ import Logging
 
 /// Captures log entries in memory; `logger` hands them to the daemon without touching
 /// swift-log's process-wide bootstrap.
-final class LogRecorder: @unchecked Sendable {
-    struct Entry: Sendable, CustomStringConvertible {
-        var level: Logger.Level
-        var message: String
-        var metadata: Logger.Metadata
+public final class LogRecorder: @unchecked Sendable {
+    public init() {}
 
-        var event: Event? {
+    public struct Entry: Sendable, CustomStringConvertible {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: Logger.Metadata
+
+        public var event: Event? {
             guard case .string(let id) = metadata[LogKey.messageID] else { return nil }
             return Event.allCases.first { $0.messageID == id }
         }
-        var database: String? { metadata[LogKey.database].map { "\($0)" } }
-        var description: String { "\(level) \(message) \(metadata)" }
+        public var database: String? { metadata[LogKey.database].map { "\($0)" } }
+        public var description: String { "\(level) \(message) \(metadata)" }
     }
 
     private let lock = NSLock()
     private var recorded: [Entry] = []
 
-    var entries: [Entry] { lock.withLock { recorded } }
+    public var entries: [Entry] { lock.withLock { recorded } }
 
-    func entries(_ event: Event) -> [Entry] { entries.filter { $0.event == event } }
+    public func entries(_ event: Event) -> [Entry] { entries.filter { $0.event == event } }
 
-    var logger: Logger {
+    public var logger: Logger {
         Logger(label: "test") { _ in Handler(recorder: self) }
     }
 
