@@ -53,6 +53,9 @@ public struct SnapshotTaker: Sendable {
         close(created)
 
         let destination = try Connection(path: stagingPath, options: [.readWrite, .noFollow])
+        // The staging copy needs no crash safety of its own (a crash discards it, and the
+        // published file is fsynced), so skip its journal and its fsyncs.
+        try destination.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF")
         do {
             if walMode {
                 try copyInOneReadTransaction(source, to: destination, job: job, cancellation: cancellation)

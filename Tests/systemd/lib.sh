@@ -51,7 +51,7 @@ write_config() {
     echo "  destination: /var/backups/litesafe"
     echo "  encryption:"
     echo "    recipients: [\"$RECIPIENT\"]"
-    echo "  retention: { keep_last: 5 }"
+    echo "  retention: { keep_last: 50 }"
     echo "databases:"
     for db in "$@"; do echo "  - name: $db"; echo "    path: /var/lib/app/$db.db"; done
   } >/etc/litesafe/litesafe.yml.new

@@ -27,6 +27,7 @@ step "a broken file that slips past check-config (SIGHUP sent directly) keeps th
 kill -HUP "$pid"
 sleep 2
 [[ $(prop ActiveState) == active ]] || fail "died on a bad SIGHUP"
-journalctl -u litesafe --no-pager -o cat -p err | grep -qi "reload" || fail "no error-priority reload failure in the journal"
+journalctl -u litesafe --no-pager -o cat -p err SYSLOG_IDENTIFIER=litesafe | grep -q "refused, still running the previous configuration" \
+  || fail "the daemon logged no error-priority reload failure"
 status=$(prop StatusText); echo "StatusText: $status"
 [[ $status == *"reload failed"* ]] || fail "StatusText does not say the reload failed"
