@@ -148,13 +148,19 @@ final class FileLock: StoreLock {
     init(path: String, database: String) throws {
         descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw FileSystemError("open lock", path: path) }
-        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            close(descriptor)
-            descriptor = -1
-            if code == EWOULDBLOCK { throw BackupError.alreadyRunning(database: database, lockPath: path) }
-            throw FileSystemError("lock", path: path, errno: code)
+        // A lock can outlive its holder by a moment: a child forked by any thread of this
+        // process keeps the open file until it execs. Wait briefly before calling it busy.
+        var code: Int32 = 0
+        for _ in 0..<100 {
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { return }
+            code = errno
+            guard code == EWOULDBLOCK || code == EINTR else { break }
+            usleep(10_000)
         }
+        close(descriptor)
+        descriptor = -1
+        if code == EWOULDBLOCK || code == EINTR { throw BackupError.alreadyRunning(database: database, lockPath: path) }
+        throw FileSystemError("lock", path: path, errno: code)
     }
 
     func release() {
