@@ -4,7 +4,8 @@ PREFIX    ?= /usr/local
 BINDIR    := $(PREFIX)/bin
 DESTDIR   ?=
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 zstd age \
-                   systemd-container python3 util-linux time
+                   systemd-container python3 util-linux time xfsprogs strace faketime \
+                   python3-prometheus-client
 DEBUG_BIN := .build/debug/litesafe
 
 .PHONY: deps build release run test systemd-test lint bench install install-files clean

@@ -151,6 +151,7 @@ public struct BackupEngine: Sendable {
             storedHash.update(bufferPointer: bytes)
             digests.storedSize += Int64(bytes.count)
             try pending.write(bytes)
+            CrashPoint.backupDuringEncryption.reached()
         }
         let encryptor: AgeEncryptor? = try job.encryption.recipients.map { try AgeEncryptor(recipients: $0) }
         let encrypt: (UnsafeRawBufferPointer) throws -> Void = { bytes in
@@ -167,7 +168,7 @@ public struct BackupEngine: Sendable {
             plainHash.update(bufferPointer: chunk)
             digests.plaintextSize += Int64(chunk.count)
             if let compressor { try compressor.update(chunk, into: encrypt) } else { try encrypt(chunk) }
-            if digests.storedSize > 0 { CrashPoint.backupDuringStream.reached() }
+            CrashPoint.backupDuringCompression.reached()
         }
         try compressor?.finish(into: encrypt)
         try encryptor?.finish(into: storeBytes)

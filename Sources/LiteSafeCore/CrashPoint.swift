@@ -8,10 +8,14 @@
 /// Chosen with `LITESAFE_TEST_CRASH_AT=<name>`. Release builds compile `reached` to nothing:
 /// the hook does not exist there.
 public enum CrashPoint: String, CaseIterable, Sendable {
+    /// The online backup has copied its first pages into the staging file.
+    case backupDuringSnapshot = "backup-during-snapshot"
     /// The snapshot is staged and checked; nothing is in the destination yet.
     case backupAfterSnapshot = "backup-after-snapshot"
-    /// Part of the compressed, encrypted stream is in the hidden temporary file.
-    case backupDuringStream = "backup-during-stream"
+    /// The compressor has taken its first chunk of the snapshot; nothing is stored yet.
+    case backupDuringCompression = "backup-during-compression"
+    /// Part of the encrypted stream is in the hidden temporary file.
+    case backupDuringEncryption = "backup-during-encryption"
     /// The data file is complete and fsynced, not yet published.
     case backupBeforePublish = "backup-before-publish"
     /// The data file is published, its folder not yet fsynced, its manifest not yet written.

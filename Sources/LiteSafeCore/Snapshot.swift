@@ -109,7 +109,9 @@ public struct SnapshotTaker: Sendable {
         let backup = try OnlineBackup(from: source, to: destination)
         while true {
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
-            switch try backup.step(pages: 4096) {
+            let step = try backup.step(pages: 4096)
+            CrashPoint.backupDuringSnapshot.reached()
+            switch step {
             case .done: return
             case .more: continue
             case .busy:
@@ -156,7 +158,9 @@ public struct SnapshotTaker: Sendable {
         let clock = ContinuousClock()
         while restarts <= maxRestarts {
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
-            switch try backup.step(pages: pagesPerStep) {
+            let step = try backup.step(pages: pagesPerStep)
+            CrashPoint.backupDuringSnapshot.reached()
+            switch step {
             case .done: return
             case .busy:
                 let start = busySince ?? clock.now
