@@ -53,18 +53,24 @@ public struct BackupEngine: Sendable {
         defer { Staging.remove(stagingPath) }
 
         let created = BackupName.truncatedToMicroseconds(now())
-        let snapshot: Snapshot
+        let staged: StagedCopy
         do {
-            snapshot = try snapshotTaker.snapshot(job, into: stagingPath, cancellation: cancellation, logger: logger)
+            staged = try snapshotTaker.copy(job, into: stagingPath, cancellation: cancellation, logger: logger)
         } catch let error as BackupError {
-            if case .checkFailed = error {
-                logger.log(
-                    .checkFailed, level: .error, "\(error)",
-                    metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
-            }
+            if case .checkFailed = error { logCheckFailed(error, metadata: metadata, logger: logger) }
             throw error
         }
         CrashPoint.backupAfterSnapshot.reached()
+
+        // The check reads the staged copy on its own thread while the stream below reads it
+        // too; nothing is published before both are done and the check passed.
+        let check = try SnapshotCheck(staged, job: job)
+        let checking = BackgroundWork(name: "litesafe-check") { try check.run(cancellation: cancellation) }
+        defer {
+            // On every way out the check is over before the staging file goes.
+            check.interrupt()
+            _ = try? checking.wait()
+        }
 
         let stem = try uniqueStem(job: job, date: created)
         let pending = try job.store.beginBackup(
@@ -72,7 +78,16 @@ public struct BackupEngine: Sendable {
             dataExtension: BackupName.dataExtension(compression: job.compression, encrypted: job.encryption.isEncrypted)
         )
         do {
-            let digests = try stream(snapshot: snapshot, job: job, into: pending, cancellation: cancellation)
+            let digests = try stream(staged, job: job, into: pending, cancellation: cancellation)
+            let snapshot: Snapshot
+            do {
+                snapshot = try checking.wait {
+                    if cancellation.isCancelled { check.interrupt() }
+                }
+            } catch let error as BackupError {
+                if case .checkFailed = error { logCheckFailed(error, metadata: metadata, logger: logger) }
+                throw error
+            }
             let manifest = Manifest(
                 database: job.name, sourcePath: job.sourcePath, created: created, file: pending.fileName,
                 sqliteVersion: snapshot.sqliteVersion, pageSize: snapshot.pageSize, pageCount: snapshot.pageCount,
@@ -102,6 +117,11 @@ public struct BackupEngine: Sendable {
             pending.abandon()
             throw error
         }
+    }
+
+    private func logCheckFailed(_ error: BackupError, metadata: Logger.Metadata, logger: Logger) {
+        logger.log(
+            .checkFailed, level: .error, "\(error)", metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
     }
 
     /// Prunes after a published backup. A failure is logged (`pruneFailed`, at error level) and
@@ -141,7 +161,9 @@ public struct BackupEngine: Sendable {
 
     /// Reads the snapshot once, hashing it, compressing it (on zstd's worker threads, which
     /// overlaps compression with encryption here) and encrypting it into `pending`.
-    private func stream(snapshot: Snapshot, job: BackupJob, into pending: any PendingBackup, cancellation: Cancellation)
+    private func stream(
+        _ snapshot: StagedCopy, job: BackupJob, into pending: any PendingBackup, cancellation: Cancellation
+    )
         throws -> Digests
     {
         var digests = Digests()
@@ -161,7 +183,9 @@ public struct BackupEngine: Sendable {
         let compressor: Compressor? =
             switch job.compression {
             case .none: nil
-            case .zstd(let level): try Compressor(level: level, workers: size > 4 << 20 ? Self.compressionWorkers : 0)
+            case .zstd(let level):
+                // 4 MiB jobs keep zstd's buffers near 30 MiB, inside the 64 MiB budget.
+                try Compressor(level: level, workers: size > 4 << 20 ? Self.compressionWorkers : 0, jobSize: 4 << 20)
             }
         try FileReader(path: snapshot.path).forEachChunk(size: 1 << 20) { chunk in
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }

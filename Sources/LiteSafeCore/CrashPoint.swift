@@ -10,7 +10,7 @@
 public enum CrashPoint: String, CaseIterable, Sendable {
     /// The online backup has copied its first pages into the staging file.
     case backupDuringSnapshot = "backup-during-snapshot"
-    /// The snapshot is staged and checked; nothing is in the destination yet.
+    /// The snapshot is staged (its check about to start); nothing is in the destination yet.
     case backupAfterSnapshot = "backup-after-snapshot"
     /// The compressor has taken its first chunk of the snapshot; nothing is stored yet.
     case backupDuringCompression = "backup-during-compression"

@@ -13,6 +13,15 @@ public struct Snapshot: Sendable {
     public let check: String
 }
 
+/// A consistent copy in the staging folder whose check has not run yet.
+public struct StagedCopy: Sendable {
+    public let path: String
+    public let sqliteVersion: String
+    public let pageSize: Int
+    public let pageCount: Int
+    public let walMode: Bool
+}
+
 /// Takes snapshots with SQLite's online backup API, the one supported way to copy a live
 /// database (https://sqlite.org/backup.html).
 public struct SnapshotTaker: Sendable {
@@ -26,10 +35,19 @@ public struct SnapshotTaker: Sendable {
 
     public init() {}
 
-    /// Copies `job`'s database into `stagingPath`, which must not exist.
+    /// Copies `job`'s database into `stagingPath`, which must not exist, and checks the copy.
     public func snapshot(
         _ job: BackupJob, into stagingPath: String, cancellation: Cancellation, logger: Logger
     ) throws -> Snapshot {
+        let staged = try copy(job, into: stagingPath, cancellation: cancellation, logger: logger)
+        return try SnapshotCheck(staged, job: job).run(cancellation: cancellation)
+    }
+
+    /// Copies `job`'s database into `stagingPath`, which must not exist; check the copy with
+    /// `SnapshotCheck` before publishing anything made from it.
+    public func copy(
+        _ job: BackupJob, into stagingPath: String, cancellation: Cancellation, logger: Logger
+    ) throws -> StagedCopy {
         let source = try openSource(job)
         let walMode: Bool
         do {
@@ -68,23 +86,10 @@ public struct SnapshotTaker: Sendable {
 
         // The copy carries the source's WAL flag in its header; make it a self-contained file.
         try destination.execute("PRAGMA journal_mode=DELETE")
-        let pageSize = Int(try destination.integer("PRAGMA page_size"))
-        let pageCount = Int(try destination.integer("PRAGMA page_count"))
-        let pragma = job.integrityCheck == .full ? "integrity_check" : "quick_check"
-        let results: [String]
-        do {
-            results = try destination.column("PRAGMA \(pragma)")
-        } catch let error as SQLiteError where error.kind == .corrupt {
-            // Damage bad enough that the check itself cannot run.
-            throw BackupError.checkFailed(database: job.name, details: "\(pragma): \(error.message)")
-        }
-        guard results == ["ok"] else {
-            throw BackupError.checkFailed(
-                database: job.name, details: "\(pragma): " + results.prefix(5).joined(separator: "; "))
-        }
-        return Snapshot(
-            path: stagingPath, sqliteVersion: Library.version, pageSize: pageSize, pageCount: pageCount,
-            walMode: walMode, check: "\(pragma) ok")
+        return StagedCopy(
+            path: stagingPath, sqliteVersion: Library.version,
+            pageSize: Int(try destination.integer("PRAGMA page_size")),
+            pageCount: Int(try destination.integer("PRAGMA page_count")), walMode: walMode)
     }
 
     private func openSource(_ job: BackupJob) throws -> Connection {

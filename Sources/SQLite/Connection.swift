@@ -90,6 +90,18 @@ public final class Connection {
         try column("PRAGMA main.journal_mode").first?.lowercased() ?? ""
     }
 
+    /// Stops this connection's running statement from another thread (`sqlite3_interrupt`):
+    /// the statement fails with `SQLiteError.Kind.interrupted`.
+    public var interrupter: Interrupter { Interrupter(handle: handle, owner: self) }
+
+    /// A handle another thread may use to interrupt the connection; it keeps the connection open.
+    public struct Interrupter: @unchecked Sendable {
+        let handle: OpaquePointer
+        let owner: Connection
+
+        public func interrupt() { sqlite3_interrupt(handle) }
+    }
+
     /// Whether the connection is inside a transaction.
     public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 }

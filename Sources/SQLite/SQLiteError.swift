@@ -22,13 +22,17 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
         case SQLITE_READONLY: .readOnly
         case SQLITE_PERM, SQLITE_AUTH: .permissionDenied
         case SQLITE_IOERR: .ioError
+        case SQLITE_INTERRUPT: .interrupted
         default: .other
         }
     }
 
     /// The failures callers act on.
     public enum Kind: Sendable, Equatable {
-        case busy, notADatabase, corrupt, cannotOpen, symlink, diskFull, readOnly, permissionDenied, ioError, other
+        case busy, notADatabase, corrupt, cannotOpen, symlink, diskFull, readOnly, permissionDenied, ioError
+        /// `Connection.Interrupter.interrupt()` stopped the statement.
+        case interrupted
+        case other
     }
 
     public var description: String { "\(operation): \(message) (SQLite code \(extendedCode))" }
