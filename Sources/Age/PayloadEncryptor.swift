@@ -1,4 +1,6 @@
 import Crypto
+import Dispatch
+import Synchronization
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -7,16 +9,20 @@ import Crypto
 #endif
 
 /// Encrypts a payload chunk by chunk, holding back one chunk so the last one can be flagged.
+///
+/// Chunks are independent under STREAM (each has its own nonce), so when the input holds
+/// several full chunks they are sealed at once on every core, in a bounded batch.
 struct PayloadEncryptor {
+    /// Chunks sealed together at most: a batch buffers about 512 KiB of ciphertext.
+    static let batchSize = 8
+
     private let key: SymmetricKey
     private var counter: UInt64 = 0
     /// The plaintext of the chunk not yet sealed: it may turn out to be the last one.
     private var staging: [UInt8]
     private var staged = 0
-    /// The last sealed chunk, kept until the next one exists: freeing every chunk's buffers
-    /// straight away lets malloc trim and re-fault the heap top for each chunk, which cost
-    /// as much as the encryption itself.
-    private var previous: ChaChaPoly.SealedBox?
+    /// Ciphertext of one batch, in chunk order; allocated on the first batch.
+    private var sealed: [UInt8] = []
 
     init(key: SymmetricKey) {
         self.key = key
@@ -27,21 +33,24 @@ struct PayloadEncryptor {
     mutating func update(_ input: UnsafeRawBufferPointer, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var input = input[...]
         while !input.isEmpty {
-            if staged == STREAM.chunkSize {
-                // More input exists, so the staged full chunk is not the final one.
-                previous = try staging.withUnsafeBytes {
-                    try STREAM.seal($0, key: key, counter: counter, last: false, into: sink)
+            // Full chunks that more input follows are not the final one: seal them now.
+            let stagedFull = staged == STREAM.chunkSize
+            if stagedFull || staged == 0 {
+                let fromInput = min((input.count - 1) / STREAM.chunkSize, Self.batchSize - (stagedFull ? 1 : 0))
+                if stagedFull || fromInput > 0 {
+                    try staging.withUnsafeBytes { staging in
+                        var chunks: [UnsafeRawBufferPointer] = stagedFull ? [staging] : []
+                        for index in 0..<fromInput {
+                            chunks.append(
+                                UnsafeRawBufferPointer(
+                                    rebasing: input.dropFirst(index * STREAM.chunkSize).prefix(STREAM.chunkSize)))
+                        }
+                        try sealBatch(chunks, into: sink)
+                    }
+                    staged = 0
+                    input = input.dropFirst(fromInput * STREAM.chunkSize)
+                    continue
                 }
-                counter += 1
-                staged = 0
-            }
-            if staged == 0, input.count > STREAM.chunkSize {
-                // Fast path: seal straight from the caller's buffer, no staging copy.
-                let chunk = UnsafeRawBufferPointer(rebasing: input.prefix(STREAM.chunkSize))
-                previous = try STREAM.seal(chunk, key: key, counter: counter, last: false, into: sink)
-                counter += 1
-                input = input.dropFirst(STREAM.chunkSize)
-                continue
             }
             let count = min(STREAM.chunkSize - staged, input.count)
             staging.withUnsafeMutableBytes { staging in
@@ -60,5 +69,57 @@ struct PayloadEncryptor {
                 UnsafeRawBufferPointer(rebasing: $0[..<staged]), key: key, counter: counter, last: true, into: sink)
         }
         staged = 0
+    }
+
+    /// Seals full, non-final `chunks` with consecutive counters and hands the ciphertext to
+    /// `sink` in order: on one thread for a single chunk, on all cores for more.
+    private mutating func sealBatch(
+        _ chunks: [UnsafeRawBufferPointer], into sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let first = counter
+        counter += UInt64(chunks.count)
+        if chunks.count == 1 {
+            _ = try STREAM.seal(chunks[0], key: key, counter: first, last: false, into: sink)
+            return
+        }
+        if sealed.count < chunks.count * STREAM.sealedChunkSize {
+            sealed = [UInt8](repeating: 0, count: chunks.count * STREAM.sealedChunkSize)
+        }
+        let key = key
+        let failure = sealed.withUnsafeMutableBytes { output in
+            let batch = Batch(chunks: chunks, output: output)
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
+                do {
+                    _ = try STREAM.seal(batch.chunks[index], key: key, counter: first + UInt64(index), last: false) {
+                        batch.slot(index).copyMemory(from: $0)
+                    }
+                } catch {
+                    batch.failure.withLock { if $0 == nil { $0 = error } }
+                }
+            }
+            return batch.failure.withLock { $0 }
+        }
+        if let failure { throw failure }
+        try sealed.withUnsafeBytes {
+            try sink(UnsafeRawBufferPointer(rebasing: $0[..<(chunks.count * STREAM.sealedChunkSize)]))
+        }
+    }
+}
+
+/// One batch's inputs and output, handed to the sealing threads: each thread reads its own
+/// chunk and writes its own slot, and the caller waits for all of them.
+private final class Batch: @unchecked Sendable {
+    let chunks: [UnsafeRawBufferPointer]
+    let output: UnsafeMutableRawBufferPointer
+    let failure = Mutex<(any Error)?>(nil)
+
+    init(chunks: [UnsafeRawBufferPointer], output: UnsafeMutableRawBufferPointer) {
+        self.chunks = chunks
+        self.output = output
+    }
+
+    func slot(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(
+            rebasing: output[(index * STREAM.sealedChunkSize)..<((index + 1) * STREAM.sealedChunkSize)])
     }
 }

@@ -8,8 +8,9 @@ import Testing
     let identity = X25519Identity.generate()
 
     @Test(
-        "round trips for any split of input",
-        arguments: [0, 1, 65535, 65536, 65537, 2 * 65536, 200_000], [1, 13, 65536, 65537, Int.max])
+        "round trips for any split of input (batches of chunks sealed in parallel included)",
+        arguments: [0, 1, 65535, 65536, 65537, 2 * 65536, 200_000, 37 * 65536 + 3],
+        [1, 13, 65536, 65537, 3 * 65536 + 1, Int.max])
     func roundTrip(size: Int, pieceSize: Int) throws {
         // One-byte pieces are only worth their time on small inputs.
         guard pieceSize > 1 || size <= 65537 else { return }
