@@ -29,9 +29,11 @@ deps:
 build: deps
 	$(SWIFT) build --build-tests
 
+## release: optimised, with the Swift runtime linked in, so the installed binary needs no
+## Swift toolchain on the server (and an idle daemon maps ~11 MiB less)
 release: deps
-	$(SWIFT) build -c release --product litesafe
-	$(SWIFT) build -c release --product age-throughput
+	$(SWIFT) build -c release --static-swift-stdlib --product litesafe
+	$(SWIFT) build -c release --static-swift-stdlib --product age-throughput
 
 ## run: a demo database with a writer, a demo key, and the daemon in the foreground
 run: deps
