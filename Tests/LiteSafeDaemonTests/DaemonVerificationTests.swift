@@ -118,4 +118,59 @@ struct DaemonVerificationTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: harness.state)
         #expect(!left.contains { $0.hasPrefix(".litesafe") }, "\(left)")
     }
+
+    @Test("stop cancels a verification in progress: the daemon exits 0 at once and records no verdict")
+    func stopCancels() throws {
+        let harness = try DaemonHarness()
+        let daemon = try Self.start(harness)
+        // A sparse 16 GB stored file: its scrub reads for many seconds.
+        let data = try #require(harness.files(of: "app").first { $0.hasSuffix(".sqlite.zst.age") })
+        #expect(truncate(harness.backups + "/app/" + data, 16 << 30) == 0)
+        harness.clock.advance(by: .seconds(3_600))
+        daemon.tick()
+        #expect(daemon.statusLine.contains(" · verifying · "))
+        #expect(try harness.readState()?.verification?.running == true)
+
+        let asked = Date()
+        daemon.stop(reason: "SIGTERM")
+        #expect(daemon.waitUntilStopped(timeout: .seconds(5)) == 0)
+        #expect(Date().timeIntervalSince(asked) < 3)
+        #expect(harness.logs.entries(.scheduledVerifyFailed).isEmpty)
+        #expect(harness.logs.entries(.scheduledVerifyCompleted).isEmpty)
+        let state = try #require(try harness.readState())
+        #expect(state.stopped != nil)
+        #expect(state.verification?.running == false)
+        #expect(state.database(named: "app")?.lastVerification == nil)
+    }
+
+    @Test("a reload adds, reschedules and removes verify_schedule")
+    func reload() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner()
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: runner)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(try harness.readState()?.verification == nil)
+
+        try harness.writeConfiguration(["app"], extra: ["verify_schedule: every 2h"])
+        harness.clock.advance(by: .seconds(60))
+        daemon.reload()
+        let added = try #require(try harness.readState()?.verification)
+        #expect(added.schedule == "every 2h")
+        #expect(added.kind == .scrub)
+        #expect(added.nextRun == harness.clock.now().wall.addingTimeInterval(7_200))
+
+        harness.clock.advance(by: .seconds(7_200))
+        daemon.tick()
+        // The fake runner stored nothing: nothing to check is not a failure.
+        #expect(eventually { !harness.logs.entries(.scheduledVerifyCompleted).isEmpty })
+        #expect(eventually { (try? harness.readState())?.database(named: "app")?.lastVerification?.ok == true })
+
+        try harness.writeConfiguration(["app"])
+        daemon.reload()
+        #expect(try harness.readState()?.verification == nil)
+        harness.clock.advance(by: .seconds(7_200))
+        daemon.tick()
+        #expect(harness.logs.entries(.scheduledVerifyCompleted).count == 1)
+    }
 }
