@@ -22,7 +22,10 @@ extension StateReport {
                 row.lastSuccess?.durationSeconds.map(Self.seconds) ?? "-",
                 row.running ? "running" : row.nextRun.map { Self.until($0, now: now) } ?? "-",
                 row.retained.map(String.init) ?? "-",
-                row.lastVerification.map { "\(Self.age($0.time, now: now)) (\($0.kind.rawValue))" } ?? "-",
+                // A verification that found no backups to check vouches for nothing.
+                row.lastVerification.flatMap {
+                    $0.checked == 0 && $0.ok ? nil : "\(Self.age($0.time, now: now)) (\($0.kind.rawValue))"
+                } ?? "-",
                 Self.label(row.health),
             ])
         }
