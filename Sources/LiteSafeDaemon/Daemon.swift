@@ -226,6 +226,9 @@ public final class Daemon: @unchecked Sendable {
         enforceDeadlines(now: now)
         let decision = scheduler.decide(now: now)
         if let step = decision.clockStep {
+            // Next-run times moved with the wall clock, and a state written before a forward
+            // step would look stale to `litesafe status`: write it again now.
+            stateChanged = true
             let size = formatDuration(step < .zero ? .zero - step : step)
             logger.notice(
                 "the wall clock was set \(step < .zero ? "back" : "forward") by about \(size); cron schedules follow it"
