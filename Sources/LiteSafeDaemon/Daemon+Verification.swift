@@ -64,6 +64,10 @@ extension Daemon {
         let scratch = configuration.stateDirectory
         let cancellation = Cancellation()
         verification = InFlightVerification(started: now, cancellation: cancellation)
+        if state.verification == nil, let schedule = configuration.verifySchedule {
+            state.verification = DaemonState.VerificationSchedule(
+                schedule: "\(schedule)", kind: identityFile == nil ? .scrub : .restoreTest)
+        }
         state.verification?.lastStart = now.wall
         stateChanged = true
         let kind = identityFile == nil ? "scrub" : "restore test"
