@@ -23,6 +23,9 @@ public enum Event: String, Sendable, CaseIterable {
     case plaintextBackup
     case backupRetry
     case pruneFailed
+    case scheduledVerifyCompleted
+    case scheduledVerifyFailed
+    case stateWriteFailed
 
     /// The 128-bit journald message identifier, as 32 lowercase hex digits.
     public var messageID: String {
@@ -45,6 +48,9 @@ public enum Event: String, Sendable, CaseIterable {
         case .plaintextBackup: "7af7fdfcaff4539d71930550efe3f5b5"
         case .backupRetry: "f457c2d2c05df4b5005d157509506903"
         case .pruneFailed: "f50873f05d2e54b4ba0badd1bf4f7c83"
+        case .scheduledVerifyCompleted: "02432e9d8e2a4d0cb244b02aaea8e7c1"
+        case .scheduledVerifyFailed: "8bf1e8fc1ae64cd9941cc587f8abd11c"
+        case .stateWriteFailed: "a8c001466db74d37a73c8eed4cb64424"
         }
     }
 }

@@ -12,9 +12,15 @@ public struct Verifier: Sendable {
     /// Rereads `backup`'s stored bytes and compares their size and SHA-256 with the manifest.
     ///
     /// - Throws: `BackupError.hashMismatch` naming the file when they differ, or the read error.
-    public func scrub(backup: StoredBackup, store: any BackupStore, logger: Logger) throws {
+    /// - Parameter cancellation: Checked between reads; once set, the scrub throws
+    ///   `BackupError.cancelled` (and logs no verdict).
+    public func scrub(
+        backup: StoredBackup, store: any BackupStore, cancellation: Cancellation? = nil, logger: Logger
+    ) throws {
         do {
-            try checkStoredBytes(backup, store: store)
+            try checkStoredBytes(backup, store: store, cancellation: cancellation)
+        } catch BackupError.cancelled(let database) {
+            throw BackupError.cancelled(database: database)
         } catch {
             logFailure(backup, error: error, logger: logger)
             throw error
@@ -86,10 +92,13 @@ public struct Verifier: Sendable {
         }
     }
 
-    private func checkStoredBytes(_ backup: StoredBackup, store: any BackupStore) throws {
+    private func checkStoredBytes(
+        _ backup: StoredBackup, store: any BackupStore, cancellation: Cancellation? = nil
+    ) throws {
         var hash = SHA256()
         var size: Int64 = 0
         try store.read(backup) { bytes in
+            if cancellation?.isCancelled == true { throw BackupError.cancelled(database: backup.manifest.database) }
             size += Int64(bytes.count)
             hash.update(bufferPointer: bytes)
         }
@@ -101,7 +110,7 @@ public struct Verifier: Sendable {
         }
     }
 
-    private func logFailure(_ backup: StoredBackup, error: any Error, logger: Logger) {
+    func logFailure(_ backup: StoredBackup, error: any Error, logger: Logger) {
         logger.log(
             .verifyFailed, level: .error,
             "backup \(backup.manifest.file) of '\(backup.manifest.database)' failed verification: \(error)",
@@ -112,9 +121,12 @@ public struct Verifier: Sendable {
         [LogKey.database: "\(backup.manifest.database)", LogKey.backup: "\(backup.manifest.file)"]
     }
 
+    /// What the name of every restore test's private folder starts with.
+    static let privateFolderPrefix = ".litesafe-verify."
+
     /// A new folder only this user can enter, for one restore test.
     static func makePrivateFolder(in scratch: String) throws -> String {
-        var template = Array((scratch + "/.litesafe-verify.XXXXXX").utf8CString)
+        var template = Array((scratch + "/" + privateFolderPrefix + "XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw FileSystemError("create a private folder in", path: scratch) }
         let folder = String(cString: made)
         // mkdtemp makes it 0700 already; say so explicitly rather than trust every libc.

@@ -13,13 +13,23 @@ public protocol BackupRunner: Sendable {
     func backUp(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary
 }
 
-/// What the daemon keeps of a successful backup: enough for the status line.
+/// What the daemon keeps of a successful backup: enough for the status line, the state file
+/// and the metrics.
 public struct BackupSummary: Sendable, Hashable {
     /// Its size as stored (compressed and encrypted).
     public var storedSize: Int64
+    /// Its data file's name.
+    public var file: String?
+    /// How long it took, as the engine measured it.
+    public var duration: Duration?
+    /// How many backups of the database the store holds after it (and its prune), if known.
+    public var retained: Int?
 
-    public init(storedSize: Int64) {
+    public init(storedSize: Int64, file: String? = nil, duration: Duration? = nil, retained: Int? = nil) {
         self.storedSize = storedSize
+        self.file = file
+        self.duration = duration
+        self.retained = retained
     }
 }
 
@@ -40,6 +50,10 @@ public struct EngineBackupRunner: BackupRunner {
             if job.name == hangingDatabase { TestHooks.hang(job.name, logger: logger) }
         #endif
         let result = try engine.backUp(job, cancellation: cancellation, logger: logger)
-        return BackupSummary(storedSize: result.backup.manifest.storedSize)
+        // Counted here, off the daemon's queue: listing a store reads every manifest.
+        let retained = try? job.store.backups(of: job.name).count
+        return BackupSummary(
+            storedSize: result.backup.manifest.storedSize, file: result.backup.manifest.file,
+            duration: result.duration, retained: retained)
     }
 }

@@ -45,19 +45,34 @@ extension Daemon {
             if case .failure(let error) = result {
                 logger.notice("the backup of '\(name)' stopped: \(error)", metadata: metadata)
             }
-            if phase == .stopping && inFlight.isEmpty { finishStopping(exitCode: 0) }
+            if phase == .stopping && inFlight.isEmpty && verification == nil { finishStopping(exitCode: 0) }
             return
         }
         let now = clock.now()
+        stateChanged = true
         switch result {
         case .success(let summary):
             last = StatusLine.LastBackup(
                 name: name, succeeded: true, date: backup.started.wall, storedSize: summary.storedSize)
             failing.remove(name)
+            let duration = summary.duration ?? (now.monotonic - backup.started.monotonic)
+            state.update(name) { entry in
+                entry.lastSuccess = DaemonState.Backup(
+                    time: backup.started.wall, file: summary.file, sizeBytes: summary.storedSize,
+                    durationSeconds: Double(duration.components.seconds)
+                        + Double(duration.components.attoseconds) / 1e18)
+                entry.consecutiveFailures = 0
+                if let retained = summary.retained { entry.retained = retained }
+            }
             log(scheduler.finished(name, success: true, now: now), of: name)
         case .failure(let error):
             last = StatusLine.LastBackup(name: name, succeeded: false, date: backup.started.wall)
             failing.insert(name)
+            state.update(name) { entry in
+                entry.lastFailure = DaemonState.Failure(time: now.wall, reason: "\(error)")
+                entry.consecutiveFailures += 1
+                entry.failuresTotal += 1
+            }
             logger.log(
                 .backupFailed, level: .error, "backup of '\(name)' failed: \(error)",
                 metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })

@@ -38,13 +38,18 @@ extension Daemon {
         let new = loaded.configuration
         if new.stateDirectory != configuration.stateDirectory { makeStateDirectory(of: new) }
         let added = new.databases.filter { configuration.database(named: $0.name) == nil }
+        let history = readHistory(of: added)
+        let now = clock.now()
         let changes = scheduler.update(
-            jobs: new.scheduledJobs, maxConcurrent: new.maxConcurrentBackups,
-            lastRuns: readHistory(of: added).lastRuns, now: clock.now())
+            jobs: new.scheduledJobs, maxConcurrent: new.maxConcurrentBackups, lastRuns: history.lastRuns, now: now)
         let summary = ReloadSummary.describe(from: configuration, to: new, changes: changes)
         configuration = new
         reloadFailed = false
         failing.formIntersection(new.databases.map(\.name) + inFlight.keys)
+        verifyFailing.formIntersection(new.databases.map(\.name))
+        adopt(history)
+        rescheduleVerification(now: now)
+        stateChanged = true
         logger.log(.reloadSucceeded, "reloaded \(path): \(summary)", metadata: [LogKey.path: "\(path)"])
         runDueBackups()
         notify("that the reload finished") { try $0.ready(status: currentStatus()) }

@@ -8,6 +8,9 @@ extension Daemon {
     struct History {
         var lastRuns: [String: Date] = [:]
         var newest: StatusLine.LastBackup?
+        /// Each database's newest backup and how many it has, for the state file.
+        var backups: [String: DaemonState.Backup] = [:]
+        var retained: [String: Int] = [:]
     }
 
     /// Creates the state folder (0700) if it is missing; systemd's `StateDirectory=` makes it
@@ -57,9 +60,13 @@ extension Daemon {
         var history = History()
         for database in databases {
             do {
-                guard let newest = try DirectoryStore(root: database.destinationRoot).backups(of: database.name).first
-                else { continue }
+                let all = try DirectoryStore(root: database.destinationRoot).backups(of: database.name)
+                history.retained[database.name] = all.count
+                guard let newest = all.first else { continue }
                 let created = newest.manifest.created
+                history.backups[database.name] = DaemonState.Backup(
+                    time: created, file: newest.manifest.file, sizeBytes: newest.manifest.storedSize,
+                    durationSeconds: nil)
                 history.lastRuns[database.name] = created
                 if history.newest.map({ $0.date < created }) ?? true {
                     history.newest = StatusLine.LastBackup(

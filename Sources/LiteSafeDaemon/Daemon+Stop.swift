@@ -28,8 +28,12 @@ extension Daemon {
         let cancelling = names.isEmpty ? "" : "; cancelling the backup of \(quotedNames(names))"
         logger.log(.daemonStopping, "stopping (\(reason))\(cancelling)")
         for backup in inFlight.values { backup.cancellation.cancel() }
+        if let verification {
+            logger.info("cancelling the scheduled verification")
+            verification.cancellation.cancel()
+        }
         publishStatus()
-        guard !inFlight.isEmpty else {
+        guard !inFlight.isEmpty || verification != nil else {
             finishStopping(exitCode: 0)
             return
         }
@@ -47,11 +51,22 @@ extension Daemon {
                 "the backup of '\(name)' did not stop within \(formatDuration(options.stopGracePeriod)) of being cancelled; exiting without it (the next run removes what it leaves)",
                 metadata: [LogKey.database: "\(name)", LogKey.error: "did not stop when cancelled"])
         }
+        if verification != nil {
+            logger.warning(
+                "the scheduled verification did not stop within \(formatDuration(options.stopGracePeriod)) of being cancelled; exiting without it (the next start removes its folder)"
+            )
+        }
         finishStopping(exitCode: 1)
     }
 
     func finishStopping(exitCode: Int32) {
         phase = .stopped
+        if lastStateWrite != nil {
+            // A daemon that started says it stopped, so `litesafe status` need not guess.
+            let now = clock.now()
+            state.stopped = now.wall
+            persistState(now: now)
+        }
         for source in [scheduleTimer, watchdogTimer, graceTimer] { source?.cancel() }
         for source in signalSources { source.cancel() }
         signalSources = []

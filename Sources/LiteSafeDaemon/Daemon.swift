@@ -9,8 +9,11 @@ import Logging
 /// The `Scheduler` decides what runs when; this class carries its decisions out. It owns one
 /// serial queue, on which every piece of its state is read and written: a Dispatch timer that
 /// sleeps until the next decision, the signal sources (SIGHUP reloads, SIGTERM and SIGINT stop),
-/// the watchdog timer and the reports of finished backups. Backups run on threads of their own,
-/// through a `BackupRunner`, because `BackupEngine` blocks.
+/// the watchdog timer and the reports of finished backups and verifications. Backups and the
+/// scheduled verification (`verify_schedule`) run on threads of their own, because they block.
+///
+/// After every change it rewrites its state file (`<state_directory>/state.json`, which
+/// `litesafe status` reads) and, if configured, the metrics textfile.
 ///
 /// Each thing a timer or signal does is a public one-step method (`tick()`, `reload()`,
 /// `stop(reason:)`, `checkWatchdog()`) that tests call directly, with a `ManualSchedulerClock`.
@@ -38,6 +41,18 @@ public final class Daemon: @unchecked Sendable {
     /// The databases whose latest backup failed.
     var failing: Set<String> = []
     var reloadFailed = false
+    /// What the state file and the metrics say; written by `persistState(now:)`.
+    var state: DaemonState
+    /// Whether `state` changed since it was last written.
+    var stateChanged = false
+    var lastStateWrite: MonotonicInstant?
+    /// The state and metrics files whose latest write failed (logged once each).
+    var unwritableStateFiles: Set<String> = []
+    /// When `verify_schedule` verifies the stored backups; nil without one.
+    var verifyScheduler: Scheduler?
+    var verification: InFlightVerification?
+    /// The databases whose latest verification failed.
+    var verifyFailing: Set<String> = []
     var scheduleTimer: (any DispatchSourceTimer)?
     var watchdogTimer: (any DispatchSourceTimer)?
     var graceTimer: (any DispatchSourceTimer)?
@@ -85,7 +100,11 @@ public final class Daemon: @unchecked Sendable {
         self.options = options
         self.logger = logger
         self.loadConfiguration = loadConfiguration
-        scheduler = Scheduler(jobs: [], maxConcurrent: 1, now: clock.now(), policy: options.policy)
+        let now = clock.now()
+        scheduler = Scheduler(jobs: [], maxConcurrent: 1, now: now, policy: options.policy)
+        state = DaemonState(
+            pid: ProcessInfo.processInfo.processIdentifier, started: now.wall, updated: now.wall,
+            configFile: configuration.sourceFile)
     }
 
     deinit {
@@ -174,9 +193,16 @@ public final class Daemon: @unchecked Sendable {
         removeLeftovers(of: configuration.databases)
         let history = readHistory(of: configuration.databases)
         last = history.newest
+        let now = clock.now()
+        loadState(history: history, now: now)
+        for path in Verifier.removeLeftovers(in: configuration.stateDirectory) {
+            logger.log(.leftoverRemoved, level: .notice, "removed \(path), left by an interrupted verification")
+        }
         scheduler = Scheduler(
             jobs: configuration.scheduledJobs, maxConcurrent: configuration.maxConcurrentBackups,
-            lastRuns: history.lastRuns, now: clock.now(), policy: options.policy)
+            lastRuns: history.lastRuns, now: now, policy: options.policy)
+        verifyScheduler = makeVerifyScheduler(now: now, lastRun: state.verification?.lastStart)
+        configuration.metricsTextfile.map { MetricsFile(path: $0).removeLeftovers() }
         phase = .starting
         scheduleTimer = makeTimer { [weak self] in self?.runDueBackups() }
         startWatchdogTimer()
@@ -192,21 +218,29 @@ public final class Daemon: @unchecked Sendable {
         notify("that start-up finished") { try $0.ready(status: currentStatus()) }
     }
 
-    /// Starts what the scheduler says is due and sets the timer for its next decision.
+    /// Starts what the scheduler says is due (backups and the scheduled verification), sets the
+    /// timer for its next decision and writes the state if it changed.
     func runDueBackups() {
         guard phase == .starting || phase == .running else { return }
         let now = clock.now()
         enforceDeadlines(now: now)
         let decision = scheduler.decide(now: now)
         if let step = decision.clockStep {
+            // Next-run times moved with the wall clock, and a state written before a forward
+            // step would look stale to `litesafe status`: write it again now.
+            stateChanged = true
             let size = formatDuration(step < .zero ? .zero - step : step)
             logger.notice(
                 "the wall clock was set \(step < .zero ? "back" : "forward") by about \(size); cron schedules follow it"
             )
         }
         for run in decision.runs { startBackup(run, now: now) }
-        scheduleTimer?.schedule(deadline: .now() + DispatchTimeInterval(decision.sleep))
+        if !decision.runs.isEmpty { stateChanged = true }
+        let verifySleep = runDueVerification(now: now)
+        scheduleTimer?.schedule(
+            deadline: .now() + DispatchTimeInterval(min(decision.sleep, verifySleep ?? decision.sleep)))
         publishStatus()
+        persistStateIfNeeded(now: now)
     }
 
     // MARK: Helpers on the queue.
@@ -218,7 +252,8 @@ public final class Daemon: @unchecked Sendable {
         return StatusLine(
             databases: configuration.databases.count, running: inFlight.keys.sorted(), last: last,
             next: next.map { StatusLine.NextBackup(name: $0.name, date: $0.date) }, failing: failing.count,
-            reloadFailed: reloadFailed, stopping: phase == .stopping
+            reloadFailed: reloadFailed, stopping: phase == .stopping, verifying: verification != nil,
+            verifyFailing: verifyFailing.sorted()
         )
         .text(now: clock.now().wall, timeZone: configuration.timeZone)
     }

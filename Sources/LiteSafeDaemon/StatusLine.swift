@@ -46,10 +46,14 @@ public struct StatusLine: Sendable, Hashable, CustomStringConvertible {
     public var reloadFailed: Bool
     /// Whether the daemon is stopping (`running` are then the backups being cancelled).
     public var stopping: Bool
+    /// Whether a scheduled verification is running.
+    public var verifying: Bool
+    /// The databases whose latest verification failed, sorted.
+    public var verifyFailing: [String]
 
     public init(
         databases: Int, running: [String] = [], last: LastBackup? = nil, next: NextBackup? = nil, failing: Int = 0,
-        reloadFailed: Bool = false, stopping: Bool = false
+        reloadFailed: Bool = false, stopping: Bool = false, verifying: Bool = false, verifyFailing: [String] = []
     ) {
         self.databases = databases
         self.running = running
@@ -58,6 +62,8 @@ public struct StatusLine: Sendable, Hashable, CustomStringConvertible {
         self.failing = failing
         self.reloadFailed = reloadFailed
         self.stopping = stopping
+        self.verifying = verifying
+        self.verifyFailing = verifyFailing
     }
 
     /// The line, with times of day in `timeZone` (the configuration's, which cron schedules use)
@@ -68,6 +74,7 @@ public struct StatusLine: Sendable, Hashable, CustomStringConvertible {
         }
         var parts = [databases == 1 ? "1 database" : "\(databases) databases"]
         if !running.isEmpty { parts.append("backing up: " + running.joined(separator: ", ")) }
+        if verifying { parts.append("verifying") }
         if let last {
             var text = "last: \(last.name) \(last.succeeded ? "ok" : "failed") "
             text += Self.time(last.date, now: now, timeZone: timeZone)
@@ -79,6 +86,7 @@ public struct StatusLine: Sendable, Hashable, CustomStringConvertible {
         parts.append(
             "next: " + (next.map { "\($0.name) " + Self.time($0.date, now: now, timeZone: timeZone) } ?? "none"))
         parts.append("\(failing) failing")
+        if !verifyFailing.isEmpty { parts.append("verify FAILED: " + verifyFailing.joined(separator: ", ")) }
         if reloadFailed { parts.append("reload failed: see journal") }
         return parts.joined(separator: " · ")
     }

@@ -31,6 +31,13 @@ import Testing
         )
     }
 
+    @Test func verifyingAndAFailedVerification() {
+        let line = StatusLine(databases: 2, failing: 0, verifying: true, verifyFailing: ["app", "crm"])
+        #expect(
+            line.text(now: now, timeZone: utc)
+                == "2 databases · verifying · last: none · next: none · 0 failing · verify FAILED: app, crm")
+    }
+
     @Test func timesOnAnotherDayCarryTheDateInTheConfiguredZone() throws {
         let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
         let line = StatusLine(databases: 1, next: .init(name: "app", date: date("2026-11-26T23:30:00Z")))

@@ -27,10 +27,12 @@ final class DaemonHarness {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
     }
 
-    /// Writes the configuration file for `databases` (name → extra YAML lines) and loads it.
+    /// Writes the configuration file for `databases` (name → extra YAML lines) and loads it;
+    /// `extra` adds top-level lines (`verify_schedule: …`).
     @discardableResult
     func writeConfiguration(
-        _ databases: [(name: String, lines: [String])], schedule: String = "every 1h", maxConcurrent: Int = 1
+        _ databases: [(name: String, lines: [String])], schedule: String = "every 1h", maxConcurrent: Int = 1,
+        extra: [String] = []
     ) throws -> Configuration {
         var text = """
             defaults:
@@ -40,9 +42,10 @@ final class DaemonHarness {
                 recipients: ["\(Self.recipient)"]
             max_concurrent_backups: \(maxConcurrent)
             state_directory: \(directory.path)/state
-            databases:
 
             """
+        for line in extra { text += line + "\n" }
+        text += "databases:\n"
         for database in databases {
             text += "  - name: \(database.name)\n    path: \(data)/\(database.name).db\n"
             for line in database.lines { text += "    \(line)\n" }
@@ -52,10 +55,17 @@ final class DaemonHarness {
     }
 
     @discardableResult
-    func writeConfiguration(_ names: [String], schedule: String = "every 1h", maxConcurrent: Int = 1) throws
-        -> Configuration
-    {
-        try writeConfiguration(names.map { ($0, []) }, schedule: schedule, maxConcurrent: maxConcurrent)
+    func writeConfiguration(
+        _ names: [String], schedule: String = "every 1h", maxConcurrent: Int = 1, extra: [String] = []
+    ) throws -> Configuration {
+        try writeConfiguration(names.map { ($0, []) }, schedule: schedule, maxConcurrent: maxConcurrent, extra: extra)
+    }
+
+    var state: String { directory.path + "/state" }
+
+    /// The daemon's state file as it is on disk now, if there is one.
+    func readState() throws -> DaemonState? {
+        try StateFile(directory: state).read()
     }
 
     /// Replaces the configuration file with `text`, mode 0600 (the loader refuses group-writable files).

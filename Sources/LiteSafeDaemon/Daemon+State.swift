@@ -1,0 +1,106 @@
+import Foundation
+import LiteSafeCore
+import Logging
+
+extension Daemon {
+    /// Starts the state from the previous run's file (keeping failures, counters and
+    /// verifications across restarts) and from what the store holds.
+    func loadState(history: History, now: ClockReading) {
+        let file = StateFile(directory: configuration.stateDirectory)
+        file.removeLeftovers()
+        var previous: DaemonState?
+        do {
+            previous = try file.read()
+        } catch {
+            logger.warning(
+                "cannot read the previous state: \(error); starting a new one",
+                metadata: [LogKey.path: "\(file.path)", LogKey.error: "\(error)"])
+        }
+        state = DaemonState(
+            pid: ProcessInfo.processInfo.processIdentifier, started: now.wall, updated: now.wall,
+            configFile: configuration.sourceFile, databases: previous?.databases ?? [],
+            verification: previous?.verification)
+        for index in state.databases.indices { state.databases[index].running = false }
+        adopt(history)
+        failing = Set(state.databases.filter(\.isFailing).map(\.name))
+        verifyFailing = Set(state.databases.filter(\.verificationFailed).map(\.name))
+        stateChanged = true
+    }
+
+    /// Takes each database's newest backup and count from the store, where they are newer than
+    /// what the state says (a `litesafe backup` run by hand, or a state file lost).
+    func adopt(_ history: History) {
+        for (name, backup) in history.backups {
+            state.update(name) { entry in
+                // The same file keeps the state's record, which has the duration the store lacks.
+                guard let current = entry.lastSuccess, current.file != backup.file else {
+                    if entry.lastSuccess == nil { entry.lastSuccess = backup }
+                    return
+                }
+                if current.time < backup.time { entry.lastSuccess = backup }
+            }
+        }
+        for (name, count) in history.retained {
+            state.update(name) { $0.retained = count }
+        }
+    }
+
+    /// Writes the state file and the metrics textfile if something changed since the last
+    /// write, or if the heartbeat is due, so that `litesafe status` can tell a live daemon
+    /// from a stuck one.
+    func persistStateIfNeeded(now: ClockReading) {
+        let heartbeatDue = lastStateWrite.map { now.monotonic - $0 >= DaemonState.heartbeat } ?? true
+        guard stateChanged || heartbeatDue else { return }
+        persistState(now: now)
+    }
+
+    /// Brings the state up to date with the scheduler and the configuration and writes it.
+    func persistState(now: ClockReading) {
+        let configured = Set(configuration.databases.map(\.name))
+        state.databases.removeAll { !configured.contains($0.name) && inFlight[$0.name] == nil }
+        for name in configured.union(inFlight.keys) {
+            state.update(name) { entry in
+                entry.running = inFlight[name] != nil
+                entry.nextRun = scheduler.nextDue(for: name)
+            }
+        }
+        if let schedule = configuration.verifySchedule {
+            let kind: DaemonState.VerificationKind = configuration.verifyIdentity == nil ? .scrub : .restoreTest
+            var entry = state.verification ?? DaemonState.VerificationSchedule(schedule: "\(schedule)", kind: kind)
+            entry.schedule = "\(schedule)"
+            entry.kind = kind
+            entry.running = verification != nil
+            entry.nextRun = verifyScheduler?.nextDue(for: Self.verificationJobName)
+            state.verification = entry
+        } else {
+            state.verification = nil
+        }
+        state.configFile = configuration.sourceFile
+        state.updated = now.wall
+        stateChanged = false
+        lastStateWrite = now.monotonic
+        write("the state file", to: StateFile(directory: configuration.stateDirectory).path) {
+            try StateFile(directory: configuration.stateDirectory).write(state)
+        }
+        if let path = configuration.metricsTextfile {
+            write("the metrics textfile", to: path) { try MetricsFile(path: path).write(state) }
+        }
+    }
+
+    /// Runs one write; a failure is logged once until a write to `path` works again.
+    private func write(_ what: String, to path: String, _ body: () throws -> Void) {
+        let metadata: Logger.Metadata = [LogKey.path: "\(path)"]
+        do {
+            try body()
+            if unwritableStateFiles.remove(path) != nil {
+                logger.notice("\(what) \(path) is written again", metadata: metadata)
+            }
+        } catch {
+            guard unwritableStateFiles.insert(path).inserted else { return }
+            logger.log(
+                .stateWriteFailed, level: .warning,
+                "cannot write \(what) \(path): \(error); litesafe status and monitoring see older information until it works",
+                metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import LiteSafeCore
+import Logging
+
+extension Daemon {
+    /// The name of the one job in `verifyScheduler`.
+    static let verificationJobName = "verification"
+
+    /// A scheduled verification started and not yet reported back.
+    struct InFlightVerification {
+        let started: ClockReading
+        let cancellation: Cancellation
+    }
+
+    /// The schedule of `verify_schedule`, or nil without one; the first verification comes one
+    /// scheduled time after `lastRun` (the previous run's, from the state file), or after now.
+    func makeVerifyScheduler(now: ClockReading, lastRun: Date?) -> Scheduler? {
+        guard let job = verificationJob else { return nil }
+        return Scheduler(
+            jobs: [job], maxConcurrent: 1, lastRuns: [Self.verificationJobName: lastRun ?? now.wall], now: now,
+            policy: options.policy)
+    }
+
+    var verificationJob: ScheduledJob? {
+        configuration.verifySchedule.map {
+            ScheduledJob(name: Self.verificationJobName, schedule: $0, timeZone: configuration.timeZone)
+        }
+    }
+
+    /// Applies a reloaded `verify_schedule`: a new or changed schedule counts from the latest
+    /// verification; a removed one lets a running verification finish.
+    func rescheduleVerification(now: ClockReading) {
+        guard let job = verificationJob else {
+            _ = verifyScheduler?.update(jobs: [], maxConcurrent: 1, now: now)
+            return
+        }
+        guard verifyScheduler != nil else {
+            verifyScheduler = makeVerifyScheduler(now: now, lastRun: state.verification?.lastStart)
+            return
+        }
+        let lastRun = state.verification?.lastStart ?? now.wall
+        verifyScheduler?.update(
+            jobs: [job], maxConcurrent: 1, lastRuns: [Self.verificationJobName: lastRun], now: now)
+    }
+
+    /// Asks the verification schedule what is due, starts it, and returns how long until it
+    /// needs asking again.
+    func runDueVerification(now: ClockReading) -> Duration? {
+        guard let decision = verifyScheduler?.decide(now: now) else { return nil }
+        if !decision.runs.isEmpty { startVerification(now: now) }
+        return decision.sleep
+    }
+
+    /// Verifies every configured database's backups on a thread of its own (it reads every
+    /// stored byte, or restores every backup), reporting back on the daemon's queue.
+    ///
+    /// It takes no store lock, so backups and prunes go on meanwhile: new backups are published
+    /// atomically and a backup pruned while it is read is left out (`Verifier.verifyBackups`).
+    func startVerification(now: ClockReading) {
+        let databases = configuration.databases
+        let identityFile = configuration.verifyIdentity
+        // The state folder: private to the service (0700), and it must already have room for
+        // the largest database (staging is inside it).
+        let scratch = configuration.stateDirectory
+        let cancellation = Cancellation()
+        verification = InFlightVerification(started: now, cancellation: cancellation)
+        if state.verification == nil, let schedule = configuration.verifySchedule {
+            state.verification = DaemonState.VerificationSchedule(
+                schedule: "\(schedule)", kind: identityFile == nil ? .scrub : .restoreTest)
+        }
+        state.verification?.lastStart = now.wall
+        stateChanged = true
+        let kind = identityFile == nil ? "scrub" : "restore test"
+        logger.info(
+            "scheduled verification started: \(kind) of the backups of \(quotedNames(databases.map(\.name)))")
+        let logger = logger
+        let thread = Thread { [self] in
+            let result = Result {
+                try Verifier().verifyAll(
+                    databases, identityFile: identityFile, scratch: scratch, cancellation: cancellation, logger: logger)
+            }
+            queue.async { self.verificationEnded(cancellation: cancellation, result: result) }
+        }
+        thread.name = "litesafe verify"
+        thread.start()
+    }
+
+    /// Records a verification's verdicts, logs them, and decides again; while stopping, it may
+    /// complete the stop.
+    func verificationEnded(cancellation: Cancellation, result: Result<[Verifier.DatabaseReport], any Error>) {
+        guard let running = verification, running.cancellation === cancellation else { return }
+        verification = nil
+        if phase == .stopping || phase == .stopped {
+            if phase == .stopping && inFlight.isEmpty { finishStopping(exitCode: 0) }
+            return
+        }
+        let now = clock.now()
+        // Never retried: a verification fails on damaged files, which a retry finds damaged again.
+        _ = verifyScheduler?.finished(Self.verificationJobName, success: true, now: now)
+        state.verification?.lastEnd = now.wall
+        stateChanged = true
+        switch result {
+        case .failure(let error):
+            logger.log(
+                .scheduledVerifyFailed, level: .error, "scheduled verification stopped: \(error)",
+                metadata: [LogKey.error: "\(error)"])
+        case .success(let reports):
+            record(reports, now: now)
+        }
+        runDueBackups()
+    }
+
+    private func record(_ reports: [Verifier.DatabaseReport], now: ClockReading) {
+        for report in reports {
+            state.update(report.database) { entry in
+                entry.lastVerification = DaemonState.Verification(
+                    time: now.wall, kind: report.kind, ok: report.ok, checked: report.checked,
+                    failed: report.failed, reason: report.reason)
+                if report.ok { entry.lastVerifySuccess = now.wall }
+            }
+            if report.ok { verifyFailing.remove(report.database) } else { verifyFailing.insert(report.database) }
+        }
+        let checked = reports.map(\.checked).reduce(0, +)
+        let failed = reports.filter { !$0.ok }
+        guard !failed.isEmpty else {
+            logger.log(
+                .scheduledVerifyCompleted,
+                "scheduled verification passed: \(checked) \(checked == 1 ? "backup" : "backups") of \(reports.count) \(reports.count == 1 ? "database" : "databases") ok"
+            )
+            return
+        }
+        for report in failed {
+            let reason = report.reason ?? "failed"
+            let count =
+                report.failed > 0 ? "\(report.failed) of \(report.checked) backups failed" : "it could not be checked"
+            logger.log(
+                .scheduledVerifyFailed, level: .error,
+                "scheduled verification of '\(report.database)' FAILED: \(count): \(reason)",
+                metadata: [LogKey.database: "\(report.database)", LogKey.error: "\(reason)"])
+        }
+    }
+}
