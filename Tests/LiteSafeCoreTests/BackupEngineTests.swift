@@ -72,7 +72,9 @@ struct BackupEngineTests {
         let writer = try BankWriter(database: h.source, mode: mode, extraArguments: ["--pad", "2000"])
         defer { writer.stop() }
         var backups: [StoredBackup] = []
-        for _ in 0..<4 { backups.append(try h.backUp().backup) }
+        // A generous busy timeout: on a loaded 2-core CI machine a writer committing back to
+        // back can hold the rollback journal's lock for seconds at a time.
+        for _ in 0..<4 { backups.append(try h.backUp(h.job(busyTimeout: .seconds(30))).backup) }
         writer.stop()
         for (i, backup) in backups.enumerated() {
             let out = try h.restore(backup, to: "restored-\(i).db")
