@@ -5,7 +5,8 @@ import Logging
 ///
 /// Lines look like `2026-11-26T12:00:03Z error [app] backup failed: disk full (bytes=0 path=/x)`:
 /// a UTC timestamp, the level, the database the message concerns (its `database` metadata)
-/// in brackets, the message, then the other metadata sorted by key. `message_id` is shown only
+/// in brackets, the message, then the other metadata sorted by key, leaving out values the
+/// message already contains. `message_id` is shown only
 /// at `debug` and `trace`, where it helps match lines to `deploy/litesafe.catalog`.
 public struct ConsoleLogHandler: LogHandler {
     public var logLevel: Logger.Level
@@ -64,6 +65,12 @@ public struct ConsoleLogHandler: LogHandler {
         }
         text += " " + escaped(message)
         if !showMessageID { metadata["message_id"] = nil }
+        // The journal keeps every field; a reader of the console already has in the message
+        // whatever a field would only repeat (an error's text, most often).
+        metadata = metadata.filter {
+            let value = JournalEntry.fieldValue($0.value)
+            return value.isEmpty || !message.contains(value)
+        }
         if !metadata.isEmpty {
             let pairs = metadata.sorted { $0.key < $1.key }.map { key, value in
                 "\(key)=\(quotedIfNeeded(JournalEntry.fieldValue(value)))"

@@ -47,6 +47,18 @@ struct ConsoleLogHandlerTests {
         #expect(!line.contains("\n"))
     }
 
+    @Test func leavesOutFieldsTheMessageAlreadySays() {
+        let error = "destination folder /b does not exist; create it"
+        let line = ConsoleLogHandler.line(
+            level: .error,
+            message: "backup of 'app' failed: \(error)",
+            metadata: ["database": "app", "error": "\(error)", "path": "/b/app"],
+            showMessageID: false,
+            at: noon
+        )
+        #expect(line == "2026-11-26T12:00:03Z error [app] backup of 'app' failed: \(error) (path=/b/app)")
+    }
+
     @Test func writesOneLinePerMessageToItsDescriptor() throws {
         var ends: [Int32] = [0, 0]
         try #require(pipe(&ends) == 0)
