@@ -26,6 +26,9 @@ public enum Event: String, Sendable, CaseIterable {
     case scheduledVerifyCompleted
     case scheduledVerifyFailed
     case stateWriteFailed
+    case backupCancelled
+    case daemonStopped
+    case clockStepped
 
     /// The 128-bit journald message identifier, as 32 lowercase hex digits.
     public var messageID: String {
@@ -51,6 +54,9 @@ public enum Event: String, Sendable, CaseIterable {
         case .scheduledVerifyCompleted: "02432e9d8e2a4d0cb244b02aaea8e7c1"
         case .scheduledVerifyFailed: "8bf1e8fc1ae64cd9941cc587f8abd11c"
         case .stateWriteFailed: "a8c001466db74d37a73c8eed4cb64424"
+        case .backupCancelled: "6771ace21b774dc2837774e8f611273f"
+        case .daemonStopped: "9e849db9ef814da2998231b90658d2b5"
+        case .clockStepped: "28086edd2c854a199450e16e79c9d4da"
         }
     }
 }

@@ -43,7 +43,9 @@ extension Daemon {
         let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
         if phase == .stopping || phase == .stopped {
             if case .failure(let error) = result {
-                logger.notice("the backup of '\(name)' stopped: \(error)", metadata: metadata)
+                logger.log(
+                    .backupCancelled, level: .notice, "the backup of '\(name)' stopped: \(error)",
+                    metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
             }
             if phase == .stopping && inFlight.isEmpty && verification == nil { finishStopping(exitCode: 0) }
             return

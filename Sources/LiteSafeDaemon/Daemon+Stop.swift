@@ -70,7 +70,7 @@ extension Daemon {
         for source in [scheduleTimer, watchdogTimer, graceTimer] { source?.cancel() }
         for source in signalSources { source.cancel() }
         signalSources = []
-        logger.info("stopped")
+        logger.log(.daemonStopped, "stopped")
         self.exitCode = exitCode
         stopped.signal()
     }

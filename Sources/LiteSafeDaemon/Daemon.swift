@@ -230,7 +230,8 @@ public final class Daemon: @unchecked Sendable {
             // step would look stale to `litesafe status`: write it again now.
             stateChanged = true
             let size = formatDuration(step < .zero ? .zero - step : step)
-            logger.notice(
+            logger.log(
+                .clockStepped, level: .notice,
                 "the wall clock was set \(step < .zero ? "back" : "forward") by about \(size); cron schedules follow it"
             )
         }
