@@ -34,6 +34,7 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product litesafe
 	$(SWIFT) build -c release --static-swift-stdlib --product age-throughput
+	./scripts/release-smoke .build/release/litesafe
 
 ## run: a demo database with a writer, a demo key, and the daemon in the foreground
 run: deps
