@@ -235,3 +235,9 @@ def test_staging_and_destination_on_different_filesystems(ctx):
 def test_fsync_eio_on_folder_after_rename(ctx):
     """The data file is published, then fsync of its folder fails: not listed, removed next run."""
     injected(ctx, "fsync", "EIO", "Input/output error", when=":when=2")
+
+
+def test_fsync_eio_on_folder_after_manifest_rename(ctx):
+    """The manifest is published, then fsync of its folder fails: the backup failed, so it is
+    not listed, and no manifest is left naming a data file that is gone."""
+    injected(ctx, "fsync", "EIO", "Input/output error", when=":when=4")
