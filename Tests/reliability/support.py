@@ -128,9 +128,13 @@ class Context:
     # --- configuration ------------------------------------------------------------------
     def config(self, databases, defaults="", top="", name="litesafe.yml"):
         """Writes a configuration: `databases` maps name -> path (or a YAML fragment)."""
-        lines = ["defaults:", "  schedule: every 1h", f"  destination: {self.path('backups')}",
-                 "  busy_timeout: 2s", "  encryption:", f"    recipients_file: {self.recipients}"]
-        lines += ["  " + l for l in defaults.splitlines() if l.strip()]
+        base = {"schedule": "every 1h", "destination": self.path("backups"), "busy_timeout": "2s",
+                "encryption": f"\n    recipients_file: {self.recipients}"}
+        extra = [l for l in defaults.splitlines() if l.strip()]
+        for l in extra:  # a key given in `defaults` replaces the base one
+            base.pop(l.split(":")[0].strip(), None)
+        lines = ["defaults:"] + [f"  {k}: {v}" if not v.startswith("\n") else f"  {k}:{v}" for k, v in base.items()]
+        lines += ["  " + l for l in extra]
         lines += [f"state_directory: {self.path('state')}"]
         lines += [l for l in top.splitlines() if l.strip()]
         lines += ["databases:"]
