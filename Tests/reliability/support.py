@@ -150,20 +150,36 @@ class Context:
         e.update(env or {})
         return run(list(wrap) + [LITESAFE, *args], env=e, timeout=timeout)
 
-    def daemon(self, config, env=None, log_name="daemon.log"):
+    def daemon(self, config, env=None, log_name="daemon.log", wrap=()):
         log = self.path(log_name)
         e = clean_environment()
         e.update(env or {})
         out = open(log, "ab")
-        p = self.spawn([LITESAFE, "run", "--config", config, "--log-target", "console", "--verbose"],
+        p = self.spawn([*wrap, LITESAFE, "run", "--config", config, "--log-target", "console", "--verbose"],
                        stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=e)
         out.close()
-        return Daemon(p, log)
+        d = Daemon(p, log, wrapped=bool(wrap))
+        if wrap:
+            # Signals go to the daemon, not to the wrapper (faketime(1) does not forward them).
+            eventually(lambda: d.pid != p.pid, timeout=5)
+        return d
 
 
 class Daemon:
-    def __init__(self, process, log):
-        self.process, self.log_path = process, log
+    def __init__(self, process, log, wrapped=False):
+        self.process, self.log_path, self.wrapped = process, log, wrapped
+
+    @property
+    def pid(self):
+        """The daemon's own pid: the wrapper's child when it runs under one."""
+        if not self.wrapped:
+            return self.process.pid
+        try:
+            with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as f:
+                children = f.read().split()
+            return int(children[0]) if children else self.process.pid
+        except OSError:
+            return self.process.pid
 
     @property
     def log(self):
@@ -175,7 +191,7 @@ class Daemon:
         return self.process.poll() is None
 
     def signal(self, sig):
-        self.process.send_signal(sig)
+        os.kill(self.pid, sig)
 
     def stop(self, timeout=20):
         if self.alive:
