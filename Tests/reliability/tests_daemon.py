@@ -156,3 +156,26 @@ def test_clock_jump_forward_an_hour(ctx):
 def test_clock_jump_back_an_hour(ctx):
     d, w = clock_jump(ctx, 3600, 0)
     stop_and_check(ctx, d, w, min_backups=4)
+
+
+@timeout(60)
+def test_daemon_destination_full_stays_up(ctx):
+    """The destination fills up under a running daemon: the failure is logged with its cause,
+    the daemon stays up, and the backups already made stay whole."""
+    from tests_backup import grow
+    ctx.tmpfs(ctx.path("backups"), "400k")
+    db = ctx.path("data", "app.db")
+    make_bank(db, "delete")
+    cfg = ctx.config({"app": db}, defaults="schedule: every 1s\nretention: { keep_last: 2 }")
+    d = ctx.daemon(cfg)
+    expect(eventually(lambda: len(completed(d)) >= 1), f"no backups: {d.log[-800:]}")
+    grow(db)
+    expect(eventually(lambda: "No space left on device" in d.log, timeout=20),
+           f"no disk-full failure logged: {d.log[-800:]}")
+    line = next(l for l in d.log.splitlines() if "No space left on device" in l)
+    info(f"logged: {line[:240]}")
+    expect("backup of 'app' failed" in line and "free space" in line, f"the log line does not say what to do: {line}")
+    time.sleep(1)
+    expect(d.alive, "the daemon died when the disk filled up")
+    check_no_leftovers(ctx.path("backups"))
+    stop_and_check(ctx, d, None, min_backups=1)
