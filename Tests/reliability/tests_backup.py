@@ -2,7 +2,7 @@
 disks, errors injected into fsync, close and rename."""
 import os, time
 from support import (CRASH_ENV, Failure, check_modes, check_no_leftovers, check_store, expect, info,
-                     leftovers, make_bank, manifests, output, run, timeout)
+                     leftovers, make_bank, manifests, output, run)
 
 
 def world(ctx, retention="keep_last: 3", mode="wal", writer=True, **config):

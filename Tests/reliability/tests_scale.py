@@ -2,9 +2,8 @@
 page, each with bounded descriptors and memory."""
 import json, os, random, shutil, sqlite3, time
 import support
-from support import (Failure, check_modes, check_no_leftovers, check_store, eventually, expect, info, make_bank,
-                     manifests, output, peak_rss_and_run, run, timeout, write_private)
-from tests_daemon import completed, stop_and_check
+from support import (check_modes, check_no_leftovers, check_store, eventually, expect, info, make_bank, manifests,
+                     output, peak_rss_and_run, timeout)
 
 MiB = 1 << 20
 

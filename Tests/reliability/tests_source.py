@@ -1,6 +1,6 @@
 """The source database misbehaving: locked, damaged, truncated, not a database, missing, a
 symlink, and busy with writers in both journal modes."""
-import os, subprocess, sys, time
+import os, subprocess, time
 from support import (PYTHON, check_modes, check_no_leftovers, check_store, expect, info, make_bank, manifests,
                      output, timeout)
 from tests_backup import backup, finish, store_folder
