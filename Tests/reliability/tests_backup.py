@@ -1,7 +1,8 @@
 """The backup path under faults: kill -9 at each crash point, power loss, full and read-only
 disks, errors injected into fsync, close and rename."""
-import os, time
-from support import (CRASH_ENV, Failure, check_modes, check_no_leftovers, check_store, expect, info,
+import os, subprocess, time
+import support
+from support import (CRASH_ENV, TEMP_PREFIX, Failure, eventually, check_modes, check_no_leftovers, check_store, expect, info,
                      leftovers, make_bank, manifests, output, run)
 
 
@@ -121,6 +122,40 @@ def test_power_loss_after_commit(ctx):
     # The next run on the remounted file system cleans whatever the shutdown cut short.
     backup(ctx, cfg)
     check_no_leftovers(dest, ctx.path("state"))
+    check_modes(dest)
+
+
+def test_power_loss_mid_backup(ctx):
+    """ext4 shut down while a backup writes its hidden temporary file: after a remount the
+    earlier backups are whole, and the next run removes what the cut left and backs up."""
+    mnt = ctx.path("ext4")
+    device = ctx.ext4_loop(mnt, size_mb=128)
+    dest = os.path.join(mnt, "backups")
+    os.mkdir(dest, 0o700)
+    db = ctx.path("data", "app.db")
+    make_bank(db, transfers=15000)
+    cfg = ctx.config({"app": db}, defaults=f"destination: {dest}\ncompression: zstd:1")
+    backup(ctx, cfg)
+    folder = os.path.join(dest, "app")
+    before = manifests(folder)
+    # zstd:19 makes the cut backup slow enough to be caught while it writes.
+    ctx.config({"app": db}, defaults=f"destination: {dest}\ncompression: zstd:19")
+    p = ctx.spawn([support.LITESAFE, "backup", "--config", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                  text=True)
+    writing = eventually(lambda: any(f.startswith(TEMP_PREFIX) for f in os.listdir(folder)), timeout=30, every=0.005)
+    down = run(["xfs_io", "-x", "-c", "shutdown", mnt])
+    expect(down.returncode == 0, f"xfs_io shutdown: {output(down)}")
+    p.kill()  # the power is gone: so is the process
+    p.wait()
+    expect(writing, "the backup finished before it could be cut; make it slower")
+    run(["umount", mnt], check=True)
+    run(["mount", "-t", "ext4", device, mnt], check=True)
+    expect(manifests(folder) == before, f"the listed backups changed: {before} -> {manifests(folder)}")
+    expect(check_store(ctx, dest) == len(before), "the earlier backups are not whole")
+    ctx.config({"app": db}, defaults=f"destination: {dest}\ncompression: zstd:1")
+    backup(ctx, cfg)
+    check_no_leftovers(dest, ctx.path("state"))
+    expect(check_store(ctx, dest) == len(before) + 1, "the backup after the remount is not whole")
     check_modes(dest)
 
 

@@ -85,7 +85,7 @@ def test_daemon_hundred_sighups_in_a_second(ctx):
     before = len(completed(d, "final"))
     expect(eventually(lambda: len(completed(d, "final")) >= before + 2, timeout=20),
            f"the last configuration (database 'final') is not running: {d.log[-1200:]}")
-    info(f"{reloads} reloads applied (signals coalesce), {len(completed(d))} backups of app meanwhile")
+    info(f"{reloads} reloads applied, {len(completed(d))} backups of app meanwhile")
     # Once settled, 'b' (only in the second file) is no longer scheduled.
     b_now = len(completed(d, "b"))
     time.sleep(3)
