@@ -192,7 +192,8 @@ def test_staging_full(ctx):
     grow(db)
     r = backup(ctx, cfg, ok=False)
     expect(r.returncode != 0, "a snapshot larger than staging succeeded")
-    expect("No space left on device" in output(r) or "full" in output(r), f"message: {output(r)}")
+    expect("No space left on device" in output(r) and "free space" in output(r), f"message: {output(r)}")
+    info(f"staging full: {[l for l in output(r).splitlines() if 'failed' in l][0].split('failed: ', 1)[-1][:200]}")
     expect(manifests(store_folder(ctx)) == [], "something was published")
     finish(ctx, None, expected_backups=0)
 
