@@ -158,3 +158,17 @@ def test_restore_checks_and_leaves_no_temporaries_on_success(ctx):
     expect(oct(os.stat(out).st_mode & 0o777) == oct(0o640), "OUT's mode was not kept")
     left = [f for f in os.listdir(ctx.path("out")) if f.startswith(TEMP_PREFIX)]
     expect(not left, f"temporaries left: {left}")
+
+
+def test_restore_new_output_is_private(ctx):
+    """A restore to a new OUT creates it 0600 (it holds the whole database), with nothing beside it."""
+    restore_world(ctx)
+    out = ctx.path("out", "new.db")
+    r = ctx.litesafe("restore", *by_name(ctx), "-o", out)
+    expect(r.returncode == 0, f"restore failed: {output(r)}")
+    mode = os.stat(out).st_mode & 0o777
+    expect(mode == 0o600, f"the restored database is mode {mode:o}, not 600")
+    beside = sorted(f for f in os.listdir(ctx.path("out")) if f.startswith("new.db") or f.startswith(TEMP_PREFIX))
+    expect(beside == ["new.db"], f"files beside OUT: {beside}")
+    key_mode = os.stat(ctx.key).st_mode & 0o777
+    expect(key_mode == 0o600, f"litesafe keygen wrote its identity with mode {key_mode:o}")

@@ -41,7 +41,7 @@ def test_source_locked_past_busy_timeout(ctx):
     holder = ctx.spawn([PYTHON, "-c", HOLD_LOCK, db], stdout=subprocess.PIPE, text=True)
     expect(holder.stdout.readline().strip() == "locked", "the lock holder did not start")
     t0 = time.monotonic()
-    refused(ctx, cfg, "longer than the busy timeout", published=1)
+    refused(ctx, cfg, "stayed locked by another connection for longer than the busy timeout (1000 ms)", published=1)
     info(f"gave up after {time.monotonic() - t0:.1f} s with busy_timeout 1s")
 
 
@@ -63,7 +63,7 @@ def test_source_truncated(ctx):
     db, cfg = source_world(ctx)
     backup(ctx, cfg)
     os.truncate(db, os.path.getsize(db) // 2 + 100)
-    r = refused(ctx, cfg, "failed", published=1)
+    r = refused(ctx, cfg, "failed its integrity check", published=1)
     info(f"truncated source: {[l for l in output(r).splitlines() if 'failed' in l][0].split('failed: ', 1)[-1][:160]}")
 
 
@@ -86,7 +86,7 @@ def test_source_replaced_by_symlink(ctx):
     db, cfg = source_world(ctx)
     os.rename(db, ctx.path("data", "real.db"))
     os.symlink(ctx.path("data", "real.db"), db)
-    refused(ctx, cfg, "symlink")
+    refused(ctx, cfg, "contains a symbolic link, which LiteSafe refuses")
 
 
 # --- writers ----------------------------------------------------------------------------------
