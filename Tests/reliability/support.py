@@ -160,8 +160,17 @@ class Context:
         out.close()
         d = Daemon(p, log, wrapped=bool(wrap))
         if wrap:
-            # Signals go to the daemon, not to the wrapper (faketime(1) does not forward them).
+            # Signals go to the daemon, not to the wrapper (faketime(1) does not forward them),
+            # and the daemon must not outlive a failed test.
             eventually(lambda: d.pid != p.pid, timeout=5)
+            child = d.pid
+            def kill_child():
+                with contextlib.suppress(OSError):
+                    with open(f"/proc/{child}/cmdline", "rb") as f:
+                        mine = config.encode() in f.read()  # not a later process that got the pid
+                    if mine:
+                        os.kill(child, signal.SIGKILL)
+            self.defer(kill_child)
         return d
 
 
