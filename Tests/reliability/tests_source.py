@@ -137,7 +137,7 @@ def report_latency(label, alone, during):
 
 @timeout(60)
 def test_rollback_journal_under_constant_writes(ctx):
-    alone, during, made, failures = backups_under_writes(ctx, "delete", sleep=0.001)
+    alone, during, made, failures = backups_under_writes(ctx, "delete", seconds=6.0, sleep=0.001)
     report_latency("rollback journal", alone, during)
     expect(not failures, f"{len(failures)} backups failed under writes, first: {failures[0] if failures else ''}")
     expect(made >= 1, "no backup finished")
