@@ -64,7 +64,16 @@ public final class AtomicFile {
             try FileSystem.publish(temporaryPath, as: finalPath)
         }
         CrashPoint.backupAfterPublish.reached()
-        try FileSystem.syncDirectory(directory)
+        do {
+            try FileSystem.syncDirectory(directory)
+        } catch {
+            // A commit that throws must leave nothing under the final name: a caller cleaning
+            // up after the error (the store unlinks the data file when its manifest fails)
+            // would otherwise leave a manifest naming a file that is gone. A replaced file
+            // cannot be put back, so `replacing` keeps the new one.
+            if !replacing { unlink(finalPath) }
+            throw error
+        }
     }
 
     /// Makes the temporary file durable and closes it (checking close, which is where NFS and

@@ -35,6 +35,9 @@ public struct RestoreEngine: Sendable {
     ) throws -> RestoreResult {
         let folder = FileSystem.parent(of: output)
         let name = FileSystem.basename(of: output)
+        // OUT's folder swapped for a symlink would otherwise be followed for the temporary file
+        // and then refused by SQLite's no-follow open, reported as a failed integrity check.
+        if FileSystem.isSymlink(folder) { throw FileSystemError("restore into", path: folder, errno: ELOOP) }
         guard FileSystem.isDirectory(folder) else { throw FileSystemError("restore into", path: folder, errno: ENOENT) }
         if FileSystem.exists(output) {
             guard force else { throw BackupError.outputExists(path: output) }

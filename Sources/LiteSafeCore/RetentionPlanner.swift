@@ -10,6 +10,10 @@ import Foundation
 ///   starting on Monday). Periods without backups are skipped, not counted.
 /// - `keep_within D` keeps every good backup created after `now − D`.
 /// - A backup any rule keeps is kept; the newest good backup is always kept.
+/// - A backup dated after `now` (the wall clock was set back since it was made) is kept and
+///   takes no slot until the clock passes it; otherwise every backup made in the hour after the
+///   clock went back an hour would be pruned the moment it was committed, as older than those
+///   made before.
 ///
 /// "Good" means the manifest's check passed (`… ok`). Any other backup neither fills a slot nor
 /// pushes a good one out: it is kept while it is newer than the oldest kept good backup (it may
@@ -24,7 +28,8 @@ public enum RetentionPlanner {
         let ordered = backups.sorted {
             ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation)
         }
-        let good = ordered.indices.filter { ordered[$0].manifest.passedCheck }
+        let fromTheFuture = Set(ordered.indices.filter { ordered[$0].manifest.created > now })
+        let good = ordered.indices.filter { ordered[$0].manifest.passedCheck && !fromTheFuture.contains($0) }
         var reasons = [[String]](repeating: [], count: ordered.count)
 
         for (rank, index) in good.prefix(max(policy.keepLast, 0)).enumerated() {
@@ -54,6 +59,11 @@ public enum RetentionPlanner {
         let oldestKeptGood = good.last { !reasons[$0].isEmpty }
         return ordered.indices.map { index in
             let backup = ordered[index]
+            if fromTheFuture.contains(index) {
+                return RetentionDecision(
+                    backup: backup, action: .keep,
+                    reasons: ["dated after now (the clock was set back): kept until the clock passes it"])
+            }
             if backup.manifest.passedCheck {
                 return reasons[index].isEmpty
                     ? RetentionDecision(backup: backup, action: .delete, reasons: ["no rule keeps it"])

@@ -106,6 +106,18 @@ struct RestoreEngineTests {
         #expect(try Fixtures.sha256(out) == before)
     }
 
+    @Test("OUT's folder is a symlink: refused as such, nothing written through it")
+    func symlinkedFolder() throws {
+        let (h, backup) = try withBackup()
+        let real = h.folder.path + "/real"
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: h.folder.path + "/link", withDestinationPath: real)
+        #expect(throws: FileSystemError("restore into", path: h.folder.path + "/link", errno: ELOOP)) {
+            try restore(h, .stored(backup, store: h.store), out: h.folder.path + "/link/out.db")
+        }
+        #expect(try FileSystem.contents(of: real).isEmpty)
+    }
+
     @Test("the stock tools restore our backups: age -d | zstd -d")
     func stockToolsReadOurs() throws {
         let (h, backup) = try withBackup()

@@ -83,6 +83,22 @@ struct RetentionPlannerTests {
             ])
     }
 
+    @Test("after the clock is set back, backups dated after now are kept and take no slot")
+    func clockSetBack() {
+        // Made at 12:00–12:02, then the clock went back an hour: the 11:01 backup is the newest made.
+        let backups = ["2026-11-26T12:02:00Z", "2026-11-26T12:01:00Z", "2026-11-26T12:00:00Z", "2026-11-26T11:01:00Z"]
+            .map { F.backup($0) }
+        let plan = RetentionPlanner.plan(
+            backups: backups, policy: RetentionPolicy(keepLast: 1), timeZone: F.utc,
+            now: F.date("2026-11-26T11:01:30Z"))
+        let future = "keep dated after now (the clock was set back): kept until the clock passes it"
+        #expect(
+            F.lines(plan) == [
+                "2026-11-26T12:02 " + future, "2026-11-26T12:01 " + future, "2026-11-26T12:00 " + future,
+                "2026-11-26T11:01 keep last 1/1",
+            ])
+    }
+
     @Test("weeks start on Monday and follow ISO 8601 across the new year")
     func isoWeeks() {
         let calendar = RetentionPeriod.calendar(in: F.utc)

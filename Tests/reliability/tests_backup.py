@@ -1,0 +1,276 @@
+"""The backup path under faults: kill -9 at each crash point, power loss, full and read-only
+disks, errors injected into fsync, close and rename."""
+import os, subprocess, time
+import support
+from support import (CRASH_ENV, TEMP_PREFIX, Failure, eventually, check_modes, check_no_leftovers, check_store, expect, info,
+                     leftovers, make_bank, manifests, output, run)
+
+
+def world(ctx, retention="keep_last: 3", mode="wal", writer=True, **config):
+    """A bank database under constant writes and a configuration backing it up."""
+    db = ctx.path("data", "app.db")
+    make_bank(db, mode)
+    w = ctx.bank_writer(db, mode, sleep=0.001) if writer else None
+    cfg = ctx.config({"app": db}, defaults=f"retention: {{ {retention} }}\n" + config.get("defaults", ""))
+    return db, w, cfg
+
+
+def backup(ctx, cfg, env=None, wrap=(), ok=True):
+    r = ctx.litesafe("backup", "--config", cfg, env=env, wrap=wrap)
+    if ok:
+        expect(r.returncode == 0, f"backup failed ({r.returncode}): {output(r).strip()[-600:]}")
+    return r
+
+
+def store_folder(ctx):
+    return ctx.path("backups", "app")
+
+
+def finish(ctx, writer, expected_backups=None):
+    """The checks after every fault: the next run cleans up; every backup is whole; modes."""
+    if writer:
+        ctx.stop_writer(writer)
+    check_no_leftovers(ctx.path("backups"), ctx.path("state"))
+    n = check_store(ctx, ctx.path("backups"))
+    if expected_backups is not None:
+        expect(n == expected_backups, f"{n} backups in the store, expected {expected_backups}")
+    check_modes(ctx.path("backups"), ctx.path("state"))
+    return n
+
+
+# --- kill -9 at the crash points ---------------------------------------------------------------
+
+def crash_at(ctx, point):
+    """A good backup, then one killed at `point`, then the next run (the restart)."""
+    db, w, cfg = world(ctx)
+    backup(ctx, cfg)
+    before = manifests(store_folder(ctx))
+    r = backup(ctx, cfg, env={CRASH_ENV: point}, ok=False)
+    expect(r.returncode == -9, f"expected death by SIGKILL at {point}, got status {r.returncode}: {output(r)[-400:]}")
+    after = manifests(store_folder(ctx))
+    expect(after == before, f"a backup killed at {point} changed the listed backups: {before} -> {after}")
+    listed = ctx.litesafe("list", "--from", ctx.path("backups"), "app")
+    expect(listed.returncode == 0 and listed.stdout.count(".sqlite.zst.age") == len(before),
+           f"list after the crash: {output(listed)}")
+    info(f"{point}: the crash left {len(leftovers(ctx.path('backups'), ctx.path('state')))} leftover file(s)")
+    backup(ctx, cfg)
+    finish(ctx, w, expected_backups=len(before) + 1)
+
+
+def test_crash_during_snapshot(ctx): crash_at(ctx, "backup-during-snapshot")
+def test_crash_after_snapshot(ctx): crash_at(ctx, "backup-after-snapshot")
+def test_crash_during_compression(ctx): crash_at(ctx, "backup-during-compression")
+def test_crash_during_encryption(ctx): crash_at(ctx, "backup-during-encryption")
+def test_crash_before_rename(ctx): crash_at(ctx, "backup-before-publish")
+def test_crash_after_rename_before_folder_fsync(ctx): crash_at(ctx, "backup-after-publish")
+def test_crash_during_manifest_write(ctx): crash_at(ctx, "backup-before-manifest-publish")
+
+
+def prune_crash_at(ctx, point):
+    """keep_last 2 with 2 backups stored; the third backup commits, and its prune is killed."""
+    db, w, cfg = world(ctx, retention="keep_last: 2")
+    backup(ctx, cfg)
+    time.sleep(0.01)
+    backup(ctx, cfg)
+    before = manifests(store_folder(ctx))
+    expect(len(before) == 2, f"setup: {before}")
+    r = backup(ctx, cfg, env={CRASH_ENV: point}, ok=False)
+    expect(r.returncode == -9, f"expected death by SIGKILL at {point}, got {r.returncode}: {output(r)[-400:]}")
+    after = manifests(store_folder(ctx))
+    new = [m for m in after if m not in before]
+    expect(len(new) == 1, f"the backup committed before the prune is not listed: {before} -> {after}")
+    expect(len(after) == 2, f"the prune killed at {point} should have removed the oldest manifest: {after}")
+    check_store(ctx, ctx.path("backups"))  # whole right after the crash, before any cleanup
+    backup(ctx, cfg)
+    after_restart = manifests(store_folder(ctx))
+    expect(new[0] in after_restart, f"the backup committed before the crash was pruned: {after_restart}")
+    finish(ctx, w, expected_backups=2)
+
+
+def test_crash_during_prune_after_manifest(ctx): prune_crash_at(ctx, "prune-after-manifest")
+def test_crash_during_prune_after_delete(ctx): prune_crash_at(ctx, "prune-after-delete")
+
+
+# --- power loss ---------------------------------------------------------------------------------
+
+def test_power_loss_after_commit(ctx):
+    """ext4 on a loop device, shut down without flushing right after a backup is reported
+    committed; after a remount the committed backups are whole and listed."""
+    mnt = ctx.path("ext4")
+    device = ctx.ext4_loop(mnt)
+    dest = os.path.join(mnt, "backups")
+    os.mkdir(dest, 0o700)
+    db = ctx.path("data", "app.db")
+    make_bank(db, transfers=2000)
+    w = ctx.bank_writer(db, sleep=0.001)
+    cfg = ctx.config({"app": db}, defaults=f"destination: {dest}\nretention: {{ keep_last: 5 }}")
+    for _ in range(3):
+        r = backup(ctx, cfg)
+    reported = r.stdout.split(": ", 1)[1].split(" (")[0] if ": " in r.stdout else ""
+    expect(reported.endswith(".sqlite.zst.age"), f"no committed file in the report: {r.stdout!r}")
+    down = run(["xfs_io", "-x", "-c", "shutdown", mnt])
+    expect(down.returncode == 0, f"xfs_io shutdown: {output(down)}")
+    ctx.stop_writer(w)
+    run(["umount", mnt], check=True)
+    run(["mount", "-t", "ext4", device, mnt], check=True)
+    expect(os.path.exists(reported), f"the backup reported committed is gone after the power loss: {reported}")
+    folder = os.path.join(dest, "app")
+    expect(os.path.basename(reported)[: -len(".sqlite.zst.age")] + ".manifest.json" in manifests(folder),
+           f"the committed backup's manifest is gone: {os.listdir(folder)}")
+    n = check_store(ctx, dest)
+    expect(n == 3, f"{n} whole backups after the power loss, expected 3")
+    # The next run on the remounted file system cleans whatever the shutdown cut short.
+    backup(ctx, cfg)
+    check_no_leftovers(dest, ctx.path("state"))
+    check_modes(dest)
+
+
+def test_power_loss_mid_backup(ctx):
+    """ext4 shut down while a backup writes its hidden temporary file: after a remount the
+    earlier backups are whole, and the next run removes what the cut left and backs up."""
+    mnt = ctx.path("ext4")
+    device = ctx.ext4_loop(mnt, size_mb=128)
+    dest = os.path.join(mnt, "backups")
+    os.mkdir(dest, 0o700)
+    db = ctx.path("data", "app.db")
+    make_bank(db, transfers=15000)
+    cfg = ctx.config({"app": db}, defaults=f"destination: {dest}\ncompression: zstd:1")
+    backup(ctx, cfg)
+    folder = os.path.join(dest, "app")
+    before = manifests(folder)
+    # zstd:19 makes the cut backup slow enough to be caught while it writes.
+    ctx.config({"app": db}, defaults=f"destination: {dest}\ncompression: zstd:19")
+    p = ctx.spawn([support.LITESAFE, "backup", "--config", cfg], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                  text=True)
+    writing = eventually(lambda: any(f.startswith(TEMP_PREFIX) for f in os.listdir(folder)), timeout=30, every=0.005)
+    down = run(["xfs_io", "-x", "-c", "shutdown", mnt])
+    expect(down.returncode == 0, f"xfs_io shutdown: {output(down)}")
+    p.kill()  # the power is gone: so is the process
+    p.wait()
+    expect(writing, "the backup finished before it could be cut; make it slower")
+    run(["umount", mnt], check=True)
+    run(["mount", "-t", "ext4", device, mnt], check=True)
+    expect(manifests(folder) == before, f"the listed backups changed: {before} -> {manifests(folder)}")
+    expect(check_store(ctx, dest) == len(before), "the earlier backups are not whole")
+    ctx.config({"app": db}, defaults=f"destination: {dest}\ncompression: zstd:1")
+    backup(ctx, cfg)
+    check_no_leftovers(dest, ctx.path("state"))
+    expect(check_store(ctx, dest) == len(before) + 1, "the backup after the remount is not whole")
+    check_modes(dest)
+
+
+# --- full and read-only disks -------------------------------------------------------------------
+
+def grow(db):
+    """Adds ~1.5 MB of barely compressible rows, keeping the bank's invariant."""
+    import sqlite3
+    c = sqlite3.connect(db, isolation_level=None, timeout=30)
+    c.execute("BEGIN IMMEDIATE")
+    c.executemany("INSERT INTO transfers(src, dst, amount, note) VALUES (0, 1, 0, hex(randomblob(700)))",
+                  [()] * 2000)
+    c.execute("COMMIT")
+    c.close()
+
+
+def test_destination_full(ctx):
+    ctx.tmpfs(ctx.path("backups"), "400k")
+    db, w, cfg = world(ctx, writer=False)
+    backup(ctx, cfg)
+    before = manifests(store_folder(ctx))
+    grow(db)
+    r = backup(ctx, cfg, ok=False)
+    expect(r.returncode != 0, "a backup larger than the disk succeeded")
+    expect("No space left on device" in output(r) and "free space" in output(r), f"message: {output(r)}")
+    expect(manifests(store_folder(ctx)) == before, "the listed backups changed")
+    finish(ctx, None, expected_backups=1)
+
+
+def test_staging_full(ctx):
+    staging = ctx.path("state", "staging")
+    ctx.tmpfs(staging, "256k")
+    db, w, cfg = world(ctx, writer=False)
+    grow(db)
+    r = backup(ctx, cfg, ok=False)
+    expect(r.returncode != 0, "a snapshot larger than staging succeeded")
+    expect("No space left on device" in output(r) and "free space" in output(r), f"message: {output(r)}")
+    info(f"staging full: {[l for l in output(r).splitlines() if 'failed' in l][0].split('failed: ', 1)[-1][:200]}")
+    expect(manifests(store_folder(ctx)) == [], "something was published")
+    finish(ctx, None, expected_backups=0)
+
+
+def test_destination_read_only(ctx):
+    ctx.tmpfs(ctx.path("backups"), "4m")
+    db, w, cfg = world(ctx)
+    backup(ctx, cfg)
+    run(["mount", "-o", "remount,ro", ctx.path("backups")], check=True)
+    r = backup(ctx, cfg, ok=False)
+    expect(r.returncode != 0, "wrote to a read-only file system")
+    expect("read-only" in output(r), f"message does not say read-only: {output(r)}")
+    check_store(ctx, ctx.path("backups"))
+    run(["mount", "-o", "remount,rw", ctx.path("backups")], check=True)
+    backup(ctx, cfg)
+    finish(ctx, w, expected_backups=2)
+
+
+# --- errors injected into system calls ----------------------------------------------------------
+
+def first_close_in_store(ctx, cfg):
+    """A probe backup under strace: the index (1-based) of the first close(2) of a file in the
+    store, so injection can spare the dynamic loader and start-up (which abort on a failed close)."""
+    trace = ctx.path("probe.strace")
+    backup(ctx, cfg, wrap=["strace", "-f", "-y", "-qq", "-o", trace, "-e", "trace=close"])
+    closes = [l for l in open(trace) if " close(" in l]
+    for i, line in enumerate(closes, 1):
+        if ctx.path("backups") in line:
+            return i
+    raise Failure("the probe backup closed nothing in the store")
+
+
+def injected(ctx, call, error, message, when=""):
+    """A good backup, then one with `call` failing with `error` (strace -e inject); it must
+    fail saying so, publish nothing, and the next clean run must succeed."""
+    # No checkpoint: SQLite's own fsync of the source would take the fault first.
+    db, w, cfg = world(ctx, defaults="checkpoint: none")
+    backup(ctx, cfg)
+    if call == "close":
+        when = f":when={first_close_in_store(ctx, cfg) + 1}+"  # + 1: one more manifest to read now
+    before = manifests(store_folder(ctx))
+    wrap = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", f"trace={call}", "-e", f"inject={call}:error={error}{when}"]
+    r = backup(ctx, cfg, wrap=wrap, ok=False)
+    expect(r.returncode not in (0, -9, 137), f"a backup with {call} failing ({error}) exited {r.returncode}: "
+                                             f"{output(r)[-500:]}")
+    expect("backup of 'app' failed" in output(r) and message in output(r),
+           f"the error does not say {message!r}: {output(r)[-600:]}")
+    info(f"{call} {error}: {[l for l in output(r).splitlines() if 'failed' in l][0].split('failed: ', 1)[-1][:200]}")
+    expect(manifests(store_folder(ctx)) == before, "a backup was published despite the failed call")
+    check_no_leftovers(ctx.path("backups"), ctx.path("state"))
+    backup(ctx, cfg)
+    finish(ctx, w, expected_backups=len(before) + 1)
+
+
+def test_fsync_eio(ctx): injected(ctx, "fsync", "EIO", "Input/output error")
+def test_fsync_enospc(ctx): injected(ctx, "fsync", "ENOSPC", "No space left on device")
+def test_close_eio(ctx): injected(ctx, "close", "EIO", "Input/output error")
+def test_close_enospc(ctx): injected(ctx, "close", "ENOSPC", "No space left on device")
+def test_rename_exdev(ctx): injected(ctx, "link", "EXDEV", "cross-device")
+
+
+def test_staging_and_destination_on_different_filesystems(ctx):
+    """Staging on one tmpfs, the destination on another: nothing is renamed across them."""
+    ctx.tmpfs(ctx.path("state", "staging"), "8m")
+    ctx.tmpfs(ctx.path("backups"), "8m")
+    db, w, cfg = world(ctx)
+    backup(ctx, cfg)
+    backup(ctx, cfg)
+    finish(ctx, w, expected_backups=2)
+
+
+def test_fsync_eio_on_folder_after_rename(ctx):
+    """The data file is published, then fsync of its folder fails: not listed, removed next run."""
+    injected(ctx, "fsync", "EIO", "Input/output error", when=":when=2")
+
+
+def test_fsync_eio_on_folder_after_manifest_rename(ctx):
+    """The manifest is published, then fsync of its folder fails: the backup failed, so it is
+    not listed, and no manifest is left naming a data file that is gone."""
+    injected(ctx, "fsync", "EIO", "Input/output error", when=":when=4")
