@@ -8,7 +8,7 @@ DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 
                    python3-prometheus-client
 DEBUG_BIN := .build/debug/litesafe
 
-.PHONY: deps build release run test systemd-test lint bench install install-files clean
+.PHONY: deps build release run test systemd-test reliability-test lint bench install install-files clean
 
 ## deps: install the Debian packages LiteSafe builds and tests with (only what is missing)
 deps:
@@ -41,10 +41,15 @@ run: deps
 	$(SWIFT) build --product litesafe
 	./scripts/demo
 
-## test: every test — unit, end to end, and under a real systemd
+## test: every test — unit, end to end, fault injection, and under a real systemd
 test: build lint
 	$(SWIFT) test --skip-build --parallel --num-workers 2
+	./Tests/reliability/run $(DEBUG_BIN)
 	./Tests/systemd/run
+
+## reliability-test: only the fault-injection suite (needs root: mounts, loop devices)
+reliability-test: build
+	./Tests/reliability/run $(DEBUG_BIN)
 
 ## systemd-test: only the scenarios under a real systemd (needs root)
 systemd-test: build

@@ -64,24 +64,19 @@ public struct SnapshotTaker: Sendable {
                 metadata: [LogKey.database: "\(job.name)"])
         }
 
-        // Created by us at 0600 so SQLite (which would use 0644) keeps that mode, and its
-        // journal inherits it.
-        let created = open(stagingPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard created >= 0 else { throw FileSystemError("create staging file", path: stagingPath) }
-        close(created)
-
-        let destination = try Connection(path: stagingPath, options: [.readWrite, .noFollow])
-        // The staging copy needs no crash safety of its own (a crash discards it, and the
-        // published file is fsynced), so skip its journal and its fsyncs.
-        try destination.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF")
+        var destination = try openStaging(stagingPath)
         do {
             if walMode {
                 try copyInOneReadTransaction(source, to: destination, job: job, cancellation: cancellation)
-            } else {
-                try copyInSteps(source, to: destination, job: job, cancellation: cancellation, logger: logger)
+            } else if let restarts = try copyInSteps(source, to: destination, job: job, cancellation: cancellation) {
+                // The abandoned stepped copy left a half-written file behind (the staging file
+                // has no journal to roll it back with): copy again into an empty one.
+                destination = try openStaging(stagingPath, replacing: true)
+                try copyHoldingWritersOff(
+                    source, to: destination, job: job, restarts: restarts, cancellation: cancellation, logger: logger)
             }
         } catch let error as SQLiteError {
-            throw translate(error, job: job)
+            throw translate(error, job: job, stagingPath: stagingPath)
         }
 
         // The copy carries the source's WAL flag in its header; make it a self-contained file.
@@ -90,6 +85,24 @@ public struct SnapshotTaker: Sendable {
             path: stagingPath, sqliteVersion: Library.version,
             pageSize: Int(try destination.integer("PRAGMA page_size")),
             pageCount: Int(try destination.integer("PRAGMA page_count")), walMode: walMode)
+    }
+
+    /// Creates the staging file (0600, ours alone) and opens it for the copy; `replacing`
+    /// removes an earlier attempt's file first.
+    private func openStaging(_ stagingPath: String, replacing: Bool = false) throws -> Connection {
+        if replacing, unlink(stagingPath) != 0, errno != ENOENT {
+            throw FileSystemError("remove staging file", path: stagingPath)
+        }
+        // Created by us at 0600 so SQLite (which would use 0644) keeps that mode, and its
+        // journal inherits it.
+        let created = open(stagingPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard created >= 0 else { throw FileSystemError("create staging file", path: stagingPath) }
+        close(created)
+        let destination = try Connection(path: stagingPath, options: [.readWrite, .noFollow])
+        // The staging copy needs no crash safety of its own (a crash discards it, and the
+        // published file is fsynced), so skip its journal and its fsyncs.
+        try destination.execute("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF")
+        return destination
     }
 
     private func openSource(_ job: BackupJob) throws -> Connection {
@@ -152,11 +165,16 @@ public struct SnapshotTaker: Sendable {
     }
 
     /// In rollback-journal mode a reader blocks writers, so copy in steps and let writers in
-    /// between; a write restarts the copy, and after `maxRestarts` we copy in one go.
+    /// between; a write restarts the copy.
+    ///
+    /// - Returns: nil when the copy is complete; the number of restarts when writers kept
+    ///   restarting it more than `maxRestarts` times and it was abandoned.
     private func copyInSteps(
-        _ source: Connection, to destination: Connection, job: BackupJob, cancellation: Cancellation, logger: Logger
-    ) throws {
+        _ source: Connection, to destination: Connection, job: BackupJob, cancellation: Cancellation
+    ) throws -> Int? {
         let backup = try OnlineBackup(from: source, to: destination)
+        // The stepped copy holds a write transaction on the staging file until it is finished.
+        defer { backup.finish() }
         var restarts = 0
         var copiedBefore = 0
         var busySince: ContinuousClock.Instant?
@@ -166,7 +184,7 @@ public struct SnapshotTaker: Sendable {
             let step = try backup.step(pages: pagesPerStep)
             CrashPoint.backupDuringSnapshot.reached()
             switch step {
-            case .done: return
+            case .done: return nil
             case .busy:
                 let start = busySince ?? clock.now
                 busySince = start
@@ -185,14 +203,22 @@ public struct SnapshotTaker: Sendable {
             }
             Thread.sleep(forTimeInterval: pauseBetweenSteps.seconds)
         }
-        // The stepped copy holds a write transaction on the staging file until it is finished.
-        backup.finish()
-        // Writers keep changing the database faster than we can copy it: hold them off.
+        return restarts
+    }
+
+    /// Writers keep changing the database faster than it can be copied in steps: hold them
+    /// off with a read transaction and copy everything in one step.
+    private func copyHoldingWritersOff(
+        _ source: Connection, to destination: Connection, job: BackupJob, restarts: Int, cancellation: Cancellation,
+        logger: Logger
+    ) throws {
+        let clock = ContinuousClock()
         let started = clock.now
         try beginReadTransaction(source, job: job)
         defer { try? source.execute("COMMIT") }
-        let final = try OnlineBackup(from: source, to: destination)
-        while try final.step(pages: -1) != .done {
+        let backup = try OnlineBackup(from: source, to: destination)
+        defer { backup.finish() }
+        while try backup.step(pages: -1) != .done {
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
         }
         let blocked = clock.now - started
@@ -202,8 +228,12 @@ public struct SnapshotTaker: Sendable {
             metadata: [LogKey.database: "\(job.name)", LogKey.durationMS: "\(blocked.milliseconds)"])
     }
 
-    private func translate(_ error: SQLiteError, job: BackupJob) -> any Error {
-        switch error.kind {
+    private func translate(_ error: SQLiteError, job: BackupJob, stagingPath: String? = nil) -> any Error {
+        if error.kind == .diskFull, let stagingPath {
+            // Only the staging side of a copy is written.
+            return FileSystemError("write the snapshot to", path: stagingPath, errno: ENOSPC)
+        }
+        return switch error.kind {
         case .cannotOpen:
             FileSystem.exists(job.sourcePath)
                 ? BackupError.sourceUnreadable(path: job.sourcePath, reason: error.message)

@@ -50,9 +50,10 @@ public final class OnlineBackup {
         case SQLITE_OK: return .more
         case SQLITE_BUSY, SQLITE_LOCKED: return .busy
         default:
+            // sqlite3_backup_step does not always leave its error on the destination connection
+            // ("not an error"): the result code's own text is the reliable one.
             throw SQLiteError(
-                code: rc, extendedCode: rc,
-                message: String(cString: sqlite3_errmsg(destination.handle)),
+                code: rc, extendedCode: rc, message: String(cString: sqlite3_errstr(rc)),
                 operation: "back up \(source.path)")
         }
     }
