@@ -1,6 +1,6 @@
 """The backup path under faults: kill -9 at each crash point, power loss, full and read-only
 disks, errors injected into fsync, close and rename."""
-import os, subprocess, time
+import json, os, subprocess, time
 import support
 from support import (CRASH_ENV, TEMP_PREFIX, Failure, eventually, check_modes, check_no_leftovers, check_store, expect, info,
                      leftovers, make_bank, manifests, output, run)
@@ -81,10 +81,25 @@ def prune_crash_at(ctx, point):
     expect(len(new) == 1, f"the backup committed before the prune is not listed: {before} -> {after}")
     expect(len(after) == 2, f"the prune killed at {point} should have removed the oldest manifest: {after}")
     check_store(ctx, ctx.path("backups"))  # whole right after the crash, before any cleanup
+    list_and_verify_agree_with_disk(ctx)
     backup(ctx, cfg)
     after_restart = manifests(store_folder(ctx))
     expect(new[0] in after_restart, f"the backup committed before the crash was pruned: {after_restart}")
     finish(ctx, w, expected_backups=2)
+
+
+def list_and_verify_agree_with_disk(ctx):
+    """`litesafe list` shows exactly the backups whose manifests are on disk, and `litesafe
+    verify` (scrub, then a full restore test with the key) passes every one of them."""
+    folder = store_folder(ctx)
+    r = ctx.litesafe("list", "--from", ctx.path("backups"), "app", "--json")
+    expect(r.returncode == 0, f"list failed: {output(r)[-400:]}")
+    listed = sorted(os.path.basename(b["manifest_path"]) for b in json.loads(r.stdout))
+    expect(listed == sorted(manifests(folder)), f"list shows {listed}, the disk has {sorted(manifests(folder))}")
+    for extra in ([], ["--identity", ctx.key]):
+        r = ctx.litesafe("verify", "--from", ctx.path("backups"), "app", *extra)
+        expect(r.returncode == 0, f"verify {' '.join(extra)} failed after the crash: {output(r)[-600:]}")
+        expect(r.stdout.count(": ok") == len(listed), f"verify did not pass each listed backup: {r.stdout[-600:]}")
 
 
 def test_crash_during_prune_after_manifest(ctx): prune_crash_at(ctx, "prune-after-manifest")
