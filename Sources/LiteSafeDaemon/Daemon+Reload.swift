@@ -50,6 +50,7 @@ extension Daemon {
         adopt(history)
         rescheduleVerification(now: now)
         stateChanged = true
+        stateWriteNow = true
         logger.log(.reloadSucceeded, "reloaded \(path): \(summary)", metadata: [LogKey.path: "\(path)"])
         runDueBackups()
         notify("that the reload finished") { try $0.ready(status: currentStatus()) }

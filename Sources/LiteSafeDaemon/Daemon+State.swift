@@ -48,10 +48,22 @@ extension Daemon {
     /// Writes the state file and the metrics textfile if something changed since the last
     /// write, or if the heartbeat is due, so that `litesafe status` can tell a live daemon
     /// from a stuck one.
-    func persistStateIfNeeded(now: ClockReading) {
+    ///
+    /// Backups' results are written at most once per `stateWriteInterval` (real time): with
+    /// many databases finishing back to back, one write per backup (the whole state, two
+    /// fsyncs) would cost more than the backups. Rarer changes (`stateWriteNow`: a reload, a
+    /// verification, a clock step) are written at once.
+    ///
+    /// - Returns: how soon to call again, when a change waits for the interval to pass.
+    func persistStateIfNeeded(now: ClockReading) -> Duration? {
         let heartbeatDue = lastStateWrite.map { now.monotonic - $0 >= DaemonState.heartbeat } ?? true
-        guard stateChanged || heartbeatDue else { return }
+        guard stateChanged || heartbeatDue else { return nil }
+        if !heartbeatDue, !stateWriteNow, let written = lastStateWriteInstant {
+            let since = ContinuousClock.now - written
+            if since < Self.stateWriteInterval { return Self.stateWriteInterval - since }
+        }
         persistState(now: now)
+        return nil
     }
 
     /// Brings the state up to date with the scheduler and the configuration and writes it.
@@ -78,7 +90,9 @@ extension Daemon {
         state.configFile = configuration.sourceFile
         state.updated = now.wall
         stateChanged = false
+        stateWriteNow = false
         lastStateWrite = now.monotonic
+        lastStateWriteInstant = .now
         write("the state file", to: StateFile(directory: configuration.stateDirectory).path) {
             try StateFile(directory: configuration.stateDirectory).write(state)
         }

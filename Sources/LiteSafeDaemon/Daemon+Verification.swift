@@ -70,6 +70,7 @@ extension Daemon {
         }
         state.verification?.lastStart = now.wall
         stateChanged = true
+        stateWriteNow = true
         let kind = identityFile == nil ? "scrub" : "restore test"
         logger.info(
             "scheduled verification started: \(kind) of the backups of \(quotedNames(databases.map(\.name)))")
@@ -99,6 +100,7 @@ extension Daemon {
         _ = verifyScheduler?.finished(Self.verificationJobName, success: true, now: now)
         state.verification?.lastEnd = now.wall
         stateChanged = true
+        stateWriteNow = true
         switch result {
         case .failure(let error):
             logger.log(

@@ -45,7 +45,12 @@ public final class Daemon: @unchecked Sendable {
     var state: DaemonState
     /// Whether `state` changed since it was last written.
     var stateChanged = false
+    /// A change the state file must show at once, not batched with others.
+    var stateWriteNow = false
     var lastStateWrite: MonotonicInstant?
+    /// When the state was last written, in real time (`persistStateIfNeeded` spaces writes).
+    var lastStateWriteInstant: ContinuousClock.Instant?
+    static let stateWriteInterval = Duration.seconds(1)
     /// The state and metrics files whose latest write failed (logged once each).
     var unwritableStateFiles: Set<String> = []
     /// When `verify_schedule` verifies the stored backups; nil without one.
@@ -229,6 +234,7 @@ public final class Daemon: @unchecked Sendable {
             // Next-run times moved with the wall clock, and a state written before a forward
             // step would look stale to `litesafe status`: write it again now.
             stateChanged = true
+            stateWriteNow = true
             let size = formatDuration(step < .zero ? .zero - step : step)
             logger.log(
                 .clockStepped, level: .notice,
@@ -238,10 +244,10 @@ public final class Daemon: @unchecked Sendable {
         for run in decision.runs { startBackup(run, now: now) }
         if !decision.runs.isEmpty { stateChanged = true }
         let verifySleep = runDueVerification(now: now)
-        scheduleTimer?.schedule(
-            deadline: .now() + DispatchTimeInterval(min(decision.sleep, verifySleep ?? decision.sleep)))
+        let stateSleep = persistStateIfNeeded(now: now)
+        let sleep = [decision.sleep, verifySleep, stateSleep].compactMap { $0 }.min() ?? decision.sleep
+        scheduleTimer?.schedule(deadline: .now() + DispatchTimeInterval(sleep))
         publishStatus()
-        persistStateIfNeeded(now: now)
     }
 
     // MARK: Helpers on the queue.
