@@ -30,8 +30,11 @@ public struct RestoreEngine: Sendable {
 
     public init() {}
 
+    /// Restores `source` to `output`; a set `cancellation` stops it between reads with
+    /// `BackupError.cancelled`, leaving OUT as it was.
     public func restore(
-        _ source: RestoreSource, identities: [any AgeIdentity], to output: String, force: Bool, logger: Logger
+        _ source: RestoreSource, identities: [any AgeIdentity], to output: String, force: Bool,
+        cancellation: Cancellation? = nil, logger: Logger
     ) throws -> RestoreResult {
         let folder = FileSystem.parent(of: output)
         let name = FileSystem.basename(of: output)
@@ -54,7 +57,9 @@ public struct RestoreEngine: Sendable {
         let limit = min(manifest?.plaintextSize ?? maxSize, FileSystem.availableBytes(folder) ?? .max)
         let file = try AtomicFile(directory: folder, finalName: name)
         do {
-            let (size, digest) = try decode(source, identities: identities, limit: limit, into: file)
+            let (size, digest) = try decode(
+                source, identities: identities, limit: limit, into: file, cancellation: cancellation,
+                name: manifest?.database ?? name)
             if let manifest, digest != manifest.plaintextSHA256 {
                 throw BackupError.hashMismatch(
                     path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: digest)
@@ -85,12 +90,15 @@ public struct RestoreEngine: Sendable {
     }
 
     /// Decrypts and decompresses as the bytes say (age header, zstd magic), hashing the result.
+    /// A set `cancellation` stops it with `BackupError.cancelled(database: name)`.
     private func decode(
-        _ source: RestoreSource, identities: [any AgeIdentity], limit: Int64, into file: AtomicFile
+        _ source: RestoreSource, identities: [any AgeIdentity], limit: Int64, into file: AtomicFile,
+        cancellation: Cancellation?, name: String
     ) throws -> (Int64, String) {
         var hash = SHA256()
         var size: Int64 = 0
         let write: (UnsafeRawBufferPointer) throws -> Void = { bytes in
+            if cancellation?.isCancelled == true { throw BackupError.cancelled(database: name) }
             size += Int64(bytes.count)
             if size > limit { throw Decompressor.Failure.outputLimitExceeded(limit: limit) }
             hash.update(bufferPointer: bytes)

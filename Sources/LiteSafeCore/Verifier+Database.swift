@@ -101,7 +101,8 @@ extension Verifier {
             do {
                 if let identities {
                     try restoreTest(
-                        backup: backup, store: store, identities: identities, scratch: scratch, logger: logger)
+                        backup: backup, store: store, identities: identities, scratch: scratch,
+                        cancellation: cancellation, logger: logger)
                 } else {
                     try scrub(backup: backup, store: store, cancellation: cancellation, logger: logger)
                 }

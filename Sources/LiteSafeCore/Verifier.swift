@@ -34,18 +34,24 @@ public struct Verifier: Sendable {
     /// under `scratch` and removes the folder again, whatever happened.
     ///
     /// Nothing is written outside that folder. `scratch` needs room for the whole database.
+    ///
+    /// - Parameter cancellation: Checked between reads; once set, the test throws
+    ///   `BackupError.cancelled` (and logs no verdict).
     @discardableResult
     public func restoreTest(
-        backup: StoredBackup, store: any BackupStore, identities: [any AgeIdentity], scratch: String, logger: Logger
+        backup: StoredBackup, store: any BackupStore, identities: [any AgeIdentity], scratch: String,
+        cancellation: Cancellation? = nil, logger: Logger
     ) throws -> RestoreResult {
         let result: RestoreResult
         do {
-            try checkStoredBytes(backup, store: store)
+            try checkStoredBytes(backup, store: store, cancellation: cancellation)
             let folder = try Self.makePrivateFolder(in: scratch)
             defer { Self.removePrivateFolder(folder) }
             result = try RestoreEngine().restore(
                 .stored(backup, store: store), identities: identities,
-                to: folder + "/restored.db", force: false, logger: logger)
+                to: folder + "/restored.db", force: false, cancellation: cancellation, logger: logger)
+        } catch BackupError.cancelled(let database) {
+            throw BackupError.cancelled(database: database)
         } catch {
             logFailure(backup, error: error, logger: logger)
             throw error

@@ -20,6 +20,21 @@ struct RestoreEngineTests {
             source, identities: identities ?? [h.identity], to: out, force: force, logger: h.logger)
     }
 
+    @Test("a cancelled restore (the daemon stopping during a restore test) stops and leaves nothing")
+    func cancelled() throws {
+        let (h, backup) = try withBackup()
+        let out = h.folder.path + "/out.db"
+        let cancellation = Cancellation()
+        cancellation.cancel()
+        #expect(throws: BackupError.cancelled(database: "app")) {
+            _ = try RestoreEngine().restore(
+                .stored(backup, store: h.store), identities: [h.identity], to: out, force: false,
+                cancellation: cancellation, logger: h.logger)
+        }
+        #expect(!FileSystem.exists(out))
+        #expect(try FileSystem.contents(of: h.folder.path).filter { $0.contains("litesafe-tmp") }.isEmpty)
+    }
+
     @Test("a wrong key fails and OUT is not created")
     func wrongKey() throws {
         let (h, backup) = try withBackup()
