@@ -19,7 +19,7 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
         let reason = String(cString: strerror(errno))
         let base = "cannot \(operation) \(path): \(reason)"
         switch errno {
-        case ENOSPC, EDQUOT: return base + " — free space on that file system or point the destination elsewhere"
+        case ENOSPC, EDQUOT: return base + " — free space on that file system, or use a folder on a bigger one"
         case EROFS:
             return base + " — the file system is mounted read-only; remount it read-write or choose another folder"
         case EACCES, EPERM: return base + " — check the owner and mode of the path (the service runs as user litesafe)"
