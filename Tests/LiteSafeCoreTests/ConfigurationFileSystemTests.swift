@@ -106,6 +106,20 @@ import Testing
             ])
     }
 
+    @Test("a read-only metrics folder (the unit's sandbox without ReadWritePaths=) says how to allow it")
+    func warnsWhenTheMetricsFolderIsReadOnly() throws {
+        let fixture = try ConfigurationFixture()
+        let folder = fixture.root + "/textfile"
+        try Mount.tmpfs(at: folder, size: "64k")
+        defer { Mount.unmount(folder) }
+        #expect(try fixture.warnings(fixture.text(top: "metrics_textfile: \(folder)/litesafe.prom")).isEmpty)
+        try Mount.remountReadOnly(folder)
+        #expect(
+            try fixture.warnings(fixture.text(top: "metrics_textfile: \(folder)/litesafe.prom")) == [
+                "test.yml:1:19: warning: metrics_textfile: folder \(folder) is not writable here (Read-only file system); under the systemd unit, allow it with `systemctl edit litesafe`: [Service] ReadWritePaths=\(folder)"
+            ])
+    }
+
     @Test func warnsWhenTheMetricsFolderIsMissing() throws {
         let fixture = try ConfigurationFixture()
         let file = fixture.root + "/node_exporter/litesafe.prom"
