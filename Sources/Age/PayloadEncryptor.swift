@@ -1,5 +1,4 @@
 import Crypto
-import Dispatch
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -13,8 +12,11 @@ import Synchronization
 /// Chunks are independent under STREAM (each has its own nonce), so when the input holds
 /// several full chunks they are sealed at once on every core, in a bounded batch.
 struct PayloadEncryptor {
-    /// Chunks sealed together at most: a batch buffers about 512 KiB of ciphertext.
-    static let batchSize = 8
+    /// Chunks sealed together at most: a batch buffers about 1 MiB of ciphertext.
+    static let batchSize = 16
+    /// Fewer chunks than this are sealed on the calling thread: starting threads for them
+    /// would cost about what sealing them does.
+    static let parallelFrom = 4
 
     private let key: SymmetricKey
     private var counter: UInt64 = 0
@@ -72,14 +74,16 @@ struct PayloadEncryptor {
     }
 
     /// Seals full, non-final `chunks` with consecutive counters and hands the ciphertext to
-    /// `sink` in order: on one thread for a single chunk, on all cores for more.
+    /// `sink` in order: on the calling thread for a few, on all cores for more.
     private mutating func sealBatch(
         _ chunks: [UnsafeRawBufferPointer], into sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         let first = counter
         counter += UInt64(chunks.count)
-        if chunks.count == 1 {
-            _ = try STREAM.seal(chunks[0], key: key, counter: first, last: false, into: sink)
+        if chunks.count < Self.parallelFrom {
+            for (index, chunk) in chunks.enumerated() {
+                _ = try STREAM.seal(chunk, key: key, counter: first + UInt64(index), last: false, into: sink)
+            }
             return
         }
         if sealed.count < chunks.count * STREAM.sealedChunkSize {
@@ -88,7 +92,7 @@ struct PayloadEncryptor {
         let key = key
         let failure = sealed.withUnsafeMutableBytes { output in
             let batch = Batch(chunks: chunks, output: output)
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { index in
+            ParallelLoop.run(iterations: chunks.count) { index in
                 do {
                     _ = try STREAM.seal(batch.chunks[index], key: key, counter: first + UInt64(index), last: false) {
                         batch.slot(index).copyMemory(from: $0)
