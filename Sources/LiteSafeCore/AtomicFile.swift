@@ -13,17 +13,20 @@ public final class AtomicFile {
     public let finalName: String
     public let temporaryName: String
     private var descriptor: Int32
-    private(set) public var bytesWritten: Int64 = 0
+    /// Test-only crash points `commit` passes just before and just after publishing; the
+    /// backup's data file sets them, every other atomic file has none.
+    var crashPoints: (beforePublish: CrashPoint, afterPublish: CrashPoint)?
 
     /// The prefix every temporary file of ours starts with, so cleanup can find them.
     public static let temporaryPrefix = ".litesafe-tmp-"
 
-    /// Creates the temporary file for `finalName` in `directory`.
-    public init(directory: String, finalName: String) throws {
+    /// Creates the temporary file for `finalName` in `directory`; `temporarySuffix` ends the
+    /// temporary's name (so a reader of `*.prom` never sees a half-written metrics file).
+    public init(directory: String, finalName: String, temporarySuffix: String = "") throws {
         self.directory = directory
         self.finalName = finalName
         let random = (0..<8).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
-        temporaryName = AtomicFile.temporaryPrefix + random + "-" + finalName
+        temporaryName = AtomicFile.temporaryPrefix + random + "-" + finalName + temporarySuffix
         let path = directory + "/" + temporaryName
         descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw FileSystemError("create", path: path) }
@@ -45,7 +48,6 @@ public final class AtomicFile {
             }
             offset += n
         }
-        bytesWritten += Int64(bytes.count)
     }
 
     /// Appends `bytes`.
@@ -57,13 +59,13 @@ public final class AtomicFile {
     /// unless `replacing` (a restore with `--force`), when the old file is swapped out atomically.
     public func commit(replacing: Bool = false) throws {
         try sync()
-        CrashPoint.backupBeforePublish.reached()
+        crashPoints?.beforePublish.reached()
         if replacing {
             if rename(temporaryPath, finalPath) != 0 { throw FileSystemError("rename to", path: finalPath) }
         } else {
             try FileSystem.publish(temporaryPath, as: finalPath)
         }
-        CrashPoint.backupAfterPublish.reached()
+        crashPoints?.afterPublish.reached()
         do {
             try FileSystem.syncDirectory(directory)
         } catch {

@@ -206,10 +206,9 @@ public struct BackupEngine: Sendable {
     /// Reads the published file back and checks it against the manifest: catches a write the
     /// disk or the kernel got wrong while good copies still exist.
     private func verifyStored(_ stored: StoredBackup, store: any BackupStore) throws {
-        var hash = SHA256()
-        try store.read(stored) { hash.update(bufferPointer: $0) }
-        let actual = hash.finalize().hexString
-        guard actual == stored.manifest.storedSHA256 else {
+        do {
+            try Verifier.checkStoredBytes(stored, store: store)
+        } catch BackupError.hashMismatch {
             // Published but not what we wrote: it must not stay listed as a good backup.
             try? store.delete(stored)
             throw BackupError.readBackMismatch(path: stored.dataLocation)

@@ -76,23 +76,17 @@ extension ConfigurationReader {
         let contents: ConfigurationFile
         switch ConfigurationFile.read(file) {
         case .success(let read): contents = read
-        case .failure(let failure) where failure.isMissing:
-            error("\(path): \(file) does not exist; create it with one age public key (age1…) per line", at: node)
-            return nil
         case .failure(let failure):
-            error("\(path): cannot read \(file): \(failure.reason)", at: node)
+            error("\(path): \(RecipientsFile.unreadable(file, failure))", at: node)
             return nil
         }
         var valid = true
-        if ConfigurationFile.isWritableByOthers(contents.mode) {
-            // Whoever can write the file can add their own key and read every later backup.
-            error(
-                "\(path): \(file) is writable by group or others (mode \(ConfigurationFile.octal(contents.mode))): anyone who can write it could add their own key and read future backups; run `chmod go-w \(file)`",
-                at: node)
+        if let refusal = RecipientsFile.insecurity(file, mode: contents.mode) {
+            error("\(path): \(refusal)", at: node)
             valid = false
         }
         guard let text = String(data: contents.data, encoding: .utf8) else {
-            error("\(path): \(file) is not UTF-8 text; it should hold one age public key (age1…) per line", at: node)
+            error("\(path): \(RecipientsFile.notText(file))", at: node)
             return nil
         }
         do {

@@ -54,12 +54,7 @@ extension ConfigurationReader {
         } else if access(folder, W_OK) != 0 {
             // Checked as the user the check runs as: under systemd (ExecStartPre=) that is the
             // service, inside its sandbox, where only ReadWritePaths= folders are writable.
-            let reason = String(cString: strerror(errno))
-            let fix =
-                errno == EROFS
-                ? "under the systemd unit, allow it with `systemctl edit litesafe`: [Service] ReadWritePaths=\(folder)"
-                : "let the litesafe user write to it"
-            warning("\(fieldPath): folder \(folder) is not writable here (\(reason)); \(fix)", at: node)
+            warning("\(fieldPath): \(FileSystemError("write", path: file))", at: node)
         }
     }
 

@@ -116,6 +116,7 @@ final class DirectoryPendingBackup: PendingBackup {
         self.folder = folder
         self.stem = stem
         data = try AtomicFile(directory: folder, finalName: stem + dataExtension)
+        data.crashPoints = (.backupBeforePublish, .backupAfterPublish)
     }
 
     var fileName: String { data.finalName }

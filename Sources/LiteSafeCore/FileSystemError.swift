@@ -21,7 +21,9 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
         switch errno {
         case ENOSPC, EDQUOT: return base + " — free space on that file system, or use a folder on a bigger one"
         case EROFS:
-            return base + " — the file system is mounted read-only; remount it read-write or choose another folder"
+            // Under the unit's ProtectSystem=strict every folder not in ReadWritePaths= is read-only.
+            return base
+                + " — the file system is read-only here: remount it read-write or choose another folder; under the systemd unit, allow the folder with `systemctl edit litesafe` ([Service] ReadWritePaths=\(FileSystem.parent(of: path)))"
         case EACCES, EPERM: return base + " — check the owner and mode of the path (the service runs as user litesafe)"
         case ENOENT: return base + " — create it first, or fix the path"
         case EIO: return base + " — the disk reported an I/O error; check `dmesg` and the disk's health"

@@ -1,3 +1,4 @@
+import Logging
 import SQLite
 
 /// Facts about the linked SQLite library, for modules above the core that may not import `SQLite`.
@@ -8,4 +9,13 @@ public enum SQLiteInfo {
     /// Whether this SQLite has the upstream "WAL-reset" bug (fixed in 3.51.3), which the daemon
     /// warns about once at start.
     public static var hasWALResetBug: Bool { Library.hasWALResetBug }
+
+    /// Logs, once at start, that this SQLite has the WAL-reset bug and what to do about it.
+    public static func warnAboutWALResetBug(logger: Logger) {
+        guard hasWALResetBug else { return }
+        logger.log(
+            .sqliteWarning, level: .notice,
+            "SQLite \(version) has the WAL-reset bug (fixed in 3.51.3); LiteSafe uses passive checkpoints by default to keep the risk low — keep checkpoint: passive, and upgrade libsqlite3 when your distribution ships 3.51.3 or later"
+        )
+    }
 }

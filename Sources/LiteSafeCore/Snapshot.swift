@@ -35,14 +35,6 @@ public struct SnapshotTaker: Sendable {
 
     public init() {}
 
-    /// Copies `job`'s database into `stagingPath`, which must not exist, and checks the copy.
-    public func snapshot(
-        _ job: BackupJob, into stagingPath: String, cancellation: Cancellation, logger: Logger
-    ) throws -> Snapshot {
-        let staged = try copy(job, into: stagingPath, cancellation: cancellation, logger: logger)
-        return try SnapshotCheck(staged, job: job).run(cancellation: cancellation)
-    }
-
     /// Copies `job`'s database into `stagingPath`, which must not exist; check the copy with
     /// `SnapshotCheck` before publishing anything made from it.
     public func copy(
@@ -50,14 +42,15 @@ public struct SnapshotTaker: Sendable {
     ) throws -> StagedCopy {
         let source = try openSource(job)
         let walMode: Bool
+        let checkpoint: CheckpointResult?
         do {
             walMode = try source.journalMode() == "wal"
+            checkpoint = try job.checkpoint.sqliteKind.flatMap { walMode ? try source.checkpoint($0) : nil }
         } catch let error as SQLiteError {
             throw translate(error, job: job)
         }
 
-        if walMode, let kind = job.checkpoint.sqliteKind {
-            let result = try source.checkpoint(kind)
+        if let result = checkpoint {
             logger.log(
                 .checkpointed, level: .debug,
                 "checkpoint (\(job.checkpoint.rawValue)): \(result.framesCheckpointed) of \(result.framesInLog) WAL frames copied\(result.wasBusy ? ", stopped early by busy readers or writers" : "")",

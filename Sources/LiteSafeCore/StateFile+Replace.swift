@@ -2,24 +2,16 @@ import Glibc
 
 extension AtomicFile {
     /// Replaces `directory/name` with `bytes` at `mode`: an `AtomicFile` fsynced and closed,
-    /// then renamed over the old file, then the folder fsynced.
+    /// given its mode, then renamed over the old file, then the folder fsynced.
     ///
-    /// For small files rewritten in place (the state file, the metrics textfile), which `commit`
-    /// does not suit: its crash points belong to the backup path. The temporary is named
-    /// `.litesafe-tmp-…-NAME.tmp`, so a collector that reads `*.prom` never sees it.
+    /// For small files rewritten in place (the state file, the metrics textfile). The temporary
+    /// is named `.litesafe-tmp-…-NAME.tmp`, so a collector that reads `*.prom` never sees it.
     static func replace(directory: String, name: String, bytes: [UInt8], mode: mode_t) throws {
-        let file = try AtomicFile(directory: directory, finalName: name + ".tmp")
-        do {
-            try file.write(bytes)
-            try file.sync()
-            if chmod(file.temporaryPath, mode) != 0 { throw FileSystemError("set mode of", path: file.temporaryPath) }
-            let final = directory + "/" + name
-            if rename(file.temporaryPath, final) != 0 { throw FileSystemError("rename to", path: final) }
-            try FileSystem.syncDirectory(directory)
-        } catch {
-            file.abandon()
-            throw error
-        }
+        let file = try AtomicFile(directory: directory, finalName: name, temporarySuffix: ".tmp")
+        try file.write(bytes)
+        try file.sync()
+        if chmod(file.temporaryPath, mode) != 0 { throw FileSystemError("set mode of", path: file.temporaryPath) }
+        try file.commit(replacing: true)
     }
 
     /// Removes what an interrupted `replace(directory:name:bytes:mode:)` of `name` left.

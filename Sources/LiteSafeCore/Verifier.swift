@@ -18,7 +18,7 @@ public struct Verifier: Sendable {
         backup: StoredBackup, store: any BackupStore, cancellation: Cancellation? = nil, logger: Logger
     ) throws {
         do {
-            try checkStoredBytes(backup, store: store, cancellation: cancellation)
+            try Self.checkStoredBytes(backup, store: store, cancellation: cancellation)
         } catch BackupError.cancelled(let database) {
             throw BackupError.cancelled(database: database)
         } catch {
@@ -44,7 +44,7 @@ public struct Verifier: Sendable {
     ) throws -> RestoreResult {
         let result: RestoreResult
         do {
-            try checkStoredBytes(backup, store: store, cancellation: cancellation)
+            try Self.checkStoredBytes(backup, store: store, cancellation: cancellation)
             let folder = try Self.makePrivateFolder(in: scratch)
             defer { Self.removePrivateFolder(folder) }
             result = try RestoreEngine().restore(
@@ -98,7 +98,9 @@ public struct Verifier: Sendable {
         }
     }
 
-    private func checkStoredBytes(
+    /// Rereads `backup`'s stored bytes and compares their SHA-256 and size with the manifest;
+    /// the backup engine's read-back after publishing uses it too.
+    static func checkStoredBytes(
         _ backup: StoredBackup, store: any BackupStore, cancellation: Cancellation? = nil
     ) throws {
         var hash = SHA256()
@@ -109,7 +111,6 @@ public struct Verifier: Sendable {
             hash.update(bufferPointer: bytes)
         }
         let actual = hash.finalize().hexString
-        // A size that differs always changes the hash too; the hash alone is the verdict.
         guard actual == backup.manifest.storedSHA256, size == backup.manifest.storedSize else {
             throw BackupError.hashMismatch(
                 path: backup.dataLocation, expected: backup.manifest.storedSHA256, actual: actual)

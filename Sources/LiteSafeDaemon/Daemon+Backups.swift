@@ -61,8 +61,7 @@ extension Daemon {
             state.update(name) { entry in
                 entry.lastSuccess = DaemonState.Backup(
                     time: backup.started.wall, file: summary.file, sizeBytes: summary.storedSize,
-                    durationSeconds: Double(duration.components.seconds)
-                        + Double(duration.components.attoseconds) / 1e18)
+                    durationSeconds: duration.seconds)
                 entry.consecutiveFailures = 0
                 if let retained = summary.retained { entry.retained = retained }
             }

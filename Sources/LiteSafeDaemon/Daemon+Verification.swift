@@ -113,7 +113,8 @@ extension Daemon {
     }
 
     private func record(_ reports: [Verifier.DatabaseReport], now: ClockReading) {
-        for report in reports {
+        // A database removed by a reload while it was verified is no longer shown anywhere.
+        for report in reports where configuration.database(named: report.database) != nil {
             state.update(report.database) { entry in
                 entry.lastVerification = DaemonState.Verification(
                     time: now.wall, kind: report.kind, ok: report.ok, checked: report.checked,

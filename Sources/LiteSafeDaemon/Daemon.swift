@@ -188,12 +188,7 @@ public final class Daemon: @unchecked Sendable {
             .daemonStarted,
             "litesafe \(LiteSafeVersion.current) started: \(count) \(count == 1 ? "database" : "databases") from \(configuration.sourceFile)",
             metadata: [LogKey.path: "\(configuration.sourceFile)"])
-        if SQLiteInfo.hasWALResetBug {
-            logger.log(
-                .sqliteWarning, level: .notice,
-                "SQLite \(SQLiteInfo.version) has the WAL-reset bug (fixed in 3.51.3); LiteSafe uses passive checkpoints by default to keep the risk low"
-            )
-        }
+        SQLiteInfo.warnAboutWALResetBug(logger: logger)
         makeStateDirectory(of: configuration)
         removeLeftovers(of: configuration.databases)
         let history = readHistory(of: configuration.databases)

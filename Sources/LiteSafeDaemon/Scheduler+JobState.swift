@@ -54,9 +54,9 @@ extension Scheduler {
                 return .interval(now.monotonic + min(interval - elapsed, interval))
             case .cron(let expression):
                 let jitter = job.jitterOffset
-                let from = min(lastRun, now.wall).addingTimeInterval(-seconds(jitter))
+                let from = min(lastRun, now.wall).addingTimeInterval(-jitter.seconds)
                 guard let slot = expression.nextDate(after: from, in: job.timeZone) else { return .never }
-                return slot.addingTimeInterval(seconds(jitter)) <= now.wall ? catchUp : .cronSlot(slot)
+                return slot.addingTimeInterval(jitter.seconds) <= now.wall ? catchUp : .cronSlot(slot)
             }
         }
 
@@ -67,7 +67,7 @@ extension Scheduler {
             case .every(let interval):
                 return .interval(now.monotonic + interval)
             case .cron(let expression):
-                let from = now.wall.addingTimeInterval(-Self.seconds(job.jitterOffset))
+                let from = now.wall.addingTimeInterval(-job.jitterOffset.seconds)
                 return expression.nextDate(after: from, in: job.timeZone).map(NextRun.cronSlot) ?? .never
             }
         }
@@ -76,7 +76,7 @@ extension Scheduler {
         func scheduledDue(_ now: ClockReading) -> MonotonicInstant? {
             switch next {
             case .interval(let instant), .catchUp(let instant): instant
-            case .cronSlot(let slot): now.monotonicInstant(at: slot.addingTimeInterval(Self.seconds(job.jitterOffset)))
+            case .cronSlot(let slot): now.monotonicInstant(at: slot.addingTimeInterval(job.jitterOffset.seconds))
             case .never: nil
             }
         }
@@ -90,7 +90,7 @@ extension Scheduler {
         /// The wall-clock time the next run of any kind is due, as of `now`.
         func dueDate(_ now: ClockReading) -> Date? {
             if case .cronSlot(let slot) = next, retryAt == nil {
-                return slot.addingTimeInterval(Self.seconds(job.jitterOffset))
+                return slot.addingTimeInterval(job.jitterOffset.seconds)
             }
             return due(now).map(now.wallTime(at:))
         }
@@ -142,7 +142,7 @@ extension Scheduler {
                 next = .catchUp(due)
                 return
             }
-            let jitter = Self.seconds(job.jitterOffset)
+            let jitter = job.jitterOffset.seconds
             var slot = expression.nextDate(after: now.wall.addingTimeInterval(-jitter), in: job.timeZone)
             if let lastStart {
                 while let candidate = slot, let after = expression.nextDate(after: candidate, in: job.timeZone),
@@ -167,10 +167,6 @@ extension Scheduler {
             } else {
                 next = Self.firstRun(of: job, lastRun: lastRun, now: now, policy: policy)
             }
-        }
-
-        static func seconds(_ duration: Duration) -> TimeInterval {
-            TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
         }
     }
 }

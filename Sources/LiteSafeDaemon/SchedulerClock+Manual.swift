@@ -1,4 +1,5 @@
 import Foundation
+import LiteSafeCore
 
 /// A clock that moves only when told to, for tests of anything driven by a `SchedulerClock`.
 ///
@@ -23,7 +24,7 @@ public final class ManualSchedulerClock: SchedulerClock, @unchecked Sendable {
     public func advance(by duration: Duration) {
         lock.withLock {
             reading.monotonic = reading.monotonic + duration
-            reading.wall = reading.wall.addingTimeInterval(Self.seconds(duration))
+            reading.wall = reading.wall.addingTimeInterval(duration.seconds)
         }
     }
 
@@ -36,15 +37,11 @@ public final class ManualSchedulerClock: SchedulerClock, @unchecked Sendable {
 
     /// Sets the wall clock forward (positive) or back (negative) without time passing.
     public func stepWall(by duration: Duration) {
-        lock.withLock { reading.wall = reading.wall.addingTimeInterval(Self.seconds(duration)) }
+        lock.withLock { reading.wall = reading.wall.addingTimeInterval(duration.seconds) }
     }
 
     /// The machine sleeps for `duration`: same as `advance(by:)` under `CLOCK_BOOTTIME`.
     public func suspend(for duration: Duration) {
         advance(by: duration)
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18
     }
 }

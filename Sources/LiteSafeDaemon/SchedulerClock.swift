@@ -1,4 +1,5 @@
 import Foundation
+import LiteSafeCore
 
 /// A source of the two times the scheduler needs, read together.
 ///
@@ -22,7 +23,7 @@ public struct ClockReading: Sendable, Hashable, CustomStringConvertible {
 
     /// The wall-clock time a monotonic instant corresponds to, assuming no clock step in between.
     public func wallTime(at instant: MonotonicInstant) -> Date {
-        wall.addingTimeInterval((instant - monotonic).timeInterval)
+        wall.addingTimeInterval((instant - monotonic).seconds)
     }
 
     /// The monotonic instant a wall-clock time corresponds to, assuming no clock step in between.
@@ -49,12 +50,4 @@ public struct MonotonicInstant: Sendable, Hashable, Comparable, CustomStringConv
     public static func - (lhs: Self, rhs: Self) -> Duration { lhs.sinceOrigin - rhs.sinceOrigin }
 
     public var description: String { "\(sinceOrigin)" }
-}
-
-extension Duration {
-    /// The duration as seconds for Foundation's date arithmetic.
-    fileprivate var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
 }

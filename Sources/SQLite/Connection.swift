@@ -101,7 +101,4 @@ public final class Connection {
 
         public func interrupt() { sqlite3_interrupt(handle) }
     }
-
-    /// Whether the connection is inside a transaction.
-    public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 }

@@ -45,9 +45,6 @@ public final class Decompressor {
 
     deinit { ZSTD_freeDCtx(context) }
 
-    /// Total bytes produced so far.
-    public var bytesProduced: Int64 { produced }
-
     /// Decompresses `input`, handing output to `sink`.
     public func update(_ input: UnsafeRawBufferPointer, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard input.count > 0 else { return }

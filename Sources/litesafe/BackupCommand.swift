@@ -3,7 +3,6 @@ import ArgumentParser
 import Foundation
 import LiteSafeCore
 import Logging
-import SQLite
 
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,12 +86,7 @@ struct BackupCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
-        if Library.hasWALResetBug {
-            logger.log(
-                .sqliteWarning, level: .notice,
-                "SQLite \(Library.version) has the WAL-reset bug (fixed in 3.51.3); LiteSafe uses passive checkpoints by default to keep the risk low"
-            )
-        }
+        SQLiteInfo.warnAboutWALResetBug(logger: logger)
         var failures = 0
         for job in jobs {
             do {
@@ -124,10 +118,7 @@ struct BackupCommand: ParsableCommand {
                 "--checkpoint must be one of none, passive, full, restart, truncate; not '\(self.checkpoint)'")
         }
         var keys = try recipients.map { try X25519Recipient(parsing: $0) }
-        for file in recipientsFiles {
-            let text = String(decoding: try FileSystem.readSmallFile(file), as: UTF8.self)
-            keys += try AgeKeys.parseRecipients(text, source: file)
-        }
+        for file in recipientsFiles { keys += try RecipientsFile.read(absolute(file)) }
         let root = absolute(to)
         return BackupJob(
             name: jobName, sourcePath: source, store: DirectoryStore(root: root),

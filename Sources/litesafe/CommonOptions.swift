@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LiteSafeCore
 import Logging
-import SQLite
 import Systemd
 
 /// Options every subcommand shares: where logs go and how much they say.
@@ -32,7 +31,7 @@ struct LoggingOptions: ParsableArguments {
 }
 
 enum LiteSafeVersionText {
-    static let text = "litesafe \(LiteSafeVersion.current) (SQLite \(Library.version))"
+    static let text = "litesafe \(LiteSafeVersion.current) (SQLite \(SQLiteInfo.version))"
 }
 
 /// Prints `error` the way every subcommand reports failure, and turns it into exit status 1.

@@ -52,6 +52,30 @@ struct BackupCommandTests {
         #expect(try Fixtures.journalMode(out) == "wal")
     }
 
+    @Test("--recipients-file encrypts to its keys, and is refused while others can write to it")
+    func recipientsFile() throws {
+        let w = try World()
+        let file = w.dir.path + "/recipients.txt"
+        try "# the offline key\n\(w.recipient)\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let backUp = {
+            try w.litesafe(
+                "backup", "--database", w.dir.path + "/app.db", "--to", w.dir.path + "/backups", "--recipients-file",
+                file)
+        }
+        chmod(file, 0o666)
+        let refused = try backUp()
+        #expect(refused.status != 0)
+        #expect(refused.errorOutput.contains("writable by group or others (mode 0666)"), "\(refused)")
+        #expect(refused.errorOutput.contains("chmod go-w \(file)"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: w.dir.path + "/backups").isEmpty)
+        chmod(file, 0o644)
+        let made = try backUp()
+        #expect(made.status == 0, "\(made)")
+        let restore = try w.litesafe(
+            "restore", "--from", w.dir.path + "/backups", "app", "--identity", w.key, "-o", w.dir.path + "/out.db")
+        #expect(restore.status == 0, "\(restore)")
+    }
+
     @Test("--at picks the newest backup at or before the time, and says when there is none")
     func restoreAt() throws {
         let w = try World()

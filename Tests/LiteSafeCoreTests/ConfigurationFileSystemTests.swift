@@ -116,7 +116,7 @@ import Testing
         try Mount.remountReadOnly(folder)
         #expect(
             try fixture.warnings(fixture.text(top: "metrics_textfile: \(folder)/litesafe.prom")) == [
-                "test.yml:1:19: warning: metrics_textfile: folder \(folder) is not writable here (Read-only file system); under the systemd unit, allow it with `systemctl edit litesafe`: [Service] ReadWritePaths=\(folder)"
+                "test.yml:1:19: warning: metrics_textfile: cannot write \(folder)/litesafe.prom: Read-only file system — the file system is read-only here: remount it read-write or choose another folder; under the systemd unit, allow the folder with `systemctl edit litesafe` ([Service] ReadWritePaths=\(folder))"
             ])
     }
 

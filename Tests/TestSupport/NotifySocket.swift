@@ -6,7 +6,7 @@ import Foundation
 
 /// A real `AF_UNIX` datagram socket in a fresh folder under /tmp, standing in for systemd's
 /// notification socket: a test points a child's `NOTIFY_SOCKET` at ``path`` and reads what
-/// sd_notify(3) sent (adapted from `Tests/SystemdTests/NotifySocket.swift`).
+/// sd_notify(3) sent.
 public final class NotifySocket: @unchecked Sendable {
     public let directory: String
     public let path: String
