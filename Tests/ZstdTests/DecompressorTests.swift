@@ -5,8 +5,10 @@ import Zstd
 
 @Suite("Zstd streaming")
 struct DecompressorTests {
-    private func compress(_ input: [UInt8], level: Int = 3, workers: Int = 0) throws -> [UInt8] {
-        let compressor = try Compressor(level: level, workers: workers)
+    private func compress(_ input: [UInt8], level: Int = 3, workers: Int = 0, jobSize: Int? = nil) throws
+        -> [UInt8]
+    {
+        let compressor = try Compressor(level: level, workers: workers, jobSize: jobSize)
         var out: [UInt8] = []
         try input.withUnsafeBytes { try compressor.update($0) { out.append(contentsOf: $0) } }
         try compressor.finish { out.append(contentsOf: $0) }
@@ -36,10 +38,12 @@ struct DecompressorTests {
         #expect(try decompress(compress(input), piece: 1000) == input)
     }
 
-    @Test("multi-threaded output is a standard frame the zstd CLI reads")
-    func workersAndCLI() throws {
+    @Test(
+        "multi-threaded output (zstd's jobs, or the backup's 4 MiB ones) is a standard frame the zstd CLI reads",
+        arguments: [nil, 4 << 20])
+    func workersAndCLI(jobSize: Int?) throws {
         let input = (0..<(9 << 20)).map { UInt8(truncatingIfNeeded: $0 / 3) }
-        let compressed = try compress(input, workers: 2)
+        let compressed = try compress(input, workers: 2, jobSize: jobSize)
         let dir = try TemporaryDirectory()
         try Data(compressed).write(to: dir.appending("x.zst"))
         let result = try Subprocess.run("zstd", ["-t", "-q", dir.path + "/x.zst"])
