@@ -23,6 +23,29 @@ public enum BackupName {
         return ext
     }
 
+    /// Whether `name` is exactly a data file name `stem(database:…)` + `dataExtension(…)`
+    /// makes: other files a person leaves in the folder (`app-notes.sqlite.bak`) never match.
+    public static func isDataFile(_ name: String, of database: String) -> Bool {
+        let prefix = database + "-"
+        guard name.hasPrefix(prefix) else { return false }
+        var rest = Substring(name.dropFirst(prefix.count))
+        // 20261126T120003.123456Z: digits, except at the fixed places of T, '.' and Z.
+        let shape = Array("dddddddd" + "T" + "dddddd" + "." + "dddddd" + "Z")
+        guard rest.count >= shape.count else { return false }
+        for (character, expected) in zip(rest.prefix(shape.count), shape) {
+            guard expected == "d" ? character.isASCII && character.isNumber : character == expected else {
+                return false
+            }
+        }
+        rest = rest.dropFirst(shape.count)
+        if rest.first == "_" {
+            let digits = rest.dropFirst().prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty else { return false }
+            rest = rest.dropFirst(1 + digits.count)
+        }
+        return [".sqlite", ".sqlite.zst", ".sqlite.age", ".sqlite.zst.age"].contains(String(rest))
+    }
+
     /// `date` cut to whole microseconds, the precision names and manifests keep.
     public static func truncatedToMicroseconds(_ date: Date) -> Date {
         // Defined as a round trip so a manifest read back equals the one written.

@@ -94,8 +94,7 @@ public struct DirectoryStore: BackupStore {
             // record, or a prune interrupted after removing it.
             // An unreadable manifest might reference any of them: then remove none.
             let isOrphan =
-                allManifestsRead && name.hasPrefix(database + "-") && name.contains(".sqlite")
-                && !referenced.contains(name)
+                allManifestsRead && BackupName.isDataFile(name, of: database) && !referenced.contains(name)
             if isTemporary || isOrphan {
                 try FileSystem.remove(folder + "/" + name)
                 removed.append(folder + "/" + name)

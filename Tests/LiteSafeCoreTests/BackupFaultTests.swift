@@ -143,11 +143,18 @@ struct BackupFaultTests {
         let tmp = folder + "/" + AtomicFile.temporaryPrefix + "dead-app-x.sqlite.zst.age"
         let orphan = folder + "/app-20200101T000000.000000Z.sqlite.zst.age"
         let staged = h.staging + "/app.abcdef.staging"
-        for path in [tmp, orphan, staged] { FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])) }
+        // Files a person left in the folder that only look like ours are never touched.
+        let kept = ["app-notes.sqlite.bak", "app-20200101T000000.000000Z.sqlite.zst.age.orig", "app-old.sqlite"].map {
+            folder + "/" + $0
+        }
+        for path in [tmp, orphan, staged] + kept {
+            _ = FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))
+        }
         let next = try h.backUp().backup
         #expect(
             try h.filesLeft()
-                == [good.dataLocation, good.manifestLocation, next.dataLocation, next.manifestLocation].sorted())
+                == ([good.dataLocation, good.manifestLocation, next.dataLocation, next.manifestLocation] + kept)
+                .sorted())
     }
 
     @Test("an unreadable manifest neither loses its data file nor blocks the next backup")

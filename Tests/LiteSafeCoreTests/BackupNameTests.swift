@@ -4,6 +4,23 @@ import Testing
 
 @Suite("Backup names and times")
 struct BackupNameTests {
+    @Test("only names LiteSafe makes count as its data files")
+    func dataFileNames() {
+        for name in [
+            "app-20261126T120003.123456Z.sqlite.zst.age", "app-20261126T120003.123456Z_2.sqlite",
+            "app-20261126T120003.123456Z.sqlite.age", "app-20261126T120003.123456Z.sqlite.zst",
+        ] {
+            #expect(BackupName.isDataFile(name, of: "app"), "\(name)")
+        }
+        for name in [
+            "app-notes.sqlite.bak", "app-20261126T120003.123456Z.sqlite.zst.age.orig", "app-old.sqlite",
+            "app-20261126T120003.123456Z_.sqlite", "app-20261126T120003.123456Z.manifest.json",
+            "crm-20261126T120003.123456Z.sqlite", "app-2026112XT120003.123456Z.sqlite",
+        ] {
+            #expect(!BackupName.isDataFile(name, of: "app"), "\(name)")
+        }
+    }
+
     @Test("names sort chronologically, collisions after the original")
     func ordering() {
         let t = Date(timeIntervalSince1970: 1_795_000_000.25)
