@@ -55,4 +55,31 @@ public struct Configuration: Sendable, Equatable {
     public func database(named name: String) -> DatabaseConfiguration? {
         databases.first { $0.name == name }
     }
+
+    /// The databases with these names, in file order (all of them for no names), as the
+    /// commands that take `NAME…` select them.
+    ///
+    /// - Throws: `UnknownDatabases` naming every name the file does not configure.
+    public func databases(named names: [String]) throws -> [DatabaseConfiguration] {
+        let unknown = names.filter { database(named: $0) == nil }
+        guard unknown.isEmpty else { throw UnknownDatabases(names: unknown, configuration: self) }
+        return databases.filter { names.isEmpty || names.contains($0.name) }
+    }
+
+    /// Names given on the command line that the configuration file does not configure.
+    public struct UnknownDatabases: Error, CustomStringConvertible {
+        public let names: [String]
+        let file: String
+        let configured: [String]
+
+        init(names: [String], configuration: Configuration) {
+            self.names = names
+            file = configuration.sourceFile
+            configured = configuration.databases.map(\.name)
+        }
+
+        public var description: String {
+            "no database named \(names.map { "'\($0)'" }.joined(separator: ", ")) in \(file); configured: \(configured.joined(separator: ", "))"
+        }
+    }
 }

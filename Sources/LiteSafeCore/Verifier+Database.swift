@@ -40,8 +40,7 @@ extension Verifier {
         var identities: [any AgeIdentity]?
         if let identityFile {
             do {
-                identities = try AgeKeys.parseIdentities(
-                    String(decoding: try FileSystem.readSmallFile(identityFile), as: UTF8.self), source: identityFile)
+                identities = try IdentityFile.read(identityFile)
             } catch {
                 logger.log(
                     .verifyFailed, level: .error,

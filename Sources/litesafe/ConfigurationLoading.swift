@@ -14,14 +14,7 @@ func loadConfiguration(flag: String?, logger: Logger? = nil) throws -> Configura
 extension BackupCommand {
     func configuredJobs(logger: Logger) throws -> [BackupJob] {
         let configuration = try loadConfiguration(flag: config, logger: logger)
-        let unknown = names.filter { configuration.database(named: $0) == nil }
-        if !unknown.isEmpty {
-            throw ValidationErrorText(
-                "no database named \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in \(configuration.sourceFile); configured: \(configuration.databases.map(\.name).joined(separator: ", "))"
-            )
-        }
-        return configuration.databases
-            .filter { names.isEmpty || names.contains($0.name) }
+        return try configuration.databases(named: names)
             .map { configuration.backupJob(for: $0) }
     }
 }

@@ -29,7 +29,7 @@ struct KeygenCommand: ParsableCommand {
         let text = identity.identityFile(created: Date())
         do {
             if let output {
-                try IdentityFile.create(at: output, contents: text)
+                try NewSecretKeyFile.create(at: output, contents: text)
             } else {
                 try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
             }
@@ -46,7 +46,7 @@ struct KeygenCommand: ParsableCommand {
 /// Creates a new secret-key file with the durable recipe backups use (`AtomicFile`: mode 0600,
 /// fsync, checked close, published without replacing, folder fsynced): an existing file or a
 /// symlink at `path` is never touched.
-private enum IdentityFile {
+private enum NewSecretKeyFile {
     static func create(at path: String, contents: String) throws {
         let file = try AtomicFile(directory: FileSystem.parent(of: path), finalName: FileSystem.basename(of: path))
         do {

@@ -20,7 +20,7 @@ struct ListCommand: ParsableCommand {
         _ = try logging.bootstrap()
         var rows: [StoredBackup] = []
         do {
-            for (database, store) in try location.stores(only: name) {
+            for (database, store) in try location.stores(only: name.map { [$0] } ?? []) {
                 rows += try store.backups(of: database)
             }
         } catch let error as ValidationError {

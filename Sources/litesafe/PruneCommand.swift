@@ -28,12 +28,7 @@ struct PruneCommand: ParsableCommand {
         let configuration: Configuration
         do {
             configuration = try loadConfiguration(flag: config, logger: logger)
-            let unknown = names.filter { configuration.database(named: $0) == nil }
-            if !unknown.isEmpty {
-                throw ValidationErrorText(
-                    "no database named \(unknown.map { "'\($0)'" }.joined(separator: ", ")) in \(configuration.sourceFile); configured: \(configuration.databases.map(\.name).joined(separator: ", "))"
-                )
-            }
+            _ = try configuration.databases(named: names)
         } catch {
             throw fail(error)
         }

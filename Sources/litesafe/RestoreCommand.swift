@@ -57,8 +57,7 @@ struct RestoreCommand: ParsableCommand {
 
     private func loadIdentities() throws -> [any AgeIdentity] {
         guard let identity else { return [] }
-        let text = String(decoding: try FileSystem.readSmallFile(absolute(identity)), as: UTF8.self)
-        return try AgeKeys.parseIdentities(text, source: identity)
+        return try IdentityFile.read(absolute(identity))
     }
 
     private func resolveSource() throws -> RestoreSource {
@@ -76,9 +75,8 @@ struct RestoreCommand: ParsableCommand {
             }
             return date
         }
-        guard let (database, store) = try location.stores(only: target).first else {
-            throw ValidationError("no database named '\(target)'")
-        }
+        // One name gives exactly one store, or an error naming the configured databases.
+        let (database, store) = try location.stores(only: [target])[0]
         let backups = try store.backups(of: database)
         guard let newest = backups.first else {
             throw BackupError.noBackups(database: database, folder: store.folder(for: database))

@@ -13,20 +13,14 @@ struct StoreOptions: ParsableArguments {
         if config != nil && from != nil { throw ValidationError("give --config FILE or --from DIR, not both") }
     }
 
-    /// The stores to look in, with the database names each holds (all of them when `only` is nil).
-    func stores(only name: String?) throws -> [(database: String, store: DirectoryStore)] {
+    /// The stores to look in, with the database names each holds (all of them when `names` is
+    /// empty). A name the configuration does not know is an error that lists the ones it does.
+    func stores(only names: [String]) throws -> [(database: String, store: DirectoryStore)] {
         if let from {
             let store = DirectoryStore(root: absolute(from))
-            let names = try name.map { [$0] } ?? store.databases()
-            return names.map { ($0, store) }
+            return try (names.isEmpty ? store.databases() : names).map { ($0, store) }
         }
         let configuration = try loadConfiguration(flag: config)
-        let selected = configuration.databases.filter { name == nil || $0.name == name }
-        if let name, selected.isEmpty {
-            throw ValidationError(
-                "no database named '\(name)' in \(configuration.sourceFile); configured: \(configuration.databases.map(\.name).joined(separator: ", "))"
-            )
-        }
-        return selected.map { ($0.name, DirectoryStore(root: $0.destinationRoot)) }
+        return try configuration.databases(named: names).map { ($0.name, DirectoryStore(root: $0.destinationRoot)) }
     }
 }

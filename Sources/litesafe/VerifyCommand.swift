@@ -33,12 +33,8 @@ struct VerifyCommand: ParsableCommand {
         let logger = try logging.bootstrap()
         var results: [VerifierResult] = []
         do {
-            let identities = try identity.map { path in
-                try AgeKeys.parseIdentities(
-                    String(decoding: try FileSystem.readSmallFile(absolute(path)), as: UTF8.self), source: path)
-            }
-            let selected =
-                names.isEmpty ? try location.stores(only: nil) : try names.flatMap { try location.stores(only: $0) }
+            let identities = try identity.map { try IdentityFile.read(absolute($0)) }
+            let selected = try location.stores(only: names)
             let scratch = FileManager.default.temporaryDirectory.path
             for (database, store) in selected {
                 results += Verifier().verify(

@@ -95,13 +95,16 @@ struct PruneCommandTests {
         #expect(try w.files().data == all.prefix(2).sorted())
     }
 
-    @Test("an unknown database name is an error that lists the configured ones")
-    func unknownName() throws {
+    @Test(
+        "an unknown database name is the same error, exit 1, for every command that takes NAME",
+        arguments: [["prune"], ["backup"], ["list"], ["verify"], ["restore", "-o", "/tmp/litesafe-never.db"]])
+    func unknownName(command: [String]) throws {
         let w = try StoreWorld()
-        let result = try w.litesafe(["prune", "--config", w.config, "nope"])
-        #expect(result.status == 1)
-        #expect(result.errorOutput.contains("no database named 'nope'"))
+        let result = try w.litesafe([command[0], "--config", w.config, "nope"] + command.dropFirst())
+        #expect(result.status == 1, "\(result)")
+        #expect(result.errorOutput.contains("no database named 'nope'"), "\(result)")
         #expect(result.errorOutput.contains("configured: app"))
+        #expect(!result.errorOutput.contains("USAGE"))
     }
 
     @Test("a backup with a configuration prunes after itself")

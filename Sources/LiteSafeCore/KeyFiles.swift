@@ -40,3 +40,12 @@ public enum RecipientsFile {
         "\(file) is not UTF-8 text; it should hold one age public key (age1…) per line"
     }
 }
+
+/// An age identity file (`age-keygen` output: `AGE-SECRET-KEY-1…` lines and `#` comments), read
+/// the same way by restore, verify and the daemon's restore tests.
+public enum IdentityFile {
+    /// Reads and parses `file`; errors name the file (and the failing line).
+    public static func read(_ file: String) throws -> [any AgeIdentity] {
+        try AgeKeys.parseIdentities(String(decoding: try FileSystem.readSmallFile(file), as: UTF8.self), source: file)
+    }
+}
