@@ -126,4 +126,30 @@ struct DaemonStateTests {
                 "litesafe.prom"
             ])
     }
+
+    @Test("an unwritable metrics folder is logged once with the fix, and writing resumes when it is fixed")
+    func unwritableMetricsFolder() throws {
+        let harness = try DaemonHarness()
+        let folder = harness.directory.path + "/textfile"
+        try Mount.tmpfs(at: folder, size: "64k")
+        defer { Mount.unmount(folder) }
+        try Mount.remountReadOnly(folder)
+        let metrics = folder + "/litesafe.prom"
+        let daemon = harness.daemon(
+            try harness.writeConfiguration(["app"], extra: ["metrics_textfile: \(metrics)"]), runner: FakeBackupRunner())
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { (try? harness.readState())?.database(named: "app")?.lastSuccess != nil })
+        let failures = harness.logs.entries(.stateWriteFailed)
+        #expect(failures.count == 1, "logged once, not at every write: \(failures)")
+        #expect(failures.first?.message.contains("ReadWritePaths=\(folder)") == true, "\(failures)")
+        #expect(!FileManager.default.fileExists(atPath: metrics))
+
+        _ = try Subprocess.run("mount", ["-o", "remount,rw", folder])
+        harness.clock.advance(by: DaemonState.heartbeat)
+        daemon.tick()
+        #expect(eventually { FileManager.default.fileExists(atPath: metrics) })
+        #expect(eventually { harness.logs.entries.contains { $0.message.contains("\(metrics) is written again") } })
+        #expect(harness.logs.entries(.stateWriteFailed).count == 1)
+    }
 }
