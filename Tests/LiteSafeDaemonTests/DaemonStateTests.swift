@@ -136,7 +136,8 @@ struct DaemonStateTests {
         try Mount.remountReadOnly(folder)
         let metrics = folder + "/litesafe.prom"
         let daemon = harness.daemon(
-            try harness.writeConfiguration(["app"], extra: ["metrics_textfile: \(metrics)"]), runner: FakeBackupRunner())
+            try harness.writeConfiguration(["app"], extra: ["metrics_textfile: \(metrics)"]), runner: FakeBackupRunner()
+        )
         defer { daemon.stopForCleanUp() }
         daemon.start()
         #expect(eventually { (try? harness.readState())?.database(named: "app")?.lastSuccess != nil })
