@@ -66,10 +66,7 @@ bench: release
 install: release
 	$(MAKE) install-files BIN=.build/release/litesafe
 	@if [ -z "$(DESTDIR)" ]; then \
-	  systemd-sysusers $(PREFIX)/lib/sysusers.d/litesafe.conf; \
-	  systemd-tmpfiles --create $(PREFIX)/lib/tmpfiles.d/litesafe.conf; \
-	  chgrp litesafe /etc/litesafe/litesafe.yml; \
-	  journalctl --update-catalog; systemctl daemon-reload; \
+	  $(PREFIX)/lib/litesafe/activate; \
 	  echo "install: done; edit /etc/litesafe/litesafe.yml, then: systemctl enable --now litesafe"; \
 	fi
 
@@ -84,6 +81,8 @@ install-files:
 	install -D -m 0644 deploy/litesafe.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/litesafe.conf
 	install -D -m 0644 deploy/litesafe.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/litesafe.conf
 	install -D -m 0644 deploy/litesafe.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/litesafe.catalog
+	sed 's|@PREFIX@|$(PREFIX)|g' deploy/litesafe-activate > .build/litesafe-activate
+	install -D -m 0755 .build/litesafe-activate $(DESTDIR)$(PREFIX)/lib/litesafe/activate
 	install -d -m 0750 $(DESTDIR)/etc/litesafe
 	@if [ -e $(DESTDIR)/etc/litesafe/litesafe.yml ]; then \
 	  echo "install: keeping the existing /etc/litesafe/litesafe.yml"; \

@@ -10,11 +10,7 @@ ok() { echo "ok: $*"; }
 
 # Activates what `make install` would on a real machine.
 activate_install() {
-  systemd-sysusers /usr/local/lib/sysusers.d/litesafe.conf
-  systemd-tmpfiles --create /usr/local/lib/tmpfiles.d/litesafe.conf
-  chgrp litesafe /etc/litesafe/litesafe.yml   # as make install does
-  journalctl --update-catalog
-  systemctl daemon-reload
+  /usr/local/lib/litesafe/activate
 }
 
 # An application database in /var/lib/app owned by group app, reachable by litesafe the way
