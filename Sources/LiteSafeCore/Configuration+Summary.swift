@@ -7,7 +7,7 @@ extension Configuration {
         let count = databases.count == 1 ? "1 database" : "\(databases.count) databases"
         var lines = [
             "\(sourceFile): valid, \(count)",
-            row("time zone", zoneName),
+            row("time zone", timeZone.configurationName),
             row("max concurrent backups", "\(maxConcurrentBackups)"),
             row("state directory", "\(stateDirectory) (staging in \(stagingDirectory))"),
             row("metrics textfile", metricsTextfile ?? "none"),
@@ -79,9 +79,6 @@ extension Configuration {
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let day = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
         let time = String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
-        return "\(day) \(time) \(zoneName)"
+        return "\(day) \(time) \(timeZone.configurationName)"
     }
-
-    // Foundation on Linux names the zone `UTC` reads as "GMT"; show what the file says.
-    private var zoneName: String { timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier }
 }

@@ -13,9 +13,7 @@ public enum RetentionReport {
     public static func text(
         database: String, policy: RetentionPolicy, timeZone: TimeZone, decisions: [RetentionDecision], dryRun: Bool
     ) -> String {
-        // Foundation names UTC "GMT"; say it the way the configuration does (as check-config does).
-        let zoneName = timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier
-        var lines = ["\(database): \(policy); time zone \(zoneName)"]
+        var lines = ["\(database): \(policy); time zone \(timeZone.configurationName)"]
         for decision in decisions {
             let action = decision.action.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
             lines.append(

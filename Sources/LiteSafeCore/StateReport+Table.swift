@@ -142,9 +142,9 @@ extension StateReport {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = timeZone
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        // DateFormatter calls UTC "GMT"; cron schedules and the configuration say UTC.
+        // A zone's abbreviation (CET, CEST) says whether summer time applies; UTC is UTC.
         let zone =
-            ["UTC", "GMT", "Etc/UTC"].contains(timeZone.identifier)
+            timeZone.configurationName == "UTC"
             ? "UTC" : timeZone.abbreviation(for: date) ?? timeZone.identifier
         return formatter.string(from: date) + " " + zone
     }
