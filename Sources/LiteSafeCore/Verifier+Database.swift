@@ -78,7 +78,7 @@ extension Verifier {
     /// a backup that fails because a prune removed it while it was read is left out.
     ///
     /// - Throws: `BackupError.cancelled` once `cancellation` is set (checked between backups and
-    ///   between reads of a scrub; a restore test in progress runs to its end).
+    ///   between reads of a scrub or a restore test).
     public func verifyBackups(
         of database: String, in store: any BackupStore, identities: [any AgeIdentity]?, scratch: String,
         cancellation: Cancellation, logger: Logger
@@ -98,13 +98,9 @@ extension Verifier {
         for backup in backups {
             if cancellation.isCancelled { throw BackupError.cancelled(database: database) }
             do {
-                if let identities {
-                    try restoreTest(
-                        backup: backup, store: store, identities: identities, scratch: scratch,
-                        cancellation: cancellation, logger: logger)
-                } else {
-                    try scrub(backup: backup, store: store, cancellation: cancellation, logger: logger)
-                }
+                _ = try check(
+                    backup, store: store, identities: identities, scratch: scratch, cancellation: cancellation,
+                    logger: logger)
                 report.checked += 1
             } catch BackupError.cancelled {
                 throw BackupError.cancelled(database: database)

@@ -80,22 +80,32 @@ public struct Verifier: Sendable {
             return [VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed(error))]
         }
         return backups.map { backup in
+            let outcome: VerifierResult.Outcome
             do {
-                if let identities {
-                    let restored = try restoreTest(
-                        backup: backup, store: store, identities: identities, scratch: scratch, logger: logger)
-                    return VerifierResult(
-                        database: database, backup: backup, restoreTested: true,
-                        outcome: .passed(plaintextSize: restored.plaintextSize))
-                }
-                try scrub(backup: backup, store: store, logger: logger)
-                return VerifierResult(
-                    database: database, backup: backup, restoreTested: false, outcome: .passed(plaintextSize: nil))
+                let restored = try check(backup, store: store, identities: identities, scratch: scratch, logger: logger)
+                outcome = .passed(plaintextSize: restored)
             } catch {
-                return VerifierResult(
-                    database: database, backup: backup, restoreTested: identities != nil, outcome: .failed(error))
+                outcome = .failed(error)
             }
+            return VerifierResult(
+                database: database, backup: backup, restoreTested: identities != nil, outcome: outcome)
         }
+    }
+
+    /// Restore-tests `backup` when `identities` is given (returning its database's size), else
+    /// scrubs it (returning nil).
+    func check(
+        _ backup: StoredBackup, store: any BackupStore, identities: [any AgeIdentity]?, scratch: String,
+        cancellation: Cancellation? = nil, logger: Logger
+    ) throws -> Int64? {
+        guard let identities else {
+            try scrub(backup: backup, store: store, cancellation: cancellation, logger: logger)
+            return nil
+        }
+        return try restoreTest(
+            backup: backup, store: store, identities: identities, scratch: scratch, cancellation: cancellation,
+            logger: logger
+        ).plaintextSize
     }
 
     /// Rereads `backup`'s stored bytes and compares their SHA-256 and size with the manifest;

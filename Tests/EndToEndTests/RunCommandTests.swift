@@ -98,12 +98,6 @@ struct RunCommandTests {
     }
 
     /// Polls `condition` every 50 ms for at most `timeout`.
-    func eventually(timeout: TimeInterval = 10, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        return condition()
-    }
-
     @Test("backs up on schedule, survives a broken reload, and stops cleanly on SIGTERM, telling systemd each step")
     func backsUpReloadsAndStops() throws {
         let world = try World()

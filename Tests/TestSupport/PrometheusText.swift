@@ -1,13 +1,12 @@
 import Foundation
-import TestSupport
 
 /// Prometheus text-format files read by the reference parser: Debian's python3-prometheus-client
 /// (`/usr/bin/python3`; the `python3` on PATH may be another one without it).
-enum PrometheusText {
+public enum PrometheusText {
     /// Sample values by metric sample name and `database` label.
-    struct Samples {
-        var values: [String: Double] = [:]
-        subscript(name: String, database: String) -> Double? { values[name + "/" + database] }
+    public struct Samples: Sendable {
+        public var values: [String: Double] = [:]
+        public subscript(name: String, database: String) -> Double? { values[name + "/" + database] }
     }
 
     static let script = """
@@ -19,7 +18,7 @@ enum PrometheusText {
                 print(family.type, sample.name, sample.labels.get("database", ""), repr(float(sample.value)), sep="\\t")
         """
 
-    static func parse(file: String) throws -> Samples {
+    public static func parse(file: String) throws -> Samples {
         let result = try Subprocess.run("/usr/bin/python3", ["-c", script, file])
         guard result.status == 0 else {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "\(result)"])

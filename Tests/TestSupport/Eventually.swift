@@ -4,7 +4,7 @@ import Foundation
 /// loaded CI machine, and state writes batched a second apart); returns whether it held.
 ///
 /// For what the daemon does on its own queue or backup threads after a call returns.
-func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+public func eventually(timeout: TimeInterval = 10, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try condition() { return true }
