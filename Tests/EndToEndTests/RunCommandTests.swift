@@ -56,53 +56,12 @@ struct RunCommandTests {
         }
     }
 
-    /// `litesafe run` as a child process, its standard error in a file the test reads as it grows.
-    final class Daemon {
-        let process = Process()
-        let errorLog: String
-
-        init(_ world: World, environment extra: [String: String] = [:]) throws {
-            errorLog = world.dir.path + "/stderr.log"
-            _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
-            process.executableURL = URL(fileURLWithPath: Subprocess.litesafe)
-            process.arguments = ["run", "--config", world.config, "--log-target", "console"]
-            var environment = ProcessInfo.processInfo.environment.filter {
-                !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM"].contains($0.key)
-                    && !$0.key.hasPrefix("LITESAFE_")
-            }
-            environment.merge(extra) { $1 }
-            process.environment = environment
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle(forWritingAtPath: errorLog)
-            try process.run()
-        }
-
-        var errorOutput: String { (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? "" }
-
-        func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
-
-        /// The exit status, or nil if it is still running after `timeout`.
-        func waitForExit(timeout: TimeInterval) -> Int32? {
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            return process.isRunning ? nil : process.terminationStatus
-        }
-
-        deinit {
-            if process.isRunning {
-                send(SIGKILL)
-                process.waitUntilExit()
-            }
-        }
-    }
-
-    /// Polls `condition` every 50 ms for at most `timeout`.
     @Test("backs up on schedule, survives a broken reload, and stops cleanly on SIGTERM, telling systemd each step")
     func backsUpReloadsAndStops() throws {
         let world = try World()
         let socket = try NotifySocket()
-        let daemon = try Daemon(world, environment: ["NOTIFY_SOCKET": socket.path])
+        let daemon = try DaemonProcess(
+            config: world.config, folder: world.dir.path, environment: ["NOTIFY_SOCKET": socket.path])
         var seen: [String] = []
 
         let ready = socket.receive(seen: &seen) { $0.hasPrefix("READY=1") }
@@ -139,7 +98,8 @@ struct RunCommandTests {
     func interruptStops() throws {
         let world = try World()
         let socket = try NotifySocket()
-        let daemon = try Daemon(world, environment: ["NOTIFY_SOCKET": socket.path])
+        let daemon = try DaemonProcess(
+            config: world.config, folder: world.dir.path, environment: ["NOTIFY_SOCKET": socket.path])
         var seen: [String] = []
         #expect(socket.receive(seen: &seen) { $0.hasPrefix("READY=1") } != nil, "\(daemon.errorOutput)")
         daemon.send(SIGINT)
@@ -169,8 +129,8 @@ struct RunCommandTests {
         func hungBackupStopsTheWatchdog() throws {
             let world = try World()
             let socket = try NotifySocket()
-            let daemon = try Daemon(
-                world,
+            let daemon = try DaemonProcess(
+                config: world.config, folder: world.dir.path,
                 environment: [
                     "NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000",
                     "LITESAFE_TEST_HANG_BACKUP": "app", "LITESAFE_TEST_BACKUP_DEADLINE": "1s",

@@ -59,42 +59,6 @@ struct StatusCommandTests {
         }
     }
 
-    /// `litesafe run` as a child process.
-    final class Daemon {
-        let process = Process()
-        let errorLog: String
-
-        init(_ world: World) throws {
-            errorLog = world.dir.path + "/stderr.log"
-            _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
-            process.executableURL = URL(fileURLWithPath: Subprocess.litesafe)
-            process.arguments = ["run", "--config", world.config, "--log-target", "console"]
-            process.environment = ProcessInfo.processInfo.environment.filter {
-                !["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"].contains($0.key) && !$0.key.hasPrefix("LITESAFE_")
-            }
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle(forWritingAtPath: errorLog)
-            try process.run()
-        }
-
-        var errorOutput: String { (try? String(contentsOfFile: errorLog, encoding: .utf8)) ?? "" }
-
-        func stop(_ signal: Int32) -> Int32? {
-            kill(process.processIdentifier, signal)
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            return process.isRunning ? nil : process.terminationStatus
-        }
-
-        deinit {
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-        }
-    }
-
     @Test("before the daemon ever ran: says there is no state yet, lists the databases, exits 3")
     func beforeAnyBackup() throws {
         let world = try World()
@@ -110,7 +74,7 @@ struct StatusCommandTests {
     @Test("after a success: ok and exit 0 while it runs; killed: NOT RUNNING, stale, exit 3")
     func afterSuccessThenKilled() throws {
         let world = try World()
-        let daemon = try Daemon(world)
+        let daemon = try DaemonProcess(config: world.config, folder: world.dir.path)
         #expect(try eventually { try world.health("app") == "ok" }, "\(daemon.errorOutput)")
         let result = try world.status()
         #expect(result.status == 0, "\(result)\n\(daemon.errorOutput)")
@@ -134,7 +98,7 @@ struct StatusCommandTests {
     @Test("after a failure: FAILED with the reason, exit 2, the same in --json and the metrics; stopped: stale, exit 3")
     func afterFailureThenStopped() throws {
         let world = try World(withBadDatabase: true)
-        let daemon = try Daemon(world)
+        let daemon = try DaemonProcess(config: world.config, folder: world.dir.path)
         #expect(
             try eventually { try world.health("bad") == "failing" && world.health("app") == "ok" },
             "\(daemon.errorOutput)")
