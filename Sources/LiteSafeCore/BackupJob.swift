@@ -21,7 +21,7 @@ public struct BackupJob: Sendable {
         name: String, sourcePath: String, store: any BackupStore, stagingDirectory: String,
         checkpoint: CheckpointMode = .passive, compression: Compression = .default, encryption: Encryption,
         integrityCheck: IntegrityCheck = .quick, busyTimeout: Duration = .seconds(5),
-        retention: RetentionPolicy? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!
+        retention: RetentionPolicy? = nil, timeZone: TimeZone = TimeZone.utc
     ) {
         self.name = name
         self.sourcePath = sourcePath

@@ -68,6 +68,12 @@ public enum BackupName {
             c.micro)
     }
 
+    /// `2026-11-26T12:00:03Z`: whole seconds, rounded down.
+    public static func iso8601Seconds(_ date: Date) -> String {
+        let c = CivilDate.local(date, in: .utc)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    }
+
     /// Parses an ISO 8601 time: `2026-11-26T12:00:03Z`, with an optional fraction of any
     /// precision (kept to the microsecond), a `+01:00` offset instead of `Z`, a space instead of
     /// `T`, or a date alone (`2026-11-26`, midnight UTC).
@@ -124,12 +130,9 @@ public enum BackupName {
             guard i == chars.count else { return nil }
         }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let midnight = calendar.date(from: DateComponents(year: year, month: month, day: day)),
-            calendar.component(.day, from: midnight) == day
-        else { return nil }
-        let whole = midnight.timeIntervalSince1970 + Double(hour * 3600 + minute * 60 + second - offset)
+        guard day <= CivilDate.daysIn(month: month, year: year) else { return nil }
+        let midnight = CivilDate.daysSinceEpoch(year: year, month: month, day: day) * 86_400
+        let whole = Double(midnight + hour * 3600 + minute * 60 + second - offset)
         return Date(timeIntervalSince1970: whole + Double(micro) / 1_000_000)
     }
 
@@ -141,10 +144,35 @@ public enum BackupName {
         let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let (seconds, micro) = totalMicros.quotientAndRemainder(dividingBy: 1_000_000)
         let (wholeSeconds, fraction) = micro < 0 ? (seconds - 1, micro + 1_000_000) : (seconds, micro)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let whole = Date(timeIntervalSince1970: Double(wholeSeconds))
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: whole)
-        return (c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, Int(fraction))
+        let c = CivilDate.local(Date(timeIntervalSince1970: Double(wholeSeconds)), in: .utc)
+        return (c.year, c.month, c.day, c.hour, c.minute, c.second, Int(fraction))
+    }
+}
+
+// Times in LiteSafe's JSON go through these rather than Foundation's `.iso8601` strategies, which
+// build a Calendar: on Linux that loads the machine's time zone through ICU, whose code and data
+// then stay resident in the daemon (several MiB).
+extension JSONEncoder.DateEncodingStrategy {
+    /// Each time as the text `format` makes of it.
+    static func text(_ format: @escaping @Sendable (Date) -> String) -> Self {
+        .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(format(date))
+        }
+    }
+}
+
+extension JSONDecoder.DateDecodingStrategy {
+    /// Any time `BackupName.parseISO8601` reads.
+    static var iso8601Text: Self {
+        .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = BackupName.parseISO8601(text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "'\(text)' is not an ISO 8601 time such as 2026-11-26T12:00:03Z")
+            }
+            return date
+        }
     }
 }

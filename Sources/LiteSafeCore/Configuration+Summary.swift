@@ -74,11 +74,9 @@ extension Configuration {
 
     /// `2025-06-02 03:00:00 Europe/Berlin`: wall-clock time in the configured zone, as cron reads it.
     private func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let day = String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
-        let time = String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+        let parts = CivilDate.local(date, in: timeZone)
+        let day = String(format: "%04d-%02d-%02d", parts.year, parts.month, parts.day)
+        let time = String(format: "%02d:%02d:%02d", parts.hour, parts.minute, parts.second)
         return "\(day) \(time) \(timeZone.configurationName)"
     }
 }

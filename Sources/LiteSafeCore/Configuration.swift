@@ -24,7 +24,7 @@ public struct Configuration: Sendable, Equatable {
     public var sourceFile: String
 
     /// The zone used when the file does not set `time_zone`.
-    public static let defaultTimeZone = TimeZone(identifier: "UTC")!
+    public static let defaultTimeZone = TimeZone.utc
     public static let defaultMaxConcurrentBackups = 1
     public static let defaultStateDirectory = "/var/lib/litesafe"
 

@@ -78,6 +78,7 @@ extension ConfigurationReader {
         guard let text = text(node, at: path, expected: "an IANA time zone name such as UTC or Europe/Berlin") else {
             return nil
         }
+        if TimeZone.utcNames.contains(text) { return .utc }
         if let zone = TimeZone(identifier: text) { return zone }
         // Foundation knows UTC but does not list it.
         let known = ["UTC"] + TimeZone.knownTimeZoneIdentifiers

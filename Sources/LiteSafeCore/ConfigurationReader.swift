@@ -61,7 +61,9 @@ final class ConfigurationReader {
     func read(_ text: String) -> Configuration? {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // The basic resolver tags every scalar as a string, which is all this reader uses; the
+            // default one runs regular expressions (ICU, a few MiB resident in the daemon) on each.
+            root = try Yams.compose(yaml: text, .basic)
         } catch {
             reportSyntaxError(error, in: text)
             return nil

@@ -50,24 +50,14 @@ public struct Manifest: Codable, Sendable, Equatable {
     public func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(BackupName.iso8601(date))
-        }
+        encoder.dateEncodingStrategy = .text(BackupName.iso8601)
         return Array(try encoder.encode(self)) + [0x0A]
     }
 
     /// Parses a manifest, naming `path` in the error.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Manifest {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = BackupName.parseISO8601(text) else {
-                throw DecodingError.dataCorrupted(
-                    .init(codingPath: decoder.codingPath, debugDescription: "bad time \(text)"))
-            }
-            return date
-        }
+        decoder.dateDecodingStrategy = .iso8601Text
         do {
             let manifest = try decoder.decode(Manifest.self, from: Data(bytes))
             guard manifest.format == currentFormat else {

@@ -9,27 +9,20 @@ public enum RetentionPeriod: String, Sendable, CaseIterable {
     case monthly
     case yearly
 
-    /// The calendar periods are read in: Gregorian, in `timeZone`, with ISO 8601 weeks (they
-    /// start on Monday, and week 1 is the one holding the year's first Thursday).
-    public static func calendar(in timeZone: TimeZone) -> Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        calendar.firstWeekday = 2
-        calendar.minimumDaysInFirstWeek = 4
-        return calendar
-    }
-
-    /// The periods `date` falls in, by kind, each named as its reason prints it.
+    /// The periods `date` falls in, by kind, each named as its reason prints it: Gregorian dates
+    /// in `timeZone`, with ISO 8601 weeks (they start on Monday, and week 1 is the one holding the
+    /// year's first Thursday).
     ///
     /// In the hour a clock falls back (DST ends), both passes of the hour carry one name, so they
     /// are one period: the name an operator reads is the rule.
-    public static func labels(of date: Date, in calendar: Calendar) -> [RetentionPeriod: String] {
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .yearForWeekOfYear, .weekOfYear], from: date)
-        let (year, month, day, hour) = (c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0)
+    public static func labels(of date: Date, in timeZone: TimeZone) -> [RetentionPeriod: String] {
+        let local = CivilDate.local(date, in: timeZone)
+        let (year, month, day, hour) = (local.year, local.month, local.day, local.hour)
+        let week = local.isoWeek
         return [
             .hourly: String(format: "%04d-%02d-%02dT%02d", year, month, day, hour),
             .daily: String(format: "%04d-%02d-%02d", year, month, day),
-            .weekly: String(format: "%04d-W%02d", c.yearForWeekOfYear ?? 0, c.weekOfYear ?? 0),
+            .weekly: String(format: "%04d-W%02d", week.year, week.week),
             .monthly: String(format: "%04d-%02d", year, month),
             .yearly: String(format: "%04d", year),
         ]

@@ -35,8 +35,7 @@ public enum RetentionPlanner {
         for (rank, index) in good.prefix(max(policy.keepLast, 0)).enumerated() {
             reasons[index].append("last \(rank + 1)/\(policy.keepLast)")
         }
-        let calendar = RetentionPeriod.calendar(in: timeZone)
-        let labels = good.map { RetentionPeriod.labels(of: ordered[$0].manifest.created, in: calendar) }
+        let labels = good.map { RetentionPeriod.labels(of: ordered[$0].manifest.created, in: timeZone) }
         for period in RetentionPeriod.allCases where period.count(in: policy) > 0 {
             var seen = Set<String>()
             for (position, index) in good.enumerated() {
@@ -73,7 +72,7 @@ public enum RetentionPlanner {
                 return RetentionDecision(
                     backup: backup, action: .keep, reasons: ["check failed: kept, no backup has passed its check"])
             }
-            let since = BackupName.iso8601(ordered[oldestKeptGood].manifest.created).prefix(19) + "Z"
+            let since = BackupName.iso8601Seconds(ordered[oldestKeptGood].manifest.created)
             return index < oldestKeptGood
                 ? RetentionDecision(
                     backup: backup, action: .keep,

@@ -31,14 +31,12 @@ public enum RetentionReport {
 
     /// `2026-11-26 13:00:03 +01:00`: the wall-clock time in `timeZone`, with its offset.
     public static func localTime(_ date: Date, in timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let c = CivilDate.local(date, in: timeZone)
         let offset = timeZone.secondsFromGMT(for: date)
         let sign = offset < 0 ? "-" : "+"
         let minutes = abs(offset) / 60
         return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d %@%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0,
-            c.minute ?? 0, c.second ?? 0, sign, minutes / 60, minutes % 60)
+            format: "%04d-%02d-%02d %02d:%02d:%02d %@%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second,
+            sign, minutes / 60, minutes % 60)
     }
 }

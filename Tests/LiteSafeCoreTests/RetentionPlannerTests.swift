@@ -5,7 +5,7 @@ import Testing
 
 /// In-memory backups for planning: a manifest and paths, no files.
 enum RetentionFixture {
-    static let utc = TimeZone(identifier: "UTC")!
+    static let utc = TimeZone.utc
 
     static func date(_ text: String) -> Date { BackupName.parseISO8601(text)! }
 
@@ -101,8 +101,7 @@ struct RetentionPlannerTests {
 
     @Test("weeks start on Monday and follow ISO 8601 across the new year")
     func isoWeeks() {
-        let calendar = RetentionPeriod.calendar(in: F.utc)
-        func week(_ text: String) -> String? { RetentionPeriod.labels(of: F.date(text), in: calendar)[.weekly] }
+        func week(_ text: String) -> String? { RetentionPeriod.labels(of: F.date(text), in: F.utc)[.weekly] }
         #expect(week("2026-11-22T23:59:59Z") == "2026-W47")  // Sunday
         #expect(week("2026-11-23T00:00:00Z") == "2026-W48")  // Monday
         #expect(week("2026-01-01T12:00:00Z") == "2026-W01")  // a Thursday: week 1 of its own year

@@ -25,6 +25,19 @@ struct StateFileTests {
         #expect(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int == 0o600)
     }
 
+    @Test("times are whole-second UTC text, and a fraction of a second written by hand reads too")
+    func times() throws {
+        let state = DaemonState(
+            pid: 7, started: Date(timeIntervalSince1970: 1_795_000_000.9),
+            updated: Date(timeIntervalSince1970: 1_795_000_060),
+            configFile: "/x")
+        let text = String(decoding: try StateFile.encoder.encode(state), as: UTF8.self)
+        #expect(text.contains("\"started\" : \"2026-11-18T11:06:40Z\""))
+        let edited = text.replacingOccurrences(of: "2026-11-18T11:06:40Z", with: "2026-11-18T12:06:40.5+01:00")
+        let read = try StateFile.decoder.decode(DaemonState.self, from: Data(edited.utf8))
+        #expect(read.started == Date(timeIntervalSince1970: 1_795_000_000.5))
+    }
+
     @Test("a damaged file or a newer format is refused with what to do")
     func refused() throws {
         let folder = try TemporaryDirectory("litesafe-state")
