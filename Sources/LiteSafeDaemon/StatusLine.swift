@@ -92,15 +92,13 @@ public struct StatusLine: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The line in UTC, for debugging output.
-    public var description: String { text(now: Date(), timeZone: TimeZone(identifier: "UTC")!) }
+    public var description: String { text(now: Date(), timeZone: TimeZone.utc) }
 
     /// `12:15:00`, or `2026-11-27 03:00:00` when `date` falls on another day than `now`.
     static func time(_ date: Date, now: Date, timeZone: TimeZone) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let clock = String(format: "%02d:%02d:%02d", parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
-        if calendar.isDate(date, inSameDayAs: now) { return clock }
-        return String(format: "%04d-%02d-%02d ", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0) + clock
+        let parts = CivilDate.local(date, in: timeZone)
+        let clock = String(format: "%02d:%02d:%02d", parts.hour, parts.minute, parts.second)
+        if parts.daysSinceEpoch == CivilDate.local(now, in: timeZone).daysSinceEpoch { return clock }
+        return String(format: "%04d-%02d-%02d ", parts.year, parts.month, parts.day) + clock
     }
 }
