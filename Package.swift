@@ -28,6 +28,8 @@ let package = Package(
             name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // glibc's <malloc.h>, for how the daemon returns freed memory; part of libc itself.
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: Wrappers that turn the C libraries into Swift types and errors.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
@@ -58,7 +60,7 @@ let package = Package(
         .target(
             name: "LiteSafeDaemon",
             dependencies: [
-                "LiteSafeCore", "Systemd",
+                "LiteSafeCore", "Systemd", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 

@@ -80,6 +80,13 @@ extension Daemon {
             log(scheduler.finished(name, success: false, now: now), of: name)
         }
         runDueBackups()
+        releaseMemoryWhenIdle()
+    }
+
+    /// Once nothing runs, hands the memory finished backups freed back to the system.
+    func releaseMemoryWhenIdle() {
+        guard inFlight.isEmpty, verification == nil else { return }
+        ProcessMemory.releaseFreedMemory()
     }
 
     /// Logs what follows a finished backup.

@@ -110,6 +110,7 @@ extension Daemon {
             record(reports, now: now)
         }
         runDueBackups()
+        releaseMemoryWhenIdle()
     }
 
     private func record(_ reports: [Verifier.DatabaseReport], now: ClockReading) {
