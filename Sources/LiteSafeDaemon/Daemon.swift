@@ -127,8 +127,6 @@ public final class Daemon: @unchecked Sendable {
     /// Starts the daemon and blocks until it has stopped; returns the exit status for `main`:
     /// 0 when every backup in flight stopped cleanly, 1 when one had to be abandoned.
     public func run() -> Int32 {
-        // The process is the daemon's from here on: keep its memory small between backups.
-        ProcessMemory.returnFreedMemoryPromptly()
         start()
         return waitUntilStopped()
     }

@@ -27,8 +27,10 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
-        // First, before anything starts a thread, so that every thread inherits the mask.
+        // First, before anything starts a thread, so that every thread inherits the mask (and
+        // glibc's allocator settings, which may not change while threads allocate).
         DaemonSignal.block(DaemonSignal.all)
+        ProcessMemory.returnFreedMemoryPromptly()
         let logger = try logging.bootstrap(defaultLevel: .info)
         let configuration: Configuration
         do {

@@ -75,9 +75,15 @@ import Testing
             ])
     }
 
-    @Test func showsUTCAsWritten() throws {
+    @Test(arguments: ["UTC", "GMT", "Etc/UTC"])
+    func showsUTCAsWritten(name: String) throws {
         let fixture = try ConfigurationFixture()
-        let configuration = try fixture.load(fixture.text(top: "time_zone: UTC")).configuration
+        let configuration = try fixture.load(fixture.text(top: "time_zone: \(name)")).configuration
         #expect(configuration.summary(now: Date()).contains("  time zone               UTC\n"))
+        // Foundation's fixed-offset zone, not ICU's "UTC" (which keeps ICU's data resident). The
+        // two compare equal; only their descriptions tell them apart ("GMT (0)" and "GMT").
+        let icu = try #require(TimeZone(identifier: "UTC"))
+        #expect("\(configuration.timeZone)" == "\(TimeZone.utc)")
+        #expect("\(configuration.timeZone)" != "\(icu)")
     }
 }

@@ -193,13 +193,16 @@ def test_daemon_returns_backup_memory_between_backups(ctx):
     instead of staying resident until the next backup (glibc's default thresholds kept 20-40 MiB)."""
     db = ctx.path("data", "app.db")
     make_bank(db, transfers=40000)  # about 30 MB
-    cfg = ctx.config({"app": db}, defaults="schedule: every 4s\nretention: { keep_last: 2 }")
+    cfg = ctx.config({"app": db}, defaults="schedule: every 8s\nretention: { keep_last: 2 }")
     d = ctx.daemon(cfg)
     samples = []
     for n in range(1, 4):
         expect(eventually(lambda: len(completed(d)) >= n, timeout=30), f"backup {n} did not complete: {d.log[-800:]}")
-        time.sleep(0.5)  # the next backup starts about 4 s after this one did
-        samples.append(anonymous_kib(d.pid))
+        time.sleep(0.5)  # the next backup starts about 8 s after this one did
+        sample = anonymous_kib(d.pid)
+        started = d.log.count("backup of 'app' started")
+        expect(started == n, f"backup {n + 1} had started before the sample; the test needs a longer schedule")
+        samples.append(sample)
     info(f"anonymous memory after each of 3 backups of a {os.path.getsize(db) // 2**20} MiB database: "
          + ", ".join(f"{k / 1024:.1f} MiB" for k in samples))
     expect(max(samples[1:]) < 12 * 1024, f"the idle daemon kept {max(samples[1:]) / 1024:.1f} MiB after its backups")
