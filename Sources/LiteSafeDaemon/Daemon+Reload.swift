@@ -38,10 +38,17 @@ extension Daemon {
         let new = loaded.configuration
         if new.stateDirectory != configuration.stateDirectory { makeStateDirectory(of: new) }
         let added = new.databases.filter { configuration.database(named: $0.name) == nil }
-        let history = readHistory(of: added)
+        // A database whose backups now go elsewhere is scheduled from its history there.
+        let relocated = new.databases.filter { database in
+            configuration.database(named: database.name).map {
+                $0.destinationRoot != database.destinationRoot || $0.path != database.path
+            } ?? false
+        }
+        let history = readHistory(of: added + relocated)
         let now = clock.now()
         let changes = scheduler.update(
-            jobs: new.scheduledJobs, maxConcurrent: new.maxConcurrentBackups, lastRuns: history.lastRuns, now: now)
+            jobs: new.scheduledJobs, maxConcurrent: new.maxConcurrentBackups, lastRuns: history.lastRuns,
+            relocated: Set(relocated.map(\.name)), now: now)
         let summary = ReloadSummary.describe(from: configuration, to: new, changes: changes)
         configuration = new
         reloadFailed = false

@@ -92,9 +92,14 @@ public struct Scheduler: Sendable {
     /// New databases are scheduled as at start (from `lastRuns`, else a catch-up run); removed ones
     /// are dropped, or if running, dropped when they finish; changed ones are rescheduled from
     /// their latest run; unchanged ones keep their next time, retries and failure count.
+    ///
+    /// `relocated` names databases whose backups now go to another place (a new destination or
+    /// source): their history there is what counts, so unless a backup of one is running they
+    /// are scheduled like new databases, from `lastRuns` or with a catch-up run soon.
     @discardableResult
     public mutating func update(
-        jobs newJobs: [ScheduledJob], maxConcurrent: Int, lastRuns: [String: Date] = [:], now: ClockReading
+        jobs newJobs: [ScheduledJob], maxConcurrent: Int, lastRuns: [String: Date] = [:],
+        relocated: Set<String> = [], now: ClockReading
     ) -> Changes {
         observe(now)
         self.maxConcurrent = max(1, maxConcurrent)
@@ -112,9 +117,13 @@ public struct Scheduler: Sendable {
             }
             if state.isRemoved {
                 changes.added.append(name)
-            } else if state.job != job {
+            } else if state.job != job || relocated.contains(name) {
                 changes.changed.append(name)
             } else {
+                continue
+            }
+            if relocated.contains(name) && !state.isRunning {
+                jobs[name] = JobState(job: job, lastRun: lastRuns[name], now: now, policy: policy)
                 continue
             }
             state.isRemoved = false

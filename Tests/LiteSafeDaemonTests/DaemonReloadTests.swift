@@ -35,6 +35,28 @@ struct DaemonReloadTests {
         #expect(harness.files(of: "old") == oldFiles)
     }
 
+    @Test("a new destination gets a backup at once, not at the next scheduled time; the old backups stay")
+    func newDestinationIsBackedUpSoon() throws {
+        let harness = try DaemonHarness()
+        try harness.makeDatabase("app")
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: EngineBackupRunner())
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { harness.logs.entries(.backupCompleted).count == 1 })
+        let oldFiles = harness.files(of: "app")
+
+        let elsewhere = harness.directory.path + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try harness.writeConfiguration([("app", ["destination: \(elsewhere)"])])
+        daemon.reload()
+        #expect(harness.logs.entries(.reloadSucceeded).first?.message.hasSuffix(": rescheduled app") == true)
+        // The clock has not moved: only the new place's missing history makes it due.
+        #expect(eventually { harness.logs.entries(.backupCompleted).count == 2 })
+        let moved = (try? FileManager.default.contentsOfDirectory(atPath: elsewhere + "/app")) ?? []
+        #expect(moved.filter { $0.hasSuffix(".manifest.json") && !$0.hasPrefix(".") }.count == 1)
+        #expect(harness.files(of: "app") == oldFiles)
+    }
+
     @Test("a backup in flight finishes under the configuration it started with")
     func inFlightBackupKeepsItsConfiguration() throws {
         let harness = try DaemonHarness()

@@ -47,6 +47,25 @@ import Testing
         #expect(simulation.wallStarts("unchanged").isEmpty)
     }
 
+    @Test func aRelocatedDatabaseIsScheduledFromItsHistoryInTheNewPlace() {
+        var simulation = simulationWithOneBackupRunning()
+        // The same schedules, but every database's backups now go to another folder: "changed"
+        // (every 1h, last 11:30) has none there yet, "unchanged" (hourly, last 12:00) has one from
+        // 11:00, and "running" is backing up to the old folder.
+        let changes = simulation.scheduler.update(
+            jobs: [job("running", "every 1h"), job("changed", "every 1h"), job("unchanged", "0 * * * *")],
+            maxConcurrent: 4, lastRuns: ["unchanged": date("2025-01-06T11:00:00Z")],
+            relocated: ["changed", "running", "unchanged"], now: simulation.now)
+        #expect(changes == Scheduler.Changes(added: [], removed: [], changed: ["changed", "running", "unchanged"]))
+        simulation.run(for: .seconds(60))
+        // Both catch up at once instead of waiting for 12:30 and 13:00.
+        #expect(simulation.wallStarts("changed") == [date("2025-01-06T12:05:00Z")])
+        #expect(simulation.wallStarts("unchanged") == [date("2025-01-06T12:05:00Z")])
+        #expect(simulation.starts.filter { $0.name != "running" }.allSatisfy { $0.reason == .catchUp })
+        // A running backup finishes where it started; the next one follows the schedule.
+        #expect(simulation.scheduler.nextDue(for: "running") == date("2025-01-06T13:01:00Z"))
+    }
+
     @Test func anUnchangedReloadChangesNothing() {
         var simulation = simulationWithOneBackupRunning()
         let before = simulation.scheduler.upcomingRuns()
