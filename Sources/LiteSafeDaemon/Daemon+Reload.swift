@@ -38,22 +38,21 @@ extension Daemon {
         let new = loaded.configuration
         if new.stateDirectory != configuration.stateDirectory { makeStateDirectory(of: new) }
         let added = new.databases.filter { configuration.database(named: $0.name) == nil }
-        // A database whose backups now go elsewhere is scheduled from its history there.
-        let relocated = new.databases.filter { database in
-            configuration.database(named: database.name).map {
-                $0.destinationRoot != database.destinationRoot || $0.path != database.path
-            } ?? false
-        }
-        let history = readHistory(of: added + relocated)
+        // A database whose backups now go elsewhere is scheduled from its history there; one
+        // that now backs up another file has no backup of it yet, wherever they go.
+        let relocated = ReloadSummary.relocated(from: configuration, to: new)
+        var history = readHistory(of: added + relocated.map(\.new))
+        for (before, after) in relocated where before.path != after.path { history.lastRuns[after.name] = nil }
         let now = clock.now()
         let changes = scheduler.update(
             jobs: new.scheduledJobs, maxConcurrent: new.maxConcurrentBackups, lastRuns: history.lastRuns,
-            relocated: Set(relocated.map(\.name)), now: now)
+            relocated: Set(relocated.map(\.new.name)), now: now)
         let summary = ReloadSummary.describe(from: configuration, to: new, changes: changes)
         configuration = new
         reloadFailed = false
         failing.formIntersection(new.databases.map(\.name) + inFlight.keys)
         verifyFailing.formIntersection(new.databases.map(\.name))
+        forgetOldPlace(of: relocated.map(\.new.name))
         adopt(history)
         rescheduleVerification(now: now)
         stateChanged = true

@@ -29,6 +29,20 @@ extension Daemon {
 
     /// Takes each database's newest backup and count from the store, where they are newer than
     /// what the state says (a `litesafe backup` run by hand, or a state file lost).
+    /// Drops what the state says about backups in a database's old place (its last success,
+    /// its verifications), so that `status` and the metrics describe the configured folder;
+    /// `adopt` then records the newest backup there, if any. Its failures stay its own.
+    func forgetOldPlace(of names: [String]) {
+        for name in names {
+            state.update(name) { entry in
+                entry.lastSuccess = nil
+                entry.lastVerification = nil
+                entry.lastVerifySuccess = nil
+            }
+            verifyFailing.remove(name)
+        }
+    }
+
     func adopt(_ history: History) {
         for (name, backup) in history.backups {
             state.update(name) { entry in

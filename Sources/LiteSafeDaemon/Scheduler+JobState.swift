@@ -156,6 +156,17 @@ extension Scheduler {
         }
 
         /// Adopts a changed job definition, scheduling it as a restart would, from its latest run.
+        /// Schedules the job afresh from `lastRun`, its history in a new place: as a new job is,
+        /// but keeping its failure count. A run in progress keeps going; `finish` leaves `next`
+        /// alone, so the first run in the new place follows it.
+        mutating func relocate(as job: ScheduledJob, lastRun: Date?, now: ClockReading, policy: SchedulerPolicy) {
+            self.job = job
+            self.lastRun = lastRun
+            lastStart = nil
+            retryAt = nil
+            next = Self.firstRun(of: job, lastRun: lastRun, now: now, policy: policy)
+        }
+
         mutating func reschedule(as job: ScheduledJob, now: ClockReading, policy: SchedulerPolicy) {
             self.job = job
             if case .every(let interval) = job.schedule, let lastStart {

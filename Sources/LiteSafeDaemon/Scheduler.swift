@@ -7,9 +7,10 @@ import LiteSafeCore
 /// out the answer, so tests drive it with a `ManualSchedulerClock` and no sleeps. The daemon
 /// calls:
 /// - `decide(now:)` when its timer fires, after `finished(_:success:now:)` and after
-///   `update(jobs:maxConcurrent:lastRuns:now:)`: start the returned runs, then sleep as told;
+///   `update(jobs:maxConcurrent:lastRuns:relocated:now:)`: start the returned runs, then sleep
+///   as told;
 /// - `finished(_:success:now:)` when a backup ends, and logs the outcome;
-/// - `update(jobs:maxConcurrent:lastRuns:now:)` on reload (SIGHUP).
+/// - `update(jobs:maxConcurrent:lastRuns:relocated:now:)` on reload (SIGHUP).
 ///
 /// The rules it keeps:
 /// - A database never has two backups running; at most `maxConcurrent` run at once, and the
@@ -93,9 +94,10 @@ public struct Scheduler: Sendable {
     /// are dropped, or if running, dropped when they finish; changed ones are rescheduled from
     /// their latest run; unchanged ones keep their next time, retries and failure count.
     ///
-    /// `relocated` names databases whose backups now go to another place (a new destination or
-    /// source): their history there is what counts, so unless a backup of one is running they
-    /// are scheduled like new databases, from `lastRuns` or with a catch-up run soon.
+    /// `relocated` names databases whose backups now go to another place or come from another
+    /// file: they are scheduled as new databases are, from `lastRuns` (their history in the new
+    /// place) or with a catch-up run soon; one that is running gets that run when it finishes.
+    /// Their failure count carries over.
     @discardableResult
     public mutating func update(
         jobs newJobs: [ScheduledJob], maxConcurrent: Int, lastRuns: [String: Date] = [:],
@@ -117,16 +119,17 @@ public struct Scheduler: Sendable {
             }
             if state.isRemoved {
                 changes.added.append(name)
-            } else if state.job != job || relocated.contains(name) {
+            } else if state.job != job {
                 changes.changed.append(name)
-            } else {
-                continue
-            }
-            if relocated.contains(name) && !state.isRunning {
-                jobs[name] = JobState(job: job, lastRun: lastRuns[name], now: now, policy: policy)
+            } else if !relocated.contains(name) {
                 continue
             }
             state.isRemoved = false
+            if relocated.contains(name) {
+                state.relocate(as: job, lastRun: lastRuns[name], now: now, policy: policy)
+                jobs[name] = state
+                continue
+            }
             state.reschedule(as: job, now: now, policy: policy)
             jobs[name] = state
         }

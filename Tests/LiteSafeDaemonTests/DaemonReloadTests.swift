@@ -49,12 +49,64 @@ struct DaemonReloadTests {
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
         try harness.writeConfiguration([("app", ["destination: \(elsewhere)"])])
         daemon.reload()
-        #expect(harness.logs.entries(.reloadSucceeded).first?.message.hasSuffix(": rescheduled app") == true)
+        #expect(
+            harness.logs.entries(.reloadSucceeded).first?.message
+                == "reloaded \(harness.configurationPath): app now stores its backups in \(elsewhere)/app")
         // The clock has not moved: only the new place's missing history makes it due.
         #expect(eventually { harness.logs.entries(.backupCompleted).count == 2 })
         let moved = (try? FileManager.default.contentsOfDirectory(atPath: elsewhere + "/app")) ?? []
-        #expect(moved.filter { $0.hasSuffix(".manifest.json") && !$0.hasPrefix(".") }.count == 1)
+        let manifests = moved.filter { $0.hasSuffix(".manifest.json") && !$0.hasPrefix(".") }
+        #expect(manifests.count == 1)
         #expect(harness.files(of: "app") == oldFiles)
+        // The state (what `status` and the metrics read) describes the backup in the new place.
+        let stem = String(manifests[0].dropLast(".manifest.json".count))
+        #expect(
+            eventually {
+                daemon.tick()
+                let entry = try? harness.readState()?.databases.first { $0.name == "app" }
+                return entry?.lastSuccess?.file == stem + ".sqlite.zst.age" && entry?.retained == 1
+            })
+    }
+
+    @Test("after a move, the state forgets the old folder's backup until one is made in the new one")
+    func moveForgetsTheOldPlace() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner(.succeed)
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: runner)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { runner.calls == ["app"] })
+        #expect(
+            eventually {
+                daemon.tick()
+                return (try? harness.readState())??.databases.first?.lastSuccess != nil
+            })
+
+        runner.set(.block, for: "app")
+        let elsewhere = harness.directory.path + "/elsewhere"
+        try harness.writeConfiguration([("app", ["destination: \(elsewhere)"])])
+        daemon.reload()
+        #expect(eventually { runner.running == ["app"] })  // the catch-up in the new place
+        let entry = try #require(try harness.readState()?.databases.first { $0.name == "app" })
+        #expect(entry.lastSuccess == nil)
+        #expect(entry.retained == 0)
+        runner.release("app")
+    }
+
+    @Test("another source file is backed up at once, into the same folder")
+    func newPathIsBackedUpSoon() throws {
+        let harness = try DaemonHarness()
+        for name in ["app", "app2"] { try harness.makeDatabase(name) }
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: EngineBackupRunner())
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { harness.logs.entries(.backupCompleted).count == 1 })
+        try harness.writeConfiguration([("app", ["path: \(harness.data)/app2.db"])])
+        daemon.reload()
+        #expect(
+            harness.logs.entries(.reloadSucceeded).first?.message
+                == "reloaded \(harness.configurationPath): app now backs up \(harness.data)/app2.db")
+        #expect(eventually { harness.manifests(of: "app").count == 2 })
     }
 
     @Test("a backup in flight finishes under the configuration it started with")

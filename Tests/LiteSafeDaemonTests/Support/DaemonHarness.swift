@@ -47,7 +47,11 @@ final class DaemonHarness {
         for line in extra { text += line + "\n" }
         text += "databases:\n"
         for database in databases {
-            text += "  - name: \(database.name)\n    path: \(data)/\(database.name).db\n"
+            text += "  - name: \(database.name)\n"
+            // `data/<name>.db` unless the lines give a path of their own.
+            if !database.lines.contains(where: { $0.hasPrefix("path:") }) {
+                text += "    path: \(data)/\(database.name).db\n"
+            }
             for line in database.lines { text += "    \(line)\n" }
         }
         try write(text)
