@@ -100,7 +100,11 @@ struct BackupEngineTests {
         engine.snapshotTaker.maxRestarts = 2
         let logs = LogRecorder()
         var backups: [StoredBackup] = []
-        for _ in 0..<3 { backups.append(try engine.backUp(h.job(), logger: logs.logger).backup) }
+        // The same generous busy timeout as the consistency test above: on a loaded 2-core CI
+        // machine the back-to-back writer can keep the one-step copy from its lock for over 5 s.
+        for _ in 0..<3 {
+            backups.append(try engine.backUp(h.job(busyTimeout: .seconds(30)), logger: logs.logger).backup)
+        }
         writer.stop()
         #expect(!logs.entries(.writersBlocked).isEmpty, "the writer never restarted the copy")
         for (i, backup) in backups.enumerated() {
