@@ -1,3 +1,5 @@
+import Foundation
+
 /// One committed backup: its manifest and where its data lives.
 public struct StoredBackup: Sendable, Equatable {
     public let manifest: Manifest
@@ -56,5 +58,22 @@ public protocol StoreLock: AnyObject {
 extension BackupStore {
     public func isTaken(stem: String, database: String) throws -> Bool {
         try backups(of: database).contains { $0.manifest.file.hasPrefix(stem + ".") }
+    }
+}
+
+extension BackupStore {
+    /// The backup a restore takes: the newest of `database`'s, or with `time` the newest taken at
+    /// or before it; an error names the folder, or the oldest backup there is.
+    public func backup(of database: String, atOrBefore time: Date? = nil) throws -> StoredBackup {
+        let backups = try backups(of: database)
+        guard let newest = backups.first, let oldest = backups.last else {
+            throw BackupError.noBackups(database: database, folder: location + "/" + database)
+        }
+        guard let time else { return newest }
+        guard let chosen = backups.first(where: { $0.manifest.created <= time }) else {
+            throw BackupError.noBackupAtOrBefore(
+                database: database, time: BackupName.iso8601(time), oldest: BackupName.iso8601(oldest.manifest.created))
+        }
+        return chosen
     }
 }

@@ -77,17 +77,7 @@ struct RestoreCommand: ParsableCommand {
         }
         // One name gives exactly one store, or an error naming the configured databases.
         let (database, store) = try location.stores(only: [target])[0]
-        let backups = try store.backups(of: database)
-        guard let newest = backups.first else {
-            throw BackupError.noBackups(database: database, folder: store.folder(for: database))
-        }
-        guard let time else { return .stored(newest, store: store) }
-        guard let chosen = backups.first(where: { $0.manifest.created <= time }) else {
-            throw BackupError.noBackupAtOrBefore(
-                database: database, time: BackupName.iso8601(time),
-                oldest: BackupName.iso8601(backups.last!.manifest.created))
-        }
-        return .stored(chosen, store: store)
+        return .stored(try store.backup(of: database, atOrBefore: time), store: store)
     }
 
     private func describe(_ source: RestoreSource) -> String {
