@@ -70,8 +70,8 @@ public enum BackupName {
 
     /// `2026-11-26T12:00:03Z`: whole seconds, rounded down.
     public static func iso8601Seconds(_ date: Date) -> String {
-        let c = CivilDate.local(date, in: .utc)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute, c.second)
+        let utc = CivilDate.local(date, in: .utc)
+        return utc.dateText + "T" + utc.timeText + "Z"
     }
 
     /// Parses an ISO 8601 time: `2026-11-26T12:00:03Z`, with an optional fraction of any

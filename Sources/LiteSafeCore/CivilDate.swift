@@ -59,6 +59,11 @@ public enum CivilDate {
         /// Days since 1970-01-01 of the local date.
         public var daysSinceEpoch: Int
 
+        /// `2026-11-26`.
+        public var dateText: String { String(format: "%04d-%02d-%02d", year, month, day) }
+        /// `12:00:03`.
+        public var timeText: String { String(format: "%02d:%02d:%02d", hour, minute, second) }
+
         /// ISO 8601 week-numbering year and week (weeks start on Monday; week 1 holds the
         /// year's first Thursday).
         public var isoWeek: (year: Int, week: Int) {

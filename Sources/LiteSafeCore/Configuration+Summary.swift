@@ -74,9 +74,7 @@ extension Configuration {
 
     /// `2025-06-02 03:00:00 Europe/Berlin`: wall-clock time in the configured zone, as cron reads it.
     private func format(_ date: Date) -> String {
-        let parts = CivilDate.local(date, in: timeZone)
-        let day = String(format: "%04d-%02d-%02d", parts.year, parts.month, parts.day)
-        let time = String(format: "%02d:%02d:%02d", parts.hour, parts.minute, parts.second)
-        return "\(day) \(time) \(timeZone.configurationName)"
+        let local = CivilDate.local(date, in: timeZone)
+        return "\(local.dateText) \(local.timeText) \(timeZone.configurationName)"
     }
 }

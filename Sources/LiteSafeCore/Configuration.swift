@@ -56,6 +56,17 @@ public struct Configuration: Sendable, Equatable {
         databases.first { $0.name == name }
     }
 
+    /// The databases `old` configured too whose backups now go to another folder or come from
+    /// another file, as they were and as they are.
+    public func movedDatabases(since old: Configuration) -> [(before: Database, after: Database)] {
+        databases.compactMap { database in
+            guard let before = old.database(named: database.name),
+                before.destination != database.destination || before.path != database.path
+            else { return nil }
+            return (before, database)
+        }
+    }
+
     /// The databases with these names, in file order (all of them for no names), as the
     /// commands that take `NAME…` select them.
     ///

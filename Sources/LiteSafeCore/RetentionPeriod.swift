@@ -17,14 +17,13 @@ public enum RetentionPeriod: String, Sendable, CaseIterable {
     /// are one period: the name an operator reads is the rule.
     public static func labels(of date: Date, in timeZone: TimeZone) -> [RetentionPeriod: String] {
         let local = CivilDate.local(date, in: timeZone)
-        let (year, month, day, hour) = (local.year, local.month, local.day, local.hour)
         let week = local.isoWeek
         return [
-            .hourly: String(format: "%04d-%02d-%02dT%02d", year, month, day, hour),
-            .daily: String(format: "%04d-%02d-%02d", year, month, day),
+            .hourly: local.dateText + String(format: "T%02d", local.hour),
+            .daily: local.dateText,
             .weekly: String(format: "%04d-W%02d", week.year, week.week),
-            .monthly: String(format: "%04d-%02d", year, month),
-            .yearly: String(format: "%04d", year),
+            .monthly: String(format: "%04d-%02d", local.year, local.month),
+            .yearly: String(format: "%04d", local.year),
         ]
     }
 

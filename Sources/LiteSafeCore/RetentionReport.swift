@@ -31,12 +31,10 @@ public enum RetentionReport {
 
     /// `2026-11-26 13:00:03 +01:00`: the wall-clock time in `timeZone`, with its offset.
     public static func localTime(_ date: Date, in timeZone: TimeZone) -> String {
-        let c = CivilDate.local(date, in: timeZone)
+        let local = CivilDate.local(date, in: timeZone)
         let offset = timeZone.secondsFromGMT(for: date)
-        let sign = offset < 0 ? "-" : "+"
         let minutes = abs(offset) / 60
-        return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d %@%02d:%02d", c.year, c.month, c.day, c.hour, c.minute, c.second,
-            sign, minutes / 60, minutes % 60)
+        let zone = String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", minutes / 60, minutes % 60)
+        return "\(local.dateText) \(local.timeText) \(zone)"
     }
 }

@@ -138,14 +138,11 @@ extension StateReport {
 
     /// `2026-11-26 12:00:00 UTC`.
     static func date(_ date: Date, timeZone: TimeZone) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        let local = CivilDate.local(date, in: timeZone)
         // A zone's abbreviation (CET, CEST) says whether summer time applies; UTC is UTC.
         let zone =
             timeZone.configurationName == "UTC"
             ? "UTC" : timeZone.abbreviation(for: date) ?? timeZone.identifier
-        return formatter.string(from: date) + " " + zone
+        return "\(local.dateText) \(local.timeText) \(zone)"
     }
 }

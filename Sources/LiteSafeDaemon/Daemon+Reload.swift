@@ -40,19 +40,19 @@ extension Daemon {
         let added = new.databases.filter { configuration.database(named: $0.name) == nil }
         // A database whose backups now go elsewhere is scheduled from its history there; one
         // that now backs up another file has no backup of it yet, wherever they go.
-        let relocated = ReloadSummary.relocated(from: configuration, to: new)
-        var history = readHistory(of: added + relocated.map(\.new))
+        let relocated = new.movedDatabases(since: configuration)
+        var history = readHistory(of: added + relocated.map(\.after))
         for (before, after) in relocated where before.path != after.path { history.lastRuns[after.name] = nil }
         let now = clock.now()
         let changes = scheduler.update(
             jobs: new.scheduledJobs, maxConcurrent: new.maxConcurrentBackups, lastRuns: history.lastRuns,
-            relocated: Set(relocated.map(\.new.name)), now: now)
+            relocated: Set(relocated.map(\.after.name)), now: now)
         let summary = ReloadSummary.describe(from: configuration, to: new, changes: changes)
         configuration = new
         reloadFailed = false
         failing.formIntersection(new.databases.map(\.name) + inFlight.keys)
         verifyFailing.formIntersection(new.databases.map(\.name))
-        forgetOldPlace(of: relocated.map(\.new.name))
+        forgetOldPlace(of: relocated.map(\.after.name))
         adopt(history)
         rescheduleVerification(now: now)
         stateChanged = true

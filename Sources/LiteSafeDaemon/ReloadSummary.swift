@@ -13,14 +13,14 @@ public enum ReloadSummary {
             parts.append("removed " + changes.removed.joined(separator: ", ") + " (backups kept)")
         }
         if !changes.changed.isEmpty { parts.append("rescheduled " + changes.changed.joined(separator: ", ")) }
-        let moved = relocated(from: old, to: new)
+        let moved = new.movedDatabases(since: old)
         for (before, after) in moved {
             var what: [String] = []
             if before.path != after.path { what.append("backs up \(after.path)") }
             if before.destination != after.destination { what.append("stores its backups in \(after.destination)") }
             parts.append("\(after.name) now " + what.joined(separator: " and "))
         }
-        let settled = Set(changes.added + changes.changed + moved.map(\.new.name))
+        let settled = Set(changes.added + changes.changed + moved.map(\.after.name))
         let updated = new.databases
             .filter { database in
                 !settled.contains(database.name) && old.database(named: database.name).map { $0 != database } ?? false
@@ -38,18 +38,5 @@ public enum ReloadSummary {
         (oldGlobals.sourceFile, newGlobals.sourceFile) = ("", "")
         if oldGlobals != newGlobals { parts.append("changed global settings") }
         return parts.isEmpty ? "nothing changed" : parts.joined(separator: "; ")
-    }
-
-    /// The databases in both configurations whose backups go to another folder or come from
-    /// another file, as (old, new).
-    public static func relocated(from old: Configuration, to new: Configuration) -> [(
-        old: Configuration.Database, new: Configuration.Database
-    )] {
-        new.databases.compactMap { database in
-            guard let before = old.database(named: database.name),
-                before.destination != database.destination || before.path != database.path
-            else { return nil }
-            return (before, database)
-        }
     }
 }

@@ -96,9 +96,8 @@ public struct StatusLine: Sendable, Hashable, CustomStringConvertible {
 
     /// `12:15:00`, or `2026-11-27 03:00:00` when `date` falls on another day than `now`.
     static func time(_ date: Date, now: Date, timeZone: TimeZone) -> String {
-        let parts = CivilDate.local(date, in: timeZone)
-        let clock = String(format: "%02d:%02d:%02d", parts.hour, parts.minute, parts.second)
-        if parts.daysSinceEpoch == CivilDate.local(now, in: timeZone).daysSinceEpoch { return clock }
-        return String(format: "%04d-%02d-%02d ", parts.year, parts.month, parts.day) + clock
+        let local = CivilDate.local(date, in: timeZone)
+        if local.daysSinceEpoch == CivilDate.local(now, in: timeZone).daysSinceEpoch { return local.timeText }
+        return local.dateText + " " + local.timeText
     }
 }

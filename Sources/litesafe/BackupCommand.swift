@@ -14,8 +14,7 @@ struct BackupCommand: ParsableCommand {
             Backups go to DIR/NAME/ as NAME-<UTC time>.sqlite.zst.age with a .manifest.json beside each.
             """)
 
-    @Option(help: "The configuration file (default: $LITESAFE_CONFIG, else /etc/litesafe/litesafe.yml).")
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @Option(help: "Back up this database file instead of the configured ones.")
     var database: String?
@@ -63,7 +62,7 @@ struct BackupCommand: ParsableCommand {
                 )
             }
         } else {
-            if config != nil || !names.isEmpty {
+            if configFile.config != nil || !names.isEmpty {
                 throw ValidationError("--database backs up one file; don't combine it with --config or NAMEs")
             }
             if to == nil { throw ValidationError("--database needs --to DIR, the destination folder") }

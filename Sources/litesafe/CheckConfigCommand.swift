@@ -14,18 +14,13 @@ struct CheckConfigCommand: ParsableCommand {
             runs as, so folders and key files are checked with the service's permissions.
             """)
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The configuration file (default: $\(ConfigurationLoader.environmentVariable), else \(ConfigurationLoader.defaultPath)).",
-            valueName: "file"))
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @Flag(name: .long, help: "Print only warnings and errors.")
     var quiet = false
 
     func run() throws {
-        let path = ConfigurationLoader.resolvePath(flag: config)
+        let path = configFile.path
         do throws(ConfigurationError) {
             let loaded = try ConfigurationLoader.load(path: path)
             if !quiet { print(loaded.configuration.summary(now: Date())) }

@@ -1,19 +1,31 @@
+import ArgumentParser
 import LiteSafeCore
 import Logging
 
-/// Loads the configuration the way every subcommand does: `--config`, else `$LITESAFE_CONFIG`,
-/// else /etc/litesafe/litesafe.yml; warnings go to the log.
-func loadConfiguration(flag: String?, logger: Logger? = nil) throws -> Configuration {
-    let loaded = try ConfigurationLoader.load(path: ConfigurationLoader.resolvePath(flag: flag))
-    for warning in loaded.warnings {
-        if let logger { logger.warning("\(warning)") } else { note("litesafe: \(warning)") }
+/// `--config FILE`, the same in every subcommand that reads the configuration.
+struct ConfigFileOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The configuration file (default: $\(ConfigurationLoader.environmentVariable), else \(ConfigurationLoader.defaultPath)).",
+            valueName: "file"))
+    var config: String?
+
+    /// `--config`, else `$LITESAFE_CONFIG`, else /etc/litesafe/litesafe.yml.
+    var path: String { ConfigurationLoader.resolvePath(flag: config) }
+
+    /// Loads the file; its warnings go to the log (or, without one, to standard error).
+    func load(logger: Logger? = nil) throws -> Configuration {
+        let loaded = try ConfigurationLoader.load(path: path)
+        for warning in loaded.warnings {
+            if let logger { logger.warning("\(warning)") } else { note("litesafe: \(warning)") }
+        }
+        return loaded.configuration
     }
-    return loaded.configuration
 }
 
 extension BackupCommand {
     func configuredJobs(logger: Logger) throws -> [BackupJob] {
-        let configuration = try loadConfiguration(flag: config, logger: logger)
+        let configuration = try configFile.load(logger: logger)
         return try configuration.databases(named: names)
             .map { configuration.backupJob(for: $0) }
     }

@@ -12,8 +12,7 @@ struct PruneCommand: ParsableCommand {
             successful backup already prunes its own database; run this after changing retention.
             """)
 
-    @Option(help: "The configuration file (default: $LITESAFE_CONFIG, else /etc/litesafe/litesafe.yml).")
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @Flag(name: .customLong("dry-run"), help: "Show what would be deleted; delete nothing.")
     var dryRun = false
@@ -27,7 +26,7 @@ struct PruneCommand: ParsableCommand {
         let logger = try logging.bootstrap()
         let configuration: Configuration
         do {
-            configuration = try loadConfiguration(flag: config, logger: logger)
+            configuration = try configFile.load(logger: logger)
             _ = try configuration.databases(named: names)
         } catch {
             throw fail(error)

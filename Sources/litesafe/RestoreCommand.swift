@@ -62,7 +62,7 @@ struct RestoreCommand: ParsableCommand {
 
     private func resolveSource() throws -> RestoreSource {
         let looksLikeFile = target.contains("/") || (FileSystem.exists(target) && !DatabaseName.isValid(target))
-        if looksLikeFile || (location.config == nil && location.from == nil && FileSystem.exists(target)) {
+        if looksLikeFile || (location.configFile.config == nil && location.from == nil && FileSystem.exists(target)) {
             if at != nil { throw ValidationError("--at picks among a database's backups; it does not go with a file") }
             let path = absolute(target)
             guard FileSystem.exists(path) else { throw FileSystemError("read", path: path, errno: ENOENT) }

@@ -17,12 +17,7 @@ struct RunCommand: ParsableCommand {
             Exits 1 if the configuration cannot be loaded at start, printing every problem.
             """)
 
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The configuration file (default: $\(ConfigurationLoader.environmentVariable), else \(ConfigurationLoader.defaultPath)).",
-            valueName: "file"))
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @OptionGroup var logging: LoggingOptions
 
@@ -34,7 +29,7 @@ struct RunCommand: ParsableCommand {
         let logger = try logging.bootstrap(defaultLevel: .info)
         let configuration: Configuration
         do {
-            configuration = try loadConfiguration(flag: config, logger: logger)
+            configuration = try configFile.load(logger: logger)
         } catch let error as ConfigurationError {
             for problem in error.problems { note(problem.description) }
             let count = error.errors.count

@@ -16,11 +16,7 @@ struct StatusCommand: ParsableCommand {
             verification failed; 3 the state is stale or missing (3 wins over 2).
             """)
 
-    @Option(
-        help: ArgumentHelp(
-            "The configuration file (default: $\(ConfigurationLoader.environmentVariable), else \(ConfigurationLoader.defaultPath)).",
-            valueName: "file"))
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @Flag(help: "Print JSON (keys documented in the README) instead of the table.")
     var json = false
@@ -32,7 +28,7 @@ struct StatusCommand: ParsableCommand {
         let report: StateReport
         let configuration: Configuration
         do {
-            configuration = try loadConfiguration(flag: config)
+            configuration = try configFile.load()
             let file = StateFile(directory: configuration.stateDirectory)
             let state = try file.read()
             report = StateReport(

@@ -3,14 +3,15 @@ import LiteSafeCore
 
 /// `--config FILE | --from DIR`: where list, restore, verify and prune find backups.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The configuration file (default: $LITESAFE_CONFIG, else /etc/litesafe/litesafe.yml).")
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @Option(help: "A destination folder to read directly, without a configuration.")
     var from: String?
 
     func validate() throws {
-        if config != nil && from != nil { throw ValidationError("give --config FILE or --from DIR, not both") }
+        if configFile.config != nil && from != nil {
+            throw ValidationError("give --config FILE or --from DIR, not both")
+        }
     }
 
     /// The stores to look in, with the database names each holds (all of them when `names` is
@@ -20,7 +21,7 @@ struct StoreOptions: ParsableArguments {
             let store = DirectoryStore(root: absolute(from))
             return try (names.isEmpty ? store.databases() : names).map { ($0, store) }
         }
-        let configuration = try loadConfiguration(flag: config)
+        let configuration = try configFile.load()
         return try configuration.databases(named: names).map { ($0.name, DirectoryStore(root: $0.destinationRoot)) }
     }
 }
