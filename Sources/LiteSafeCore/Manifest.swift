@@ -72,6 +72,8 @@ public struct Manifest: Codable, Sendable, Equatable {
             return manifest
         } catch let error as BackupError {
             throw error
+        } catch let error as DecodingError {
+            throw BackupError.unreadableManifest(path: path, reason: error.readable)
         } catch {
             throw BackupError.unreadableManifest(path: path, reason: "\(error)")
         }

@@ -26,6 +26,8 @@ public struct StateFile: Sendable {
         let state: DaemonState
         do {
             state = try Self.decoder.decode(DaemonState.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw StateFileError.unreadable(path: path, reason: error.readable)
         } catch {
             throw StateFileError.unreadable(path: path, reason: "\(error)")
         }

@@ -175,6 +175,30 @@ struct BackupFaultTests {
         }
     }
 
+    @Test("a manifest missing a field or with a bad time says which field, not Swift's dump of the error")
+    func manifestFieldErrors() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let backup = try h.backUp().backup
+        let url = URL(fileURLWithPath: backup.manifestLocation)
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        object["created"] = "last tuesday"
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        #expect {
+            try h.store.backups(of: "app")
+        } throws: {
+            "\($0)".contains(
+                "manifest \(backup.manifestLocation) cannot be read: created: 'last tuesday' is not an ISO 8601 time")
+        }
+        object["created"] = nil
+        try JSONSerialization.data(withJSONObject: object).write(to: url)
+        #expect {
+            try h.store.backups(of: "app")
+        } throws: {
+            "\($0)".contains("manifest \(backup.manifestLocation) cannot be read: created is missing;")
+        }
+    }
+
 }
 
 func requireRoot() throws {

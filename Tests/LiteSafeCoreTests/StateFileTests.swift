@@ -44,6 +44,17 @@ struct StateFileTests {
         let file = StateFile(directory: folder.path)
         try Data("{ not json".utf8).write(to: URL(fileURLWithPath: file.path))
         #expect { try file.read() } throws: { "\($0)".contains("is not a LiteSafe state file") }
+        let plain = DaemonState(pid: 1, started: Date(), updated: Date(), configFile: "/x")
+        let text = String(decoding: try StateFile.encoder.encode(plain), as: UTF8.self)
+        let badTime = text.replacingOccurrences(
+            of: #""started" : "[^"]*""#, with: #""started" : "yesterday""#, options: .regularExpression)
+        try Data(badTime.utf8).write(to: URL(fileURLWithPath: file.path))
+        #expect {
+            try file.read()
+        } throws: {
+            "\($0)"
+                == "\(file.path) is not a LiteSafe state file: started: 'yesterday' is not an ISO 8601 time such as 2026-11-26T12:00:03Z. The daemon rewrites it after its next backup; remove it to start afresh"
+        }
         var state = DaemonState(pid: 1, started: Date(), updated: Date(), configFile: "/x")
         state.version = 99
         try StateFile.encoder.encode(state).write(to: URL(fileURLWithPath: file.path))
