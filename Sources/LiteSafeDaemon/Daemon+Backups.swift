@@ -56,7 +56,6 @@ extension Daemon {
         case .success(let summary):
             last = StatusLine.LastBackup(
                 name: name, succeeded: true, date: backup.started.wall, storedSize: summary.storedSize)
-            failing.remove(name)
             let duration = summary.duration ?? (now.monotonic - backup.started.monotonic)
             state.update(name) { entry in
                 entry.lastSuccess = DaemonState.Backup(
@@ -68,7 +67,6 @@ extension Daemon {
             log(scheduler.finished(name, success: true, now: now), of: name)
         case .failure(let error):
             last = StatusLine.LastBackup(name: name, succeeded: false, date: backup.started.wall)
-            failing.insert(name)
             state.update(name) { entry in
                 entry.lastFailure = DaemonState.Failure(time: now.wall, reason: "\(error)")
                 entry.consecutiveFailures += 1
@@ -106,7 +104,6 @@ extension Daemon {
                 "the backup of '\(name)' failed \(failures) \(failures == 1 ? "time" : "times") in a row; the next scheduled backup (\(next.map(describeTime) ?? "none")) is the next attempt",
                 metadata: metadata)
         case .unscheduled:
-            failing.remove(name)
             logger.info(
                 "'\(name)' was removed from the configuration while it was backed up; no more backups are scheduled and its backups are kept",
                 metadata: metadata)

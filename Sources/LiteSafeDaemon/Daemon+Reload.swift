@@ -50,8 +50,6 @@ extension Daemon {
         let summary = ReloadSummary.describe(from: configuration, to: new, changes: changes)
         configuration = new
         reloadFailed = false
-        failing.formIntersection(new.databases.map(\.name) + inFlight.keys)
-        verifyFailing.formIntersection(new.databases.map(\.name))
         forgetOldPlace(of: relocated.map(\.after.name))
         adopt(history)
         rescheduleVerification(now: now)

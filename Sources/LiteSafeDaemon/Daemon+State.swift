@@ -22,8 +22,6 @@ extension Daemon {
             verification: previous?.verification)
         for index in state.databases.indices { state.databases[index].running = false }
         adopt(history)
-        failing = Set(state.databases.filter(\.isFailing).map(\.name))
-        verifyFailing = Set(state.databases.filter(\.verificationFailed).map(\.name))
         stateChanged = true
     }
 
@@ -39,7 +37,6 @@ extension Daemon {
                 entry.lastVerification = nil
                 entry.lastVerifySuccess = nil
             }
-            verifyFailing.remove(name)
         }
     }
 

@@ -122,7 +122,6 @@ extension Daemon {
                     failed: report.failed, reason: report.reason)
                 if report.ok { entry.lastVerifySuccess = now.wall }
             }
-            if report.ok { verifyFailing.remove(report.database) } else { verifyFailing.insert(report.database) }
         }
         let checked = reports.map(\.checked).reduce(0, +)
         let failed = reports.filter { !$0.ok }

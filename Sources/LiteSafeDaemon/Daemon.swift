@@ -38,8 +38,6 @@ public final class Daemon: @unchecked Sendable {
     var phase = Phase.created
     var inFlight: [String: InFlightBackup] = [:]
     var last: StatusLine.LastBackup?
-    /// The databases whose latest backup failed.
-    var failing: Set<String> = []
     var reloadFailed = false
     /// What the state file and the metrics say; written by `persistState(now:)`.
     var state: DaemonState
@@ -56,8 +54,6 @@ public final class Daemon: @unchecked Sendable {
     /// When `verify_schedule` verifies the stored backups; nil without one.
     var verifyScheduler: Scheduler?
     var verification: InFlightVerification?
-    /// The databases whose latest verification failed.
-    var verifyFailing: Set<String> = []
     var scheduleTimer: (any DispatchSourceTimer)?
     var watchdogTimer: (any DispatchSourceTimer)?
     var graceTimer: (any DispatchSourceTimer)?
@@ -251,11 +247,16 @@ public final class Daemon: @unchecked Sendable {
         if phase == .stopped { return "stopped" }
         let upcoming = scheduler.upcomingRuns()
         let next = upcoming.first { !$0.isRunning } ?? upcoming.first
+        // From the state, for the databases configured (or still finishing after a reload).
+        let shown = Set(configuration.databases.map(\.name)).union(inFlight.keys)
+        let entries = state.databases.filter { shown.contains($0.name) }
+        let failing = entries.filter(\.isFailing).count
+        let verifyFailing = entries.filter(\.verificationFailed).map(\.name).sorted()
         return StatusLine(
             databases: configuration.databases.count, running: inFlight.keys.sorted(), last: last,
-            next: next.map { StatusLine.NextBackup(name: $0.name, date: $0.date) }, failing: failing.count,
+            next: next.map { StatusLine.NextBackup(name: $0.name, date: $0.date) }, failing: failing,
             reloadFailed: reloadFailed, stopping: phase == .stopping, verifying: verification != nil,
-            verifyFailing: verifyFailing.sorted()
+            verifyFailing: verifyFailing
         )
         .text(now: clock.now().wall, timeZone: configuration.timeZone)
     }
