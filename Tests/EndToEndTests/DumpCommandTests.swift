@@ -1,0 +1,86 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `litesafe dump`, run as the built binary.
+@Suite("litesafe dump")
+struct DumpCommandTests {
+    final class World {
+        let dir: TemporaryDirectory
+        var database: String { dir.path + "/app.db" }
+        init() throws {
+            dir = try TemporaryDirectory("litesafe-e2e")
+            try Fixtures.makeDatabase(at: database, rows: 50)
+        }
+        func litesafe(_ arguments: [String]) throws -> ProcessResult {
+            try Subprocess.run(Subprocess.litesafe, arguments)
+        }
+    }
+
+    @Test("-o writes the dump atomically, private, and says what it wrote; stdout gets the same bytes")
+    func toFile() throws {
+        let w = try World()
+        let out = w.dir.path + "/app.sql"
+        let dumped = try w.litesafe(["dump", "--database", w.database, "-o", out])
+        #expect(dumped.status == 0, "\(dumped)")
+        #expect(dumped.errorOutput.contains("dumped \(w.database): 1 table, 50 rows"))
+        #expect(try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int == 0o600)
+        let printed = try w.litesafe(["dump", "--database", w.database])
+        #expect(printed.status == 0)
+        #expect(printed.stdout == (try Data(contentsOf: URL(fileURLWithPath: out))))
+        let loaded = try Subprocess.run("sqlite3", ["-bail", w.dir.path + "/loaded.db"], input: printed.stdout)
+        #expect(loaded.status == 0, "\(loaded)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: w.dir.path).filter { $0.hasPrefix(".") } == [])
+    }
+
+    @Test("an existing output is kept unless --force")
+    func existingOutput() throws {
+        let w = try World()
+        let out = w.dir.path + "/app.sql"
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: out))
+        let refused = try w.litesafe(["dump", "--database", w.database, "-o", out])
+        #expect(refused.status == 1)
+        #expect(refused.errorOutput.contains("\(out) exists; choose another name, or add --force"))
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep me")
+        let forced = try w.litesafe(["dump", "--database", w.database, "-o", out, "--force"])
+        #expect(forced.status == 0, "\(forced)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8).hasPrefix("-- SQLite logical dump by LiteSafe"))
+    }
+
+    @Test("a mistyped database path is an error that creates nothing")
+    func missingDatabase() throws {
+        let w = try World()
+        let typo = w.dir.path + "/ap.db"
+        let result = try w.litesafe(["dump", "--database", typo, "-o", w.dir.path + "/out.sql"])
+        #expect(result.status == 1)
+        #expect(result.errorOutput.contains("there is no database at \(typo)"))
+        #expect(!FileManager.default.fileExists(atPath: typo))
+        #expect(!FileManager.default.fileExists(atPath: w.dir.path + "/out.sql"))
+    }
+
+    @Test("a configured database by name; neither a name nor --database is a usage error")
+    func configuredAndUsage() throws {
+        let w = try World()
+        let config = w.dir.path + "/litesafe.yml"
+        let backups = try TemporaryDirectory("litesafe-e2e-backups")
+        try Data(
+            """
+            defaults:
+              destination: \(backups.path)
+              encryption: none
+            state_directory: \(backups.path)/state
+            databases:
+              - name: app
+                path: \(w.database)
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: config))
+        chmod(config, 0o600)
+        let named = try w.litesafe(["dump", "--config", config, "app"])
+        #expect(named.status == 0, "\(named)")
+        #expect(named.errorOutput.contains("dumped 'app': 1 table, 50 rows"))
+        let usage = try w.litesafe(["dump"])
+        #expect(usage.status == 64)
+        #expect(usage.errorOutput.contains("name a configured database, or give --database <path>"))
+    }
+}
