@@ -40,3 +40,9 @@ extension Statement {
         }
     }
 }
+
+extension Connection {
+    /// Whether `sql` ends with a complete statement (`sqlite3_complete`): a semicolon outside
+    /// any string literal, identifier, comment or trigger body.
+    public static func isComplete(_ sql: String) -> Bool { sqlite3_complete(sql) != 0 }
+}

@@ -9,6 +9,6 @@ struct LiteSafe: ParsableCommand {
         subcommands: [
             RunCommand.self,
             BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
-            PruneCommand.self, VerifyCommand.self, StatusCommand.self, DumpCommand.self,
+            PruneCommand.self, VerifyCommand.self, StatusCommand.self, DumpCommand.self, FixtureCommand.self,
         ])
 }

@@ -84,3 +84,30 @@ struct DumpCommandTests {
         #expect(usage.errorOutput.contains("name a configured database, or give --database <path>"))
     }
 }
+
+/// `litesafe fixture`, run as the built binary.
+@Suite("litesafe fixture")
+struct FixtureCommandTests {
+    @Test("make a fixture, check it, change the database, and the check says so with exit 1")
+    func makeAndCheck() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let database = dir.path + "/app.db"
+        try Fixtures.makeDatabase(at: database, rows: 30)
+        let fixture = dir.path + "/fixture.db"
+        let made = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "-o", fixture])
+        #expect(made.status == 0, "\(made)")
+        #expect(made.output.contains("wrote \(fixture) (SHA-256 \(try Fixtures.sha256(fixture)))"))
+        let again = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "-o", fixture])
+        #expect(again.status == 1)
+        #expect(again.errorOutput.contains("exists; choose another name, or add --force"))
+        let checked = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "--check", fixture])
+        #expect(checked.status == 0, "\(checked)")
+        #expect(checked.output.contains("matches"))
+        try Subprocess.run("sqlite3", [database, "DELETE FROM items WHERE id = 1"])
+        let stale = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "--check", fixture])
+        #expect(stale.status == 1)
+        #expect(stale.output.contains("does NOT match"))
+        let usage = try Subprocess.run(Subprocess.litesafe, ["fixture", database])
+        #expect(usage.status == 64)
+    }
+}
