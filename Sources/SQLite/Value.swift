@@ -46,3 +46,16 @@ extension Connection {
     /// any string literal, identifier, comment or trigger body.
     public static func isComplete(_ sql: String) -> Bool { sqlite3_complete(sql) != 0 }
 }
+
+extension Statement {
+    /// Binds `value` to parameter `index` (1-based) in its own storage class.
+    public func bind(_ value: Value, at index: Int32) throws {
+        switch value {
+        case .null: try bindNull(at: index)
+        case .integer(let n): try bind(n, at: index)
+        case .real(let r): try bind(r, at: index)
+        case .text(let bytes): try bindText(bytes, at: index)
+        case .blob(let bytes): try bind(bytes, at: index)
+        }
+    }
+}

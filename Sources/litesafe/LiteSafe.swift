@@ -10,5 +10,6 @@ struct LiteSafe: ParsableCommand {
             RunCommand.self,
             BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
             PruneCommand.self, VerifyCommand.self, StatusCommand.self, DumpCommand.self, FixtureCommand.self,
+            DiffCommand.self,
         ])
 }

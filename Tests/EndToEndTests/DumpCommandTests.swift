@@ -111,3 +111,48 @@ struct FixtureCommandTests {
         #expect(usage.status == 64)
     }
 }
+
+/// `litesafe diff`, run as the built binary.
+@Suite("litesafe diff")
+struct DiffCommandTests {
+    @Test("exit 1 with SQL when the databases differ, 0 when they do not; --summary counts")
+    func differences() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let a = dir.path + "/staging.db"
+        let b = dir.path + "/prod.db"
+        try Fixtures.makeDatabase(at: a, rows: 20)
+        try FileManager.default.copyItem(atPath: a, toPath: b)
+        let same = try Subprocess.run(Subprocess.litesafe, ["diff", a, b])
+        #expect(same.status == 0, "\(same)")
+        try Subprocess.run(
+            "sqlite3", [b, "DELETE FROM items WHERE id = 1; UPDATE items SET body = x'00' WHERE id = 2"])
+        let out = dir.path + "/migrate.sql"
+        let differs = try Subprocess.run(Subprocess.litesafe, ["diff", a, b, "-o", out])
+        #expect(differs.status == 1, "\(differs)")
+        let applied = try Subprocess.run(
+            "sqlite3", ["-bail", a], input: try Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(applied.status == 0, "\(applied)")
+        #expect(try Subprocess.run(Subprocess.litesafe, ["diff", a, b]).status == 0)
+        let summary = try Subprocess.run(Subprocess.litesafe, ["diff", "--summary", b, dir.path + "/other.db"])
+        #expect(summary.status == 1)
+        #expect(summary.errorOutput.contains("there is no database at \(dir.path)/other.db"))
+    }
+
+    @Test("schemas of different versions are refused with the differences and the --schema hint")
+    func refused() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let a = dir.path + "/a.db"
+        let b = dir.path + "/b.db"
+        try Subprocess.run("sqlite3", [a, "CREATE TABLE t(x); PRAGMA user_version=1"])
+        try Subprocess.run("sqlite3", [b, "CREATE TABLE t(x); CREATE TABLE u(y); PRAGMA user_version=2"])
+        let refused = try Subprocess.run(Subprocess.litesafe, ["diff", a, b])
+        #expect(refused.status == 1)
+        #expect(
+            refused.errorOutput.contains(
+                "the schemas differ:\n  table u: only in TO\n  user_version: 1 in FROM, 2 in TO"))
+        #expect(refused.errorOutput.contains("add --schema to include these changes"))
+        #expect(refused.output.isEmpty)
+        let summary = try Subprocess.run(Subprocess.litesafe, ["diff", "--schema", "--summary", a, b])
+        #expect(summary.output.contains("schema: create table u\nschema: user_version 1 → 2"), "\(summary)")
+    }
+}

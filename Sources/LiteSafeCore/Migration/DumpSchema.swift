@@ -23,8 +23,11 @@ struct DumpSchema {
         /// The name to read and write the rowid by, when it must be kept (a rowid table without
         /// an INTEGER PRIMARY KEY, whose rowids are not otherwise in its columns).
         let rowid: String?
-        /// What the rows are ordered by, so the same content always gives the same dump.
+        /// What the rows are ordered by, so the same content always gives the same dump; also
+        /// the key a diff matches rows by.
         let order: [String]
+        /// Each column's DEFAULT expression, where it has one.
+        var defaults: [String: String] = [:]
     }
 
     /// Tables in creation order, without SQLite's own and without shadow tables.
@@ -64,8 +67,9 @@ struct DumpSchema {
         for entry in tableEntries { tables.append(try Self.table(entry.name, sql: entry.sql, connection)) }
     }
 
-    private static func table(_ name: String, sql: String, _ connection: Connection) throws -> Table {
-        let quoted = SQLLiteral.identifier(name)
+    /// What a dump or a diff needs to know of table `name` (created by `sql`) in `schema`.
+    static func table(_ name: String, sql: String, schema: String = "main", _ connection: Connection) throws -> Table {
+        let quoted = SQLLiteral.identifier(schema) + "." + SQLLiteral.identifier(name)
         if sql.uppercased().hasPrefix("CREATE VIRTUAL TABLE") {
             let options = sql.lowercased().filter { !$0.isWhitespace }
             let kind: Table.Kind
@@ -91,22 +95,27 @@ struct DumpSchema {
             let type: String
             let primaryKey: Int
             let hidden: Int
+            let defaultValue: String?
         }
-        let info = try connection.prepare("SELECT name, type, pk, hidden FROM pragma_table_xinfo(?)")
+        let info = try connection.prepare("SELECT name, type, pk, hidden, dflt_value FROM pragma_table_xinfo(?, ?)")
         try info.bind(name, at: 1)
+        try info.bind(schema, at: 2)
         var all: [Column] = []
         while try info.step() {
             all.append(
                 Column(
                     name: info.text(at: 0) ?? "", type: (info.text(at: 1) ?? "").uppercased(),
-                    primaryKey: Int(info.integer(at: 2)), hidden: Int(info.integer(at: 3))))
+                    primaryKey: Int(info.integer(at: 2)), hidden: Int(info.integer(at: 3)),
+                    defaultValue: info.text(at: 4)))
         }
         // hidden: 0 an ordinary column, 2 and 3 generated (virtual, stored); they are computed.
         let columns = all.filter { $0.hidden == 0 }.map(\.name)
         let keys = all.filter { $0.primaryKey > 0 }.sorted { $0.primaryKey < $1.primaryKey }
+        let defaults = Dictionary(uniqueKeysWithValues: all.compactMap { c in c.defaultValue.map { (c.name, $0) } })
         if isWithoutRowid(sql) {
             return Table(
-                name: name, sql: sql, kind: .ordinary, columns: columns, rowid: nil, order: keys.map(\.name))
+                name: name, sql: sql, kind: .ordinary, columns: columns, rowid: nil, order: keys.map(\.name),
+                defaults: defaults)
         }
         let names = Set(all.map { $0.name.lowercased() })
         let alias = ["rowid", "_rowid_", "oid"].first { !names.contains($0) }
@@ -114,7 +123,8 @@ struct DumpSchema {
         let integerKey = keys.count == 1 && keys[0].type == "INTEGER"
         let order = integerKey ? [keys[0].name] : alias.map { [$0] } ?? []
         return Table(
-            name: name, sql: sql, kind: .ordinary, columns: columns, rowid: integerKey ? nil : alias, order: order)
+            name: name, sql: sql, kind: .ordinary, columns: columns, rowid: integerKey ? nil : alias, order: order,
+            defaults: defaults)
     }
 
     /// Whether a CREATE TABLE statement ends with the WITHOUT ROWID option (the options come
