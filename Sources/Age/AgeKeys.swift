@@ -62,15 +62,71 @@ public enum AgeKeys {
     }
 
     private static func parseX25519(_ line: String, location: String) throws -> X25519Recipient {
-        if line.hasPrefix("ssh-") || line.hasPrefix("ecdsa-") {
-            throw AgeError.invalidRecipient(location, reason: "SSH public keys are not supported")
-        }
         do {
             return try X25519Recipient(parsing: line)
         } catch {
             guard case .invalidRecipient(_, let reason) = error else { throw error }
             throw AgeError.invalidRecipient(location, reason: reason)
         }
+    }
+
+    /// What errors show instead of a secret key.
+    public static let secretKeyPlaceholder = "AGE-SECRET-KEY-…"
+
+    static let secretKeyGivenAsRecipient =
+        "this is a secret key (AGE-SECRET-KEY-…, not repeated here), which belongs off this host; use its public key: "
+        + "`age-keygen -y FILE`"
+
+    /// Whether `text` is (or starts like) an age secret key, in either case, after leading blanks.
+    public static func isSecretKey<S: StringProtocol>(_ text: S) -> Bool {
+        text.drop(while: { $0 == " " || $0 == "\t" }).uppercased().hasPrefix("AGE-SECRET-KEY-")
+    }
+
+    /// `text` with every age secret key (`AGE-SECRET-KEY-…`, any case) cut down to its prefix, so
+    /// a message that quotes what an operator typed never carries a secret into a log.
+    public static func redactingSecretKeys(_ text: String) -> String {
+        let marker = Array("AGE-SECRET-KEY-".utf8)
+        let ellipsis = Array("…".utf8)
+        let bytes = Array(text.utf8)
+        guard bytes.count >= marker.count else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        var changed = false
+        while index < bytes.count {
+            if index + marker.count <= bytes.count,
+                zip(bytes[index..<(index + marker.count)], marker).allSatisfy({ upper($0) == $1 })
+            {
+                changed = true
+                out += Array(secretKeyPlaceholder.utf8)
+                index += marker.count
+                // The rest of the key: Bech32 characters, and PQ- for post-quantum keys; or the
+                // ellipsis of a text already redacted.
+                while index < bytes.count, isKeyCharacter(bytes[index]) { index += 1 }
+                if bytes[index...].starts(with: ellipsis) { index += ellipsis.count }
+                continue
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : text
+    }
+
+    private static func upper(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte
+    }
+
+    private static func isKeyCharacter(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+    }
+
+    /// The key type of an OpenSSH public key line (`ssh-ed25519 AAAA…`), or nil.
+    static func sshKeyType(_ text: String) -> String? {
+        let type = text.prefix(while: { $0 != " " && $0 != "\t" })
+        let known = ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"]
+        return known.contains(where: { type.hasPrefix($0) }) ? String(type.prefix(40)) : nil
     }
 
     /// Runs `parse` on every non-blank, non-comment line (surrounding whitespace trimmed).

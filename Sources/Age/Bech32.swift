@@ -10,8 +10,22 @@ enum Bech32 {
     }()
 
     /// Why a Bech32 string was rejected.
-    enum DecodingError: Error, Equatable {
+    enum DecodingError: Error, Equatable, CustomStringConvertible {
         case mixedCase, noSeparator, invalidCharacter, badChecksum, badPadding, emptyHRP
+
+        /// What an operator reads: what is wrong with the text, never a Swift case name.
+        var description: String {
+            switch self {
+            case .mixedCase: "it mixes upper and lower case letters"
+            case .noSeparator: "it has no '1' after its prefix (age public keys start with age1)"
+            case .invalidCharacter:
+                "it contains a character an age key never has (after age1: letters and digits other than b, i, o and 1, no spaces)"
+            case .badChecksum:
+                "its checksum does not match: a character is wrong, missing or extra (copy the key again)"
+            case .badPadding: "its data does not end on a whole byte: a character is missing or extra"
+            case .emptyHRP: "it has nothing before its '1' separator (age public keys start with age1)"
+            }
+        }
     }
 
     private static func polymod(_ values: [UInt8]) -> UInt32 {

@@ -61,7 +61,12 @@ extension ConfigurationReader {
                 continue
             }
             do {
-                recipients.append(try X25519Recipient(parsing: text))
+                let recipient = try X25519Recipient(parsing: text)
+                if let problem = RecipientsFile.exampleKeyProblem([recipient], in: path) {
+                    self.error(problem, at: item)
+                    valid = false
+                }
+                recipients.append(recipient)
             } catch {
                 self.error("\(path): \(error)", at: item)
                 valid = false
@@ -81,7 +86,7 @@ extension ConfigurationReader {
             return nil
         }
         var valid = true
-        if let refusal = RecipientsFile.insecurity(file, mode: contents.mode) {
+        if let refusal = RecipientsFile.insecurity(file, contents) {
             error("\(path): \(refusal)", at: node)
             valid = false
         }
@@ -92,6 +97,10 @@ extension ConfigurationReader {
         do {
             // Names the failing line as `file:line`, and rejects a file with no keys at all.
             let recipients = try AgeKeys.parseRecipients(text, source: file)
+            if let problem = RecipientsFile.exampleKeyProblem(recipients, in: file) {
+                error("\(path): \(problem)", at: node)
+                return nil
+            }
             return valid ? recipients : nil
         } catch {
             self.error("\(path): \(error)", at: node)
