@@ -11,4 +11,10 @@ struct LiteSafe: ParsableCommand {
             BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
             PruneCommand.self, VerifyCommand.self, StatusCommand.self,
         ])
+
+    /// Hardens the process before any subcommand can read a key, then runs it.
+    static func main() {
+        ProcessHardening.apply()
+        main(nil)
+    }
 }
