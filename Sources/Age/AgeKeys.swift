@@ -37,28 +37,51 @@ public enum AgeKeys {
     /// (post-quantum) lines, `#` comments and blank lines, as `age-keygen` writes them.
     /// Errors name `source:line` and never quote the line, which may hold a key.
     public static func parseIdentities(_ text: String, source: String) throws -> [any AgeIdentity] {
-        if text.hasPrefix("age-encryption.org/") || text.contains("-----BEGIN AGE ENCRYPTED FILE-----") {
+        var bytes = Array(text.utf8)
+        defer { bytes.wipe() }
+        return try parseIdentities(bytes, source: source)
+    }
+
+    /// Like `parseIdentities(_:source:)`, from the file's bytes: no `String` copy of a key is
+    /// made, and every working copy is zeroed (the caller wipes `bytes` when done).
+    public static func parseIdentities(_ bytes: [UInt8], source: String) throws -> [any AgeIdentity] {
+        if bytes.starts(with: "age-encryption.org/".utf8)
+            || bytes.firstRange(of: Array("-----BEGIN AGE ENCRYPTED FILE-----".utf8)) != nil
+        {
             throw AgeError.invalidIdentity(
                 reason: "\(source) is an encrypted (passphrase-protected) identity file; decrypt it first")
         }
-        return try parseLines(text, source: source) { line, location -> any AgeIdentity in
+        var identities: [any AgeIdentity] = []
+        // Lines end at LF; a CR before it (CRLF files) is trimmed with the other blanks.
+        for (index, rawLine) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingASCIIWhitespace()
+            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
+            let location = "\(source):\(index + 1)"
             do {
-                if line.hasPrefix("AGE-SECRET-KEY-PQ-1") { return try MLKEM768X25519Identity(parsing: line) }
-                if line.hasPrefix("AGE-SECRET-KEY-1") { return try X25519Identity(parsing: line) }
-            } catch let error as AgeError {
+                if line.starts(with: "AGE-SECRET-KEY-PQ-1".utf8) {
+                    identities.append(try MLKEM768X25519Identity(parsing: line))
+                    continue
+                }
+                if line.starts(with: "AGE-SECRET-KEY-1".utf8) {
+                    identities.append(try X25519Identity(parsing: line))
+                    continue
+                }
+            } catch {
                 guard case .invalidIdentity(let reason) = error else { throw error }
                 throw AgeError.invalidIdentity(reason: "\(location): \(reason)")
             }
-            if line.hasPrefix("AGE-PLUGIN-") {
+            if line.starts(with: "AGE-PLUGIN-".utf8) {
                 throw AgeError.invalidIdentity(reason: "\(location): age plugin identities are not supported")
             }
-            if line.hasPrefix("-----BEGIN") {
+            if line.starts(with: "-----BEGIN".utf8) {
                 throw AgeError.invalidIdentity(reason: "\(location): SSH and PEM keys are not supported")
             }
             throw AgeError.invalidIdentity(reason: "\(location): not an age secret key (expected AGE-SECRET-KEY-1…)")
-        } empty: {
-            AgeError.invalidIdentity(reason: "\(source) contains no identities, only comments or blank lines")
         }
+        guard !identities.isEmpty else {
+            throw AgeError.invalidIdentity(reason: "\(source) contains no identities, only comments or blank lines")
+        }
+        return identities
     }
 
     private static func parseX25519(_ line: String, location: String) throws -> X25519Recipient {
@@ -151,6 +174,16 @@ extension Substring {
     fileprivate func trimmingASCIIWhitespace() -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return self[first...last]
+    }
+}
+
+extension ArraySlice<UInt8> {
+    /// The bytes without leading and trailing spaces, tabs and CRs (no copy).
+    fileprivate func trimmingASCIIWhitespace() -> ArraySlice<UInt8> {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
         let last = lastIndex(where: { !isSpace($0) })!
         return self[first...last]
     }

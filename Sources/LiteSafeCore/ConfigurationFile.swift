@@ -25,8 +25,11 @@ struct ConfigurationFile {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return .failure(ReadFailure(code: errno)) }
         guard status.st_mode & S_IFMT == S_IFREG else { return .failure(ReadFailure(code: EISDIR)) }
-        var data = Data()
+        // Sized up front, so no grown-out-of copy is left behind, and zeroed after: the file may
+        // be an identity, whose caller wipes `data` in turn.
+        var data = Data(capacity: Int(max(status.st_size, 0)) + 1)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        defer { buffer.wipe() }
         while true {
             let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {

@@ -91,7 +91,9 @@ public enum IdentityFile {
             guard let warn else { throw Refused(description: problem) }
             warn(problem)
         }
-        return try AgeKeys.parseIdentities(String(decoding: contents.data, as: UTF8.self), source: file)
+        var bytes = [UInt8](contents.data)
+        defer { bytes.wipe() }
+        return try AgeKeys.parseIdentities(bytes, source: file)
     }
 
     /// The complaint about a secret-key file others may read, or nil. Group read is allowed:
@@ -104,6 +106,16 @@ public enum IdentityFile {
 }
 
 extension Data {
+    /// Overwrites the bytes with zeros, so a secret read into them does not outlive its use.
+    mutating func wipe() {
+        withUnsafeMutableBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            explicit_bzero(base, bytes.count)
+        }
+    }
+}
+
+extension [UInt8] {
     /// Overwrites the bytes with zeros, so a secret read into them does not outlive its use.
     mutating func wipe() {
         withUnsafeMutableBytes { bytes in

@@ -329,3 +329,46 @@ def test_hostile_manifests_are_capped_in_size(ctx):
     expect("x" * 100 not in r.stdout, "a 15 MB manifest was listed")
     expect("65536" in r.stderr or r.returncode == 0, f"list does not say the manifest is too large: {r.stderr[-400:]}")
     expect(peak < 150 * 1024, f"list's peak RSS is {peak / 1024:.0f} MiB")
+
+
+def process_memory_contains(pid, needles):
+    """The needles found in the writable memory of process `pid` (read as root through
+    /proc/PID/mem, as a core dump would hold it): [(needle, region)]."""
+    found = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            fields = line.split()
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            if not fields[1].startswith("rw") or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]")):
+                continue
+            try:
+                mem.seek(start)
+                data = mem.read(end - start)
+            except OSError:
+                continue
+            for needle in needles:
+                if needle in data:
+                    found.append((needle.decode(), " ".join(fields[5:]) or "anonymous"))
+    return found
+
+
+def test_secret_key_text_is_wiped_once_parsed(ctx):
+    """Once restore has read its identity file, the key's text (in either case: Bech32 decoding
+    lowercases it) is nowhere in its memory, freed or not. The restore is held while it waits to
+    open its source, a FIFO nobody writes yet."""
+    fifo = ctx.path("held.sqlite.zst.age")
+    os.mkfifo(fifo)
+    body = secret_key(ctx)[len("AGE-SECRET-KEY-1"):]
+    needles = [part.encode() for part in (body[:16], body[:16].lower(), body[-16:], body[-16:].lower())]
+    p = ctx.spawn([support.LITESAFE, "restore", fifo, "--identity", ctx.key, "-o", ctx.path("out.db")],
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=support.clean_environment())
+
+    def waiting_for_the_source():
+        with open(f"/proc/{p.pid}/wchan") as f:
+            return f.read() == "wait_for_partner" or p.poll() is not None
+    expect(support.eventually(waiting_for_the_source, timeout=30) and p.poll() is None,
+           f"restore did not wait on the FIFO: {p.poll()} {p.stderr.read().decode()[-300:] if p.poll() else ''}")
+    found = process_memory_contains(p.pid, needles)
+    expect(not found, f"the secret key's text is still in restore's memory: {found}")
+    # The same search finds what is there: the identity file's name, from the command line.
+    expect(process_memory_contains(p.pid, [ctx.key.encode()]), "the memory search finds nothing at all")
