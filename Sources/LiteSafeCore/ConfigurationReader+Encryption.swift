@@ -40,6 +40,13 @@ extension ConfigurationReader {
                 at: node)
             return .invalid
         }
+        guard recipients.count <= AgeEncryptor.maximumRecipients else {
+            // Restores refuse headers with more stanzas (hostile files), so these backups could not be read.
+            error(
+                "\(path): \(recipients.count) recipients, more than the \(AgeEncryptor.maximumRecipients) a backup may be encrypted to",
+                at: node)
+            return .invalid
+        }
         return .set(.recipients(recipients), node)
     }
 

@@ -86,6 +86,10 @@ import Testing
             return
         }
         #expect(detail.contains("more than 1000 recipient stanzas"))
+        // Nor is a file written that readers would refuse.
+        let recipients = (0...AgeEncryptor.maximumRecipients).map { _ in X25519Identity.generate().recipient }
+        #expect(throws: AgeError.self) { try AgeEncryptor(recipients: recipients) }
+        #expect(throws: Never.self) { try AgeEncryptor(recipients: Array(recipients.dropLast())) }
     }
 
     @Test func base64IsStrict() {

@@ -82,6 +82,20 @@ import Testing
             ])
     }
 
+    @Test func refusesMoreRecipientsThanARestoreAccepts() throws {
+        let fixture = try ConfigurationFixture()
+        let many = String(repeating: ConfigurationFixture.recipient + "\n", count: 1_001)
+        let file = try fixture.write("recipients.txt", many)
+        #expect(
+            fixture.problems(text(fixture, encryption: "  encryption:\n    recipients_file: \(file)\n")) == [
+                "test.yml:4:5: defaults.encryption: 1001 recipients, more than the 1000 a backup may be encrypted to"
+            ])
+        try fixture.write("recipients.txt", String(many.dropFirst(ConfigurationFixture.recipient.count + 1)))
+        #expect(throws: Never.self) {
+            try fixture.load(text(fixture, encryption: "  encryption:\n    recipients_file: \(file)\n"))
+        }
+    }
+
     @Test func refusesTheExampleKeyInlineAndInAFile() throws {
         let fixture = try ConfigurationFixture()
         let reason =
