@@ -12,4 +12,10 @@ struct LiteSafe: ParsableCommand {
             PruneCommand.self, VerifyCommand.self, StatusCommand.self, DumpCommand.self, FixtureCommand.self,
             DiffCommand.self,
         ])
+
+    /// Hardens the process before any subcommand can read a key, then runs it.
+    static func main() {
+        ProcessHardening.apply()
+        main(nil)
+    }
 }

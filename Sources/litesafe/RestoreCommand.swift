@@ -57,7 +57,7 @@ struct RestoreCommand: ParsableCommand {
 
     private func loadIdentities() throws -> [any AgeIdentity] {
         guard let identity else { return [] }
-        return try IdentityFile.read(absolute(identity))
+        return try IdentityFile.read(absolute(identity), warn: { note("warning: \($0)") })
     }
 
     private func resolveSource() throws -> RestoreSource {

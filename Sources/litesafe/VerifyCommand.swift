@@ -33,7 +33,7 @@ struct VerifyCommand: ParsableCommand {
         let logger = try logging.bootstrap()
         var results: [VerifierResult] = []
         do {
-            let identities = try identity.map { try IdentityFile.read(absolute($0)) }
+            let identities = try identity.map { try IdentityFile.read(absolute($0), warn: { note("warning: \($0)") }) }
             let selected = try location.stores(only: names)
             let scratch = FileManager.default.temporaryDirectory.path
             for (database, store) in selected {
