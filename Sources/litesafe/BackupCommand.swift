@@ -28,7 +28,8 @@ struct BackupCommand: ParsableCommand {
 
     @Option(
         name: .customLong("recipient"),
-        help: ArgumentHelp("With --database: an age public key (age1...) to encrypt to. Repeatable.", valueName: "key"))
+        help: ArgumentHelp(
+            "With --database: an age public key (age1...) to encrypt to. Repeatable.", valueName: "recipient"))
     var recipients: [String] = []
 
     @Option(
@@ -55,7 +56,8 @@ struct BackupCommand: ParsableCommand {
     var checkpoint: String = "passive"
 
     @Option(
-        help: ArgumentHelp("With --database: where the snapshot is staged (default: <dir>/.staging).", valueName: "dir")
+        help: ArgumentHelp(
+            "With --database: where the snapshot is staged (default: .staging in the --to folder).", valueName: "dir")
     )
     var staging: String?
 

@@ -8,7 +8,7 @@ extension RestoreCommand {
     func explained(_ error: any Error) -> any Error {
         if identity == nil, case AgeError.noIdentityMatched = error {
             return ValidationErrorText(
-                "the backup is encrypted and no --identity was given; pass --identity <key>, the age identity file (secret key) whose public key the backups are encrypted to"
+                "the backup is encrypted and no --identity was given; pass --identity <key-file>, the age identity file (secret key) whose public key the backups are encrypted to"
             )
         }
         return error

@@ -10,12 +10,12 @@ struct RestoreCommand: ParsableCommand {
         abstract: "Restore a database from a backup, checked, without touching <out> unless it all succeeds.",
         discussion: """
             The newest backup of a configured database (or of one in <dir>, with --from <dir>):
-              litesafe restore [--config <file>] <name> --identity <key> -o <out>
+              litesafe restore [--config <file>] <name> --identity <key-file> -o <out>
             The newest backup at or before a time:
               litesafe restore --from <dir> <name> --at 2026-11-26T12:00:00Z \\
-                --identity <key> -o <out>
+                --identity <key-file> -o <out>
             One backup file:
-              litesafe restore <file>.sqlite.zst.age --identity <key> -o <out>
+              litesafe restore <file>.sqlite.zst.age --identity <key-file> -o <out>
             """)
 
     @OptionGroup var location: StoreOptions
@@ -31,7 +31,7 @@ struct RestoreCommand: ParsableCommand {
 
     @Option(
         name: [.short, .long],
-        help: ArgumentHelp("The age identity file (secret key) that decrypts the backup.", valueName: "key"))
+        help: ArgumentHelp("The age identity file (secret key) that decrypts the backup.", valueName: "key-file"))
     var identity: String?
 
     @Option(

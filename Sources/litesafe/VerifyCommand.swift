@@ -24,7 +24,8 @@ struct VerifyCommand: ParsableCommand {
 
     @Option(
         name: [.short, .long],
-        help: ArgumentHelp("An age identity file (secret key): restore-test each backup with it.", valueName: "key"))
+        help: ArgumentHelp(
+            "An age identity file (secret key): restore-test each backup with it.", valueName: "key-file"))
     var identity: String?
 
     @Flag(help: "Print JSON: one object per backup with mode, ok and error.")

@@ -108,8 +108,9 @@ struct CommandLineTests {
     @Test("each example in the help is one unbroken line")
     func examplesUnbroken() throws {
         let restore = try Subprocess.run(Subprocess.litesafe, ["restore", "--help"], environment: ["COLUMNS": "80"])
-        #expect(restore.output.contains("\n  litesafe restore [--config <file>] <name> --identity <key> -o <out>\n"))
-        #expect(restore.output.contains("\n  litesafe restore <file>.sqlite.zst.age --identity <key> -o <out>\n"))
+        #expect(
+            restore.output.contains("\n  litesafe restore [--config <file>] <name> --identity <key-file> -o <out>\n"))
+        #expect(restore.output.contains("\n  litesafe restore <file>.sqlite.zst.age --identity <key-file> -o <out>\n"))
         let backup = try Subprocess.run(Subprocess.litesafe, ["backup", "--help"], environment: ["COLUMNS": "80"])
         #expect(backup.output.contains("\n  litesafe backup --database <file> --to <dir> --recipient age1...\n"))
     }

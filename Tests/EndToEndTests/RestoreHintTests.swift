@@ -64,7 +64,7 @@ struct RestoreHintTests {
         try w.backUp(times: 1)
         let result = try w.litesafe(["restore", "--from", w.backups, "app", "-o", w.dir.path + "/out.db"])
         #expect(result.status == 1, "\(result)")
-        #expect(result.errorOutput.contains("no --identity was given; pass --identity <key>"), "\(result)")
+        #expect(result.errorOutput.contains("no --identity was given; pass --identity <key-file>"), "\(result)")
     }
 
     @Test("a missing identity file is a wrong path, not a file to create")
