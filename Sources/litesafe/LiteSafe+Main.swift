@@ -9,10 +9,17 @@ import Foundation
 /// subcommand's `run()` found it. A failure (the command was understood and could not be done)
 /// prints `litesafe: error: …` and exits 1; `status` adds its documented 2 and 3.
 extension LiteSafe {
+    // Merging with the branch whose LiteSafe.swift gains `main()` (hardening, then `main(nil)`):
+    // keep that one and delete this one; its `main(nil)` calls the `main(_:)` below.
     static func main() {
+        main(nil)
+    }
+
+    /// Parses `arguments` (nil: the process's) and runs the subcommand, reporting errors as above.
+    static func main(_ arguments: [String]?) {
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            command = try parseAsRoot(arguments)
         } catch {
             exit(reporting: error, in: nil)
         }
