@@ -80,13 +80,13 @@ struct RestoreCommand: ParsableCommand {
     private func loadIdentities() throws -> [any AgeIdentity] {
         guard let identity else { return [] }
         let path = absolute(identity)
-        do {
-            return try IdentityFile.read(path)
-        } catch let error as FileSystemError where error.errno == ENOENT {
+        // Checked here, not left to the reader: a missing key file is a wrong path, never one to create.
+        guard FileSystem.exists(path) else {
             throw ValidationErrorText(
                 "identity file \(path) does not exist; check the path given to --identity: it is the secret key (from `litesafe keygen`) whose public key the backups are encrypted to"
             )
         }
+        return try IdentityFile.read(path)
     }
 
     private func resolveSource() throws -> RestoreSource {
