@@ -198,7 +198,8 @@ def test_daemon_destination_full_stays_up(ctx):
     expect("backup of 'app' failed" in line and "free space" in line, f"the log line does not say what to do: {line}")
     time.sleep(1)
     expect(d.alive, "the daemon died when the disk filled up")
-    check_no_leftovers(ctx.path("backups"))
+    # Leftovers are checked once it has stopped: while it runs (every 1s), the temporary file of
+    # the backup in flight is no leftover, and looking then failed the test now and again.
     stop_and_check(ctx, d, None, min_backups=1)
 
 
