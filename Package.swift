@@ -28,6 +28,8 @@ let package = Package(
             name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // glibc's <malloc.h>, for how the daemon returns freed memory; part of libc itself.
         .systemLibrary(name: "CMalloc"),
         // glibc's <sys/prctl.h>, for the executable's process hardening; part of libc itself.
@@ -39,6 +41,7 @@ let package = Package(
             name: "Systemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
+        .target(name: "Postgres", dependencies: ["CPostgres"]),
 
         // MARK: The age v1 file format; knows nothing of backups.
         .target(
@@ -52,7 +55,7 @@ let package = Package(
         .target(
             name: "LiteSafeCore",
             dependencies: [
-                "SQLite", "Zstd", "Age",
+                "SQLite", "Zstd", "Age", "Postgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

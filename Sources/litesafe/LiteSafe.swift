@@ -10,7 +10,7 @@ struct LiteSafe: ParsableCommand {
             RunCommand.self,
             BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
             PruneCommand.self, VerifyCommand.self, StatusCommand.self, DumpCommand.self, FixtureCommand.self,
-            DiffCommand.self,
+            DiffCommand.self, ExportCommand.self,
         ])
 
     /// Hardens the process before any subcommand can read a key, then runs it.

@@ -1,0 +1,139 @@
+import CPostgres
+
+/// One connection to a PostgreSQL server through Debian's libpq, used from one thread at a
+/// time, blocking (the export is a command-line tool's single stream of work).
+///
+/// The connection string may hold a password: it is never part of an error or a description.
+public final class PostgresConnection {
+    private let handle: OpaquePointer
+
+    /// Connects with a libpq connection string or URI (`postgres://user@host/db`,
+    /// `host=/run/postgresql dbname=app`).
+    public init(_ connectionString: String) throws {
+        guard let connection = PQconnectdb(connectionString) else {
+            throw PostgresError(operation: "connect", message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.text(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(operation: "connect", message: message)
+        }
+        handle = connection
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// The server's version as a number (150018 for 15.18).
+    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+
+    /// Runs one or more statements that return no rows of interest.
+    public func execute(_ sql: String) throws {
+        _ = try query(sql)
+    }
+
+    /// Runs `sql` with text `parameters` ($1, $2, …; nil is NULL) and returns every row as text.
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        let result: OpaquePointer?
+        if parameters.isEmpty {
+            result = PQexec(handle, sql)
+        } else {
+            var pointers: [UnsafePointer<CChar>?] = []
+            var storage: [[CChar]] = parameters.map { $0.map { Array($0.utf8CString) } ?? [] }
+            result = storage.withUnsafeMutableBufferPointer { buffers in
+                pointers = parameters.indices.map { i in
+                    parameters[i] == nil ? nil : buffers[i].withUnsafeBufferPointer { $0.baseAddress }
+                }
+                return PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+            }
+            _ = storage
+        }
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        var rows: [[String?]] = []
+        let count = PQntuples(result)
+        let columns = PQnfields(result)
+        for row in 0..<count {
+            rows.append(
+                (0..<columns).map { column in
+                    PQgetisnull(result, row, column) != 0 ? nil : Self.text(PQgetvalue(result, row, column))
+                })
+        }
+        return rows
+    }
+
+    /// Runs `COPY … FROM STDIN` and sends what `body` writes (in COPY's text format).
+    public func copyIn(_ sql: String, _ body: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
+        let start = PQexec(handle, sql)
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            defer { PQclear(start) }
+            try check(start, sql: sql)
+            throw PostgresError(operation: sql, message: "the server did not start a COPY")
+        }
+        PQclear(start)
+        var failure: (any Error)?
+        do {
+            try body { bytes in
+                let sent = bytes.withUnsafeBytes {
+                    PQputCopyData(handle, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count))
+                }
+                if sent != 1 { throw PostgresError(operation: sql, message: Self.text(PQerrorMessage(handle))) }
+            }
+        } catch {
+            failure = error
+        }
+        // Ending the COPY with an error message makes the server reject it whole.
+        _ = PQputCopyEnd(handle, failure == nil ? nil : "the export stopped")
+        var serverError: (any Error)?
+        while let result = PQgetResult(handle) {
+            do { try check(result, sql: sql) } catch { serverError = serverError ?? error }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        if let serverError { throw serverError }
+    }
+
+    private func check(_ result: OpaquePointer?, sql: String) throws {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN: return
+        default:
+            throw PostgresError(
+                operation: sql, message: Self.text(PQresultErrorMessage(result)),
+                sqlState: PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) },
+                detail: PQresultErrorField(result, Int32(UInt8(ascii: "D"))).map { String(cString: $0) })
+        }
+    }
+
+    static func text(_ pointer: UnsafePointer<CChar>?) -> String {
+        pointer.map { String(cString: $0) }?.trimmingCharactersInNewlines() ?? ""
+    }
+}
+
+/// A failure reported by libpq or the server, with the server's SQLSTATE when it gave one.
+public struct PostgresError: Error, CustomStringConvertible, Equatable {
+    /// What was being done (the statement, or "connect").
+    public let operation: String
+    public let message: String
+    /// The SQLSTATE code (`23502` not-null violation, `42P07` duplicate table, …).
+    public var sqlState: String?
+    public var detail: String?
+
+    public init(operation: String, message: String, sqlState: String? = nil, detail: String? = nil) {
+        self.operation = operation
+        self.message = message
+        self.sqlState = sqlState
+        self.detail = detail
+    }
+
+    public var description: String {
+        let statement = operation.count > 200 ? String(operation.prefix(200)) + "…" : operation
+        return "PostgreSQL: \(message)\(detail.map { " (\($0))" } ?? "") [\(statement)]"
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharactersInNewlines() -> String {
+        var text = self
+        while text.last == "\n" || text.last == " " { text.removeLast() }
+        return text
+    }
+}
