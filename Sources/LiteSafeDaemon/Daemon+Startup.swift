@@ -25,11 +25,13 @@ extension Daemon {
         }
     }
 
-    /// Removes what interrupted runs left in each database's folder, under its lock.
+    /// Removes what interrupted runs left in each database's folder and in staging, under the
+    /// database's lock.
     ///
-    /// Each backup does this too; doing it at start means a crash's leftovers do not wait for
-    /// the next scheduled backup. A database whose lock is held (a `litesafe backup` or prune
-    /// running now) is skipped: its leftovers may be that run's files in progress.
+    /// Each backup does this too; doing it at start means a crash's leftovers (a plaintext
+    /// snapshot among them) do not wait for the next scheduled backup. A database whose lock is
+    /// held (a `litesafe backup` or prune running now) is skipped: its leftovers may be that
+    /// run's files in progress.
     func removeLeftovers(of databases: [Configuration.Database]) {
         for database in databases {
             let store = DirectoryStore(root: database.destinationRoot)
@@ -37,7 +39,8 @@ extension Daemon {
             do {
                 let lock = try store.lock(database: database.name)
                 defer { lock.release() }
-                for path in try store.removeLeftovers(database: database.name) {
+                try store.removeLeftovers(database: database.name).log(database: database.name, logger: logger)
+                for path in try Staging.removeLeftovers(in: configuration.stagingDirectory, database: database.name) {
                     logger.log(
                         .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
                         metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
@@ -60,7 +63,9 @@ extension Daemon {
         var history = History()
         for database in databases {
             do {
-                let all = try DirectoryStore(root: database.destinationRoot).backups(of: database.name)
+                let listing = try DirectoryStore(root: database.destinationRoot).listing(of: database.name)
+                listing.logDamaged(database: database.name, logger: logger)
+                let all = listing.backups
                 history.retained[database.name] = all.count
                 guard let newest = all.first else { continue }
                 let created = newest.manifest.created

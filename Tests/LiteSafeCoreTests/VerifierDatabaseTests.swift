@@ -11,7 +11,7 @@ struct VerifierDatabaseTests {
         let inner: DirectoryStore
         var location: String { inner.location }
         func databases() throws -> [String] { try inner.databases() }
-        func backups(of database: String) throws -> [StoredBackup] { try inner.backups(of: database) }
+        func listing(of database: String) throws -> StoreListing { try inner.listing(of: database) }
         func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
             try inner.beginBackup(database: database, stem: stem, dataExtension: dataExtension)
         }
@@ -21,7 +21,9 @@ struct VerifierDatabaseTests {
         }
         func delete(_ backup: StoredBackup) throws { try inner.delete(backup) }
         func lock(database: String) throws -> any StoreLock { try inner.lock(database: database) }
-        func removeLeftovers(database: String) throws -> [String] { try inner.removeLeftovers(database: database) }
+        func removeLeftovers(database: String) throws -> Leftovers {
+            try inner.removeLeftovers(database: database)
+        }
     }
 
     @Test("a flipped bit fails the database, naming the file; the others count as checked")
