@@ -9,7 +9,17 @@ import Glibc
 /// user could swap a folder for a symlink between two calls, or read the snapshots staged in
 /// it; and when LiteSafe runs as root, the owner of the folder could turn root's removals and
 /// new files against any file on the machine.
-enum FolderTrust {
+public enum FolderTrust {
+    /// Checks that LiteSafe may change the folder at `path` (making it, 0700, with `create`):
+    /// it is the running user's, closed to others' writes, under folders only root or that
+    /// user can change.
+    ///
+    /// - Throws: `UntrustedFolder` saying who else could change it and the fix, or the
+    ///   `FileSystemError` of opening it.
+    public static func check(_ path: String, create: Bool = false) throws {
+        close(try open(path, create: create))
+    }
+
     /// Opens `path` as a folder LiteSafe may change, walking down from `/` one folder at a time
     /// (no symlink followed after `realpath`) and checking each as it is opened, so what was
     /// checked is what is used. With `create`, a missing last folder is made (0700).

@@ -13,14 +13,15 @@ extension Daemon {
         var retained: [String: Int] = [:]
     }
 
-    /// Creates the state folder (0700) if it is missing; systemd's `StateDirectory=` makes it
+    /// Creates the state folder (0700) if it is missing, and checks that it is ours alone (it
+    /// holds staging, where snapshots wait in plaintext); systemd's `StateDirectory=` makes it
     /// for the service, but a daemon run by hand (`make run`) must make its own.
     func makeStateDirectory(of configuration: Configuration) {
         do {
-            try FileSystem.makeDirectory(configuration.stateDirectory)
+            try FolderTrust.check(configuration.stateDirectory, create: true)
         } catch {
             logger.warning(
-                "cannot create the state folder \(configuration.stateDirectory): \(error); backups will fail until it exists",
+                "cannot use the state folder \(configuration.stateDirectory): \(error); backups will fail until it is fixed",
                 metadata: [LogKey.path: "\(configuration.stateDirectory)", LogKey.error: "\(error)"])
         }
     }
