@@ -94,8 +94,10 @@ public struct DirectoryStore: BackupStore {
     }
 
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let folder = try StoreFolder.open(FileSystem.parent(of: backup.dataLocation))
-        try folder.forEachChunk(of: FileSystem.basename(of: backup.dataLocation), body)
+        // The database's folder is not followed through a symlink, as when listing it.
+        let folder = FileSystem.parent(of: backup.dataLocation)
+        try StoreFolder.open(FileSystem.parent(of: folder)).folder(FileSystem.basename(of: folder))
+            .forEachChunk(of: FileSystem.basename(of: backup.dataLocation), body)
     }
 
     public func delete(_ backup: StoredBackup) throws {
