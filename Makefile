@@ -5,10 +5,10 @@ BINDIR    := $(PREFIX)/bin
 DESTDIR   ?=
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 zstd age \
                    systemd-container python3 util-linux time xfsprogs strace faketime \
-                   python3-prometheus-client
+                   python3-prometheus-client binutils sqlite3-tools
 DEBUG_BIN := .build/debug/litesafe
 
-.PHONY: deps build release run test systemd-test reliability-test lint bench order-file install install-files clean
+.PHONY: deps build release run test harness-test systemd-test reliability-test lint bench order-file install install-files clean
 
 ## deps: install the Debian packages LiteSafe builds and tests with (only what is missing)
 deps:
@@ -52,15 +52,23 @@ run: deps
 	$(SWIFT) build --product litesafe
 	./scripts/demo
 
-## test: every test — unit, end to end, fault injection, and under a real systemd
-test: build lint
-	$(SWIFT) test --skip-build --parallel --num-workers 2
-	./Tests/reliability/run $(DEBUG_BIN)
-	./Tests/systemd/run
+## test: every test — lint, harness, unit, end to end, fault injection, and under a real
+## systemd; every suite runs even when one fails, and the run fails at the end
+test: build
+	@./scripts/test-suites \
+	  "lint=$(MAKE) --no-print-directory lint" \
+	  "harness=./Tests/harness/run $(DEBUG_BIN)" \
+	  "unit=$(SWIFT) test --skip-build --parallel --num-workers 2" \
+	  "reliability=./Tests/reliability/run $(DEBUG_BIN)" \
+	  "systemd=./Tests/systemd/run"
 
 ## reliability-test: only the fault-injection suite (needs root: mounts, loop devices)
 reliability-test: build
 	./Tests/reliability/run $(DEBUG_BIN)
+
+## harness-test: only the checks of make test, make install and make run themselves
+harness-test: build
+	./Tests/harness/run $(DEBUG_BIN)
 
 ## systemd-test: only the scenarios under a real systemd (needs root)
 systemd-test: build
@@ -90,8 +98,10 @@ install: release
 # install-files: copies BIN and the deploy files under DESTDIR (the systemd tests use it
 # with the debug binary).
 BIN ?= .build/release/litesafe
+# The installed binary is stripped (about 60 MB instead of 100 with debug info); the unstripped
+# one stays in .build for gdb.
 install-files:
-	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/litesafe
+	install -D -m 0755 --strip $(BIN) $(DESTDIR)$(BINDIR)/litesafe
 	mkdir -p .build
 	sed 's|@BINDIR@|$(BINDIR)|g' deploy/litesafe.service > .build/litesafe.service
 	install -D -m 0644 .build/litesafe.service $(DESTDIR)$(PREFIX)/lib/systemd/system/litesafe.service

@@ -30,6 +30,8 @@ let package = Package(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // glibc's <malloc.h>, for how the daemon returns freed memory; part of libc itself.
         .systemLibrary(name: "CMalloc"),
+        // glibc's <sys/prctl.h>, for the executable's process hardening; part of libc itself.
+        .systemLibrary(name: "CProcessControl"),
 
         // MARK: Wrappers that turn the C libraries into Swift types and errors.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
@@ -68,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "litesafe",
             dependencies: [
-                "LiteSafeCore", "LiteSafeDaemon", "Systemd", "Age",
+                "LiteSafeCore", "LiteSafeDaemon", "Systemd", "Age", "CProcessControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

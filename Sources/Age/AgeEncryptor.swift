@@ -16,10 +16,19 @@ public final class AgeEncryptor {
     private var payload: PayloadEncryptor
     private var finished = false
 
+    /// The most recipient stanzas a file may have: decryptors refuse headers with more
+    /// (`AgeDecryptor`), so encrypting to more would make a file nobody can open here.
+    public static let maximumRecipients = AgeHeader.maximumStanzas
+
     /// Wraps a fresh file key for every recipient. Throws `noRecipients` for an empty list
     /// and `scryptMustBeAlone` if a passphrase is mixed with other recipients.
     public init(recipients: [any AgeRecipient]) throws {
         guard !recipients.isEmpty else { throw AgeError.noRecipients }
+        guard recipients.count <= Self.maximumRecipients else {
+            throw AgeError.invalidRecipient(
+                "list of \(recipients.count) keys",
+                reason: "a file may be encrypted to at most \(Self.maximumRecipients) recipients")
+        }
         if recipients.count > 1, recipients.contains(where: { $0 is ScryptRecipient }) {
             throw AgeError.scryptMustBeAlone
         }

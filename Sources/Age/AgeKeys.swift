@@ -37,40 +37,119 @@ public enum AgeKeys {
     /// (post-quantum) lines, `#` comments and blank lines, as `age-keygen` writes them.
     /// Errors name `source:line` and never quote the line, which may hold a key.
     public static func parseIdentities(_ text: String, source: String) throws -> [any AgeIdentity] {
-        if text.hasPrefix("age-encryption.org/") || text.contains("-----BEGIN AGE ENCRYPTED FILE-----") {
+        var bytes = Array(text.utf8)
+        defer { bytes.wipe() }
+        return try parseIdentities(bytes, source: source)
+    }
+
+    /// Like `parseIdentities(_:source:)`, from the file's bytes: no `String` copy of a key is
+    /// made, and every working copy is zeroed (the caller wipes `bytes` when done).
+    public static func parseIdentities(_ bytes: [UInt8], source: String) throws -> [any AgeIdentity] {
+        if bytes.starts(with: "age-encryption.org/".utf8)
+            || bytes.firstRange(of: Array("-----BEGIN AGE ENCRYPTED FILE-----".utf8)) != nil
+        {
             throw AgeError.invalidIdentity(
                 reason: "\(source) is an encrypted (passphrase-protected) identity file; decrypt it first")
         }
-        return try parseLines(text, source: source) { line, location -> any AgeIdentity in
+        var identities: [any AgeIdentity] = []
+        // Lines end at LF; a CR before it (CRLF files) is trimmed with the other blanks.
+        for (index, rawLine) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingASCIIWhitespace()
+            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
+            let location = "\(source):\(index + 1)"
             do {
-                if line.hasPrefix("AGE-SECRET-KEY-PQ-1") { return try MLKEM768X25519Identity(parsing: line) }
-                if line.hasPrefix("AGE-SECRET-KEY-1") { return try X25519Identity(parsing: line) }
-            } catch let error as AgeError {
+                if line.starts(with: "AGE-SECRET-KEY-PQ-1".utf8) {
+                    identities.append(try MLKEM768X25519Identity(parsing: line))
+                    continue
+                }
+                if line.starts(with: "AGE-SECRET-KEY-1".utf8) {
+                    identities.append(try X25519Identity(parsing: line))
+                    continue
+                }
+            } catch {
                 guard case .invalidIdentity(let reason) = error else { throw error }
                 throw AgeError.invalidIdentity(reason: "\(location): \(reason)")
             }
-            if line.hasPrefix("AGE-PLUGIN-") {
+            if line.starts(with: "AGE-PLUGIN-".utf8) {
                 throw AgeError.invalidIdentity(reason: "\(location): age plugin identities are not supported")
             }
-            if line.hasPrefix("-----BEGIN") {
+            if line.starts(with: "-----BEGIN".utf8) {
                 throw AgeError.invalidIdentity(reason: "\(location): SSH and PEM keys are not supported")
             }
             throw AgeError.invalidIdentity(reason: "\(location): not an age secret key (expected AGE-SECRET-KEY-1…)")
-        } empty: {
-            AgeError.invalidIdentity(reason: "\(source) contains no identities, only comments or blank lines")
         }
+        guard !identities.isEmpty else {
+            throw AgeError.invalidIdentity(reason: "\(source) contains no identities, only comments or blank lines")
+        }
+        return identities
     }
 
     private static func parseX25519(_ line: String, location: String) throws -> X25519Recipient {
-        if line.hasPrefix("ssh-") || line.hasPrefix("ecdsa-") {
-            throw AgeError.invalidRecipient(location, reason: "SSH public keys are not supported")
-        }
         do {
             return try X25519Recipient(parsing: line)
         } catch {
             guard case .invalidRecipient(_, let reason) = error else { throw error }
             throw AgeError.invalidRecipient(location, reason: reason)
         }
+    }
+
+    /// What errors show instead of a secret key.
+    public static let secretKeyPlaceholder = "AGE-SECRET-KEY-…"
+
+    static let secretKeyGivenAsRecipient =
+        "this is a secret key (AGE-SECRET-KEY-…, not repeated here), which belongs off this host; use its public key: "
+        + "`age-keygen -y FILE`"
+
+    /// Whether `text` is (or starts like) an age secret key, in either case, after leading blanks.
+    public static func isSecretKey<S: StringProtocol>(_ text: S) -> Bool {
+        text.drop(while: { $0 == " " || $0 == "\t" }).uppercased().hasPrefix("AGE-SECRET-KEY-")
+    }
+
+    /// `text` with every age secret key (`AGE-SECRET-KEY-…`, any case) cut down to its prefix, so
+    /// a message that quotes what an operator typed never carries a secret into a log.
+    public static func redactingSecretKeys(_ text: String) -> String {
+        let marker = Array("AGE-SECRET-KEY-".utf8)
+        let ellipsis = Array("…".utf8)
+        let bytes = Array(text.utf8)
+        guard bytes.count >= marker.count else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        var changed = false
+        while index < bytes.count {
+            if index + marker.count <= bytes.count,
+                zip(bytes[index..<(index + marker.count)], marker).allSatisfy({ upper($0) == $1 })
+            {
+                changed = true
+                out += Array(secretKeyPlaceholder.utf8)
+                index += marker.count
+                // The rest of the key: Bech32 characters, and PQ- for post-quantum keys; or the
+                // ellipsis of a text already redacted.
+                while index < bytes.count, isKeyCharacter(bytes[index]) { index += 1 }
+                if bytes[index...].starts(with: ellipsis) { index += ellipsis.count }
+                continue
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return changed ? String(decoding: out, as: UTF8.self) : text
+    }
+
+    private static func upper(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte
+    }
+
+    private static func isKeyCharacter(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+    }
+
+    /// The key type of an OpenSSH public key line (`ssh-ed25519 AAAA…`), or nil.
+    static func sshKeyType(_ text: String) -> String? {
+        let type = text.prefix(while: { $0 != " " && $0 != "\t" })
+        let known = ["ssh-", "ecdsa-sha2-", "sk-ssh-", "sk-ecdsa-"]
+        return known.contains(where: { type.hasPrefix($0) }) ? String(type.prefix(40)) : nil
     }
 
     /// Runs `parse` on every non-blank, non-comment line (surrounding whitespace trimmed).
@@ -95,6 +174,16 @@ extension Substring {
     fileprivate func trimmingASCIIWhitespace() -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
+        let last = lastIndex(where: { !isSpace($0) })!
+        return self[first...last]
+    }
+}
+
+extension ArraySlice<UInt8> {
+    /// The bytes without leading and trailing spaces, tabs and CRs (no copy).
+    fileprivate func trimmingASCIIWhitespace() -> ArraySlice<UInt8> {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+        guard let first = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
         let last = lastIndex(where: { !isSpace($0) })!
         return self[first...last]
     }

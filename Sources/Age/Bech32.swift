@@ -10,8 +10,22 @@ enum Bech32 {
     }()
 
     /// Why a Bech32 string was rejected.
-    enum DecodingError: Error, Equatable {
+    enum DecodingError: Error, Equatable, CustomStringConvertible {
         case mixedCase, noSeparator, invalidCharacter, badChecksum, badPadding, emptyHRP
+
+        /// What an operator reads: what is wrong with the text, never a Swift case name.
+        var description: String {
+            switch self {
+            case .mixedCase: "it mixes upper and lower case letters"
+            case .noSeparator: "it has no '1' after its prefix (age public keys start with age1)"
+            case .invalidCharacter:
+                "it contains a character an age key never has (after age1: letters and digits other than b, i, o and 1, no spaces)"
+            case .badChecksum:
+                "its checksum does not match: a character is wrong, missing or extra (copy the key again)"
+            case .badPadding: "its data does not end on a whole byte: a character is missing or extra"
+            case .emptyHRP: "it has nothing before its '1' separator (age public keys start with age1)"
+            }
+        }
     }
 
     private static func polymod(_ values: [UInt8]) -> UInt32 {
@@ -69,7 +83,14 @@ enum Bech32 {
 
     /// Decodes a Bech32 string into its lowercase HRP and 8-bit data.
     static func decode(_ text: String) throws(DecodingError) -> (hrp: String, data: [UInt8]) {
-        let bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
+        defer { bytes.wipe() }
+        return try decode(bytes[...])
+    }
+
+    /// Decodes Bech32 text into its lowercase HRP and 8-bit data. The text may be a secret key,
+    /// so every working copy is zeroed before returning; the data is the caller's to wipe.
+    static func decode(_ bytes: ArraySlice<UInt8>) throws(DecodingError) -> (hrp: String, data: [UInt8]) {
         var hasLower = false
         var hasUpper = false
         for byte in bytes {
@@ -78,19 +99,25 @@ enum Bech32 {
             if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { hasUpper = true }
         }
         guard !(hasLower && hasUpper) else { throw .mixedCase }
-        let lower = bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+        var lower = bytes.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+        defer { lower.wipe() }
         guard let separator = lower.lastIndex(of: UInt8(ascii: "1")) else { throw .noSeparator }
         guard separator > 0 else { throw .emptyHRP }
         guard lower.count - separator - 1 >= 6 else { throw .badChecksum }
         let hrp = Array(lower[..<separator])
         var values: [UInt8] = []
+        defer { values.wipe() }
         values.reserveCapacity(lower.count - separator - 1)
         for byte in lower[(separator + 1)...] {
             guard byte < 128, reverse[Int(byte)] >= 0 else { throw .invalidCharacter }
             values.append(UInt8(reverse[Int(byte)]))
         }
-        guard polymod(expand(hrp) + values) == 1 else { throw .badChecksum }
-        guard let data = convert(Array(values.dropLast(6)), from: 5, to: 8, pad: false) else {
+        var checksummed = expand(hrp) + values
+        defer { checksummed.wipe() }
+        guard polymod(checksummed) == 1 else { throw .badChecksum }
+        var payload = Array(values.dropLast(6))
+        defer { payload.wipe() }
+        guard let data = convert(payload, from: 5, to: 8, pad: false) else {
             throw .badPadding
         }
         return (String(decoding: hrp, as: UTF8.self), data)

@@ -13,6 +13,10 @@ struct AgeHeader {
     /// Headers larger than this are refused rather than buffered (a post-quantum stanza is
     /// about 1.6 KB, so this allows thousands of recipients).
     static let maximumSize = 4 << 20
+    /// Headers with more recipient stanzas than this are refused before any is tried: each
+    /// X25519 stanza costs an identity a key agreement, so 40,000 of them (well within
+    /// `maximumSize`) would keep a restore busy for many seconds. Real files have a handful.
+    static let maximumStanzas = 1_000
 
     /// The recipient stanzas, in header order.
     var stanzas: [AgeStanza]
@@ -94,6 +98,10 @@ struct AgeHeader {
                 let macEnd = line.startIndex + 3
                 return AgeHeader(
                     stanzas: stanzas, mac: mac, authenticatedBytes: Array(bytes[bytes.startIndex..<macEnd]))
+            }
+            guard stanzas.count < maximumStanzas else {
+                throw .malformedHeader(
+                    "it has more than \(maximumStanzas) recipient stanzas, more than any backup is encrypted to")
             }
             guard line.starts(with: Array("-> ".utf8)) else {
                 throw .malformedHeader("line \(stanzas.count + 2) is neither a stanza (\"-> \") nor the MAC (\"--- \")")

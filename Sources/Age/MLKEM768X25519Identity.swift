@@ -24,12 +24,20 @@ public struct MLKEM768X25519Identity: AgeIdentity {
 
     /// Parses an `AGE-SECRET-KEY-PQ-1…` string; errors never quote the key.
     public init(parsing text: String) throws(AgeError) {
-        let decoded: (hrp: String, data: [UInt8])
+        var bytes = Array(text.utf8)
+        defer { bytes.wipe() }
+        try self.init(parsing: bytes[...])
+    }
+
+    /// Parses `AGE-SECRET-KEY-PQ-1…` text, zeroing every copy of the seed it makes.
+    init(parsing text: ArraySlice<UInt8>) throws(AgeError) {
+        var decoded: (hrp: String, data: [UInt8])
         do {
             decoded = try Bech32.decode(text)
         } catch {
-            throw .invalidIdentity(reason: "the secret key is not valid Bech32 (\(error))")
+            throw .invalidIdentity(reason: "the secret key is damaged: \(error)")
         }
+        defer { decoded.data.wipe() }
         guard decoded.hrp == "age-secret-key-pq-", decoded.data.count == 32,
             let key = try? XWingMLKEM768X25519.PrivateKey(seedRepresentation: decoded.data, publicKey: nil)
         else {

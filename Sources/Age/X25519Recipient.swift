@@ -22,13 +22,26 @@ public struct X25519Recipient: AgeRecipient, CustomStringConvertible, Hashable {
     }
 
     /// Parses an `age1…` Bech32 recipient, as printed by `age-keygen -y`.
+    ///
+    /// Errors quote the text, except a secret key pasted by mistake, which is never repeated
+    /// (`check-config` runs under systemd, so what it prints lands in the journal).
     public init(parsing text: String) throws(AgeError) {
+        if AgeKeys.isSecretKey(text) {
+            throw .invalidRecipient(AgeKeys.secretKeyPlaceholder, reason: AgeKeys.secretKeyGivenAsRecipient)
+        }
         let shown = text.count > 80 ? String(text.prefix(20)) + "…" : text
+        if let type = AgeKeys.sshKeyType(text) {
+            throw .invalidRecipient(
+                "\"\(type) …\"",
+                reason:
+                    "SSH keys are not supported (age X25519 keys only); make one with `litesafe keygen` or `age-keygen`"
+            )
+        }
         let decoded: (hrp: String, data: [UInt8])
         do {
             decoded = try Bech32.decode(text)
         } catch {
-            throw .invalidRecipient("\"\(shown)\"", reason: "not valid Bech32 (\(error))")
+            throw .invalidRecipient("\"\(shown)\"", reason: "not a valid age public key: \(error)")
         }
         guard decoded.hrp == "age" else {
             if decoded.hrp == "age1pq" || decoded.hrp.hasPrefix("age1") {

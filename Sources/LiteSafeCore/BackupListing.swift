@@ -10,7 +10,7 @@ public enum BackupListing {
             return [
                 m.database, String(BackupName.iso8601(m.created).prefix(19)).replacingOccurrences(of: "T", with: " "),
                 ByteCount(m.plaintextSize).description, ByteCount(m.storedSize).description, m.check, m.file,
-            ]
+            ].map(\.escapingControlCharacters)  // a manifest is text anyone with write access to the store wrote
         }
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max() ?? 0 }
         return ([header] + rows).map { row in
@@ -43,7 +43,8 @@ public enum BackupListing {
         guard let names = try? FileSystem.contents(of: folder) else { return nil }
         for candidate in names where candidate.hasSuffix(BackupName.manifestSuffix) {
             let manifestPath = folder + "/" + candidate
-            if let manifest = try? Manifest.decode(FileSystem.readSmallFile(manifestPath), path: manifestPath),
+            if let manifest = try? Manifest.decode(
+                FileSystem.readSmallFile(manifestPath, limit: Manifest.maximumSize), path: manifestPath),
                 manifest.file == name
             {
                 return manifest

@@ -14,6 +14,8 @@ struct ConfigurationFile {
     var data: Data
     /// The permission bits (`st_mode & 0o7777`).
     var mode: mode_t
+    /// The owner's user id.
+    var owner: uid_t
 
     /// Reads the regular file at `path`.
     static func read(_ path: String) -> Result<ConfigurationFile, ReadFailure> {
@@ -23,8 +25,11 @@ struct ConfigurationFile {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return .failure(ReadFailure(code: errno)) }
         guard status.st_mode & S_IFMT == S_IFREG else { return .failure(ReadFailure(code: EISDIR)) }
-        var data = Data()
+        // Sized up front, so no grown-out-of copy is left behind, and zeroed after: the file may
+        // be an identity, whose caller wipes `data` in turn.
+        var data = Data(capacity: Int(max(status.st_size, 0)) + 1)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        defer { buffer.wipe() }
         while true {
             let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
@@ -34,14 +39,14 @@ struct ConfigurationFile {
             if count == 0 { break }
             data.append(contentsOf: buffer[..<count])
         }
-        return .success(ConfigurationFile(data: data, mode: status.st_mode & 0o7777))
+        return .success(ConfigurationFile(data: data, mode: status.st_mode & 0o7777, owner: status.st_uid))
     }
 
-    /// The permission bits (`st_mode & 0o7777`) of `path`, following symlinks.
-    static func mode(of path: String) -> Result<mode_t, ReadFailure> {
+    /// The permission bits and owner of `path`, following symlinks.
+    static func status(of path: String) -> Result<(mode: mode_t, owner: uid_t), ReadFailure> {
         var status = stat()
         guard stat(path, &status) == 0 else { return .failure(ReadFailure(code: errno)) }
-        return .success(status.st_mode & 0o7777)
+        return .success((status.st_mode & 0o7777, status.st_uid))
     }
 
     /// What `path` is, or the reason it cannot be looked at.

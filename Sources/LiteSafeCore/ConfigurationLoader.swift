@@ -32,7 +32,8 @@ public enum ConfigurationLoader {
         return defaultPath
     }
 
-    /// Loads and validates the file at `path`, also refusing it if group or others may write it.
+    /// Loads and validates the file at `path`, also refusing it if anyone but root or the running
+    /// user could change it (`FileTrust`).
     ///
     /// - Throws: every error in the file (and its warnings), each with its line and column.
     public static func load(path: String) throws(ConfigurationError) -> LoadedConfiguration {
@@ -56,6 +57,9 @@ public enum ConfigurationLoader {
             reader.error(
                 "the configuration file is writable by group or others (mode \(ConfigurationFile.octal(file.mode))): anyone who can write it could redirect backups or turn encryption off; run `chmod go-w \(path)`",
                 at: nil)
+        }
+        if let problem = FileTrust.problem(path, owner: file.owner, risk: "redirect backups or turn encryption off") {
+            reader.error(problem, at: nil)
         }
         guard let text = String(data: file.data, encoding: .utf8) else {
             reader.error("the configuration file is not UTF-8 text", at: nil)

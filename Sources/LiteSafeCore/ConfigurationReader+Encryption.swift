@@ -40,6 +40,13 @@ extension ConfigurationReader {
                 at: node)
             return .invalid
         }
+        guard recipients.count <= AgeEncryptor.maximumRecipients else {
+            // Restores refuse headers with more stanzas (hostile files), so these backups could not be read.
+            error(
+                "\(path): \(recipients.count) recipients, more than the \(AgeEncryptor.maximumRecipients) a backup may be encrypted to",
+                at: node)
+            return .invalid
+        }
         return .set(.recipients(recipients), node)
     }
 
@@ -61,7 +68,12 @@ extension ConfigurationReader {
                 continue
             }
             do {
-                recipients.append(try X25519Recipient(parsing: text))
+                let recipient = try X25519Recipient(parsing: text)
+                if let problem = RecipientsFile.exampleKeyProblem([recipient], in: path) {
+                    self.error(problem, at: item)
+                    valid = false
+                }
+                recipients.append(recipient)
             } catch {
                 self.error("\(path): \(error)", at: item)
                 valid = false
@@ -81,7 +93,7 @@ extension ConfigurationReader {
             return nil
         }
         var valid = true
-        if let refusal = RecipientsFile.insecurity(file, mode: contents.mode) {
+        if let refusal = RecipientsFile.insecurity(file, contents) {
             error("\(path): \(refusal)", at: node)
             valid = false
         }
@@ -92,6 +104,10 @@ extension ConfigurationReader {
         do {
             // Names the failing line as `file:line`, and rejects a file with no keys at all.
             let recipients = try AgeKeys.parseRecipients(text, source: file)
+            if let problem = RecipientsFile.exampleKeyProblem(recipients, in: file) {
+                error("\(path): \(problem)", at: node)
+                return nil
+            }
             return valid ? recipients : nil
         } catch {
             self.error("\(path): \(error)", at: node)

@@ -76,14 +76,17 @@ extension ConfigurationReader {
 
     /// The identity holds a secret key: it must exist and be kept from others.
     func checkIdentity(_ file: String, at node: Node, fieldPath: String) {
-        switch ConfigurationFile.mode(of: file) {
-        case .success(let mode) where mode & 0o027 != 0:
+        switch ConfigurationFile.status(of: file) {
+        case .success(let (mode, _)) where mode & 0o027 != 0:
             // Group read is allowed (root:litesafe 0640 is a sound setup); group write and any
             // access by others are not.
             error(
                 "\(fieldPath): \(file) holds a secret key but is open to others or writable by its group (mode \(ConfigurationFile.octal(mode))); run `chmod o-rwx,g-w \(file)`",
                 at: node)
-        case .success: break
+        case .success(let (_, owner)):
+            if let problem = FileTrust.problem(file, owner: owner, risk: "replace the secret key") {
+                error("\(fieldPath): \(problem)", at: node)
+            }
         case .failure(let failure) where failure.isMissing:
             error(
                 "\(fieldPath): \(file) does not exist; create it with `age-keygen -o \(file)` on a host allowed to hold the secret key, or remove verify_identity",

@@ -1,3 +1,4 @@
+import Age
 import Foundation
 import Yams
 
@@ -39,7 +40,8 @@ final class ConfigurationReader {
         collected.append(
             ConfigurationProblem(
                 severity: severity, source: source, line: position?.line, column: position?.column,
-                message: message))
+                // A secret key pasted into any field must not reach the journal through us.
+                message: AgeKeys.redactingSecretKeys(message)))
     }
 
     /// A 1-based line and column, kept apart from the node it came from.

@@ -7,6 +7,9 @@ import Foundation
 /// backup to list or restore.
 public struct Manifest: Codable, Sendable, Equatable {
     public static let currentFormat = 1
+    /// Manifests larger than this are refused unparsed: LiteSafe writes about 1 KiB, and a store
+    /// others can write to must not make `list` hold gigabytes of JSON.
+    public static let maximumSize = 64 << 10
 
     public var format: Int = Manifest.currentFormat
     public var database: String
@@ -56,6 +59,11 @@ public struct Manifest: Codable, Sendable, Equatable {
 
     /// Parses a manifest, naming `path` in the error.
     public static func decode(_ bytes: [UInt8], path: String) throws -> Manifest {
+        guard bytes.count <= maximumSize else {
+            throw BackupError.unreadableManifest(
+                path: path,
+                reason: "it is \(bytes.count) bytes, more than the \(maximumSize) a manifest may have")
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601Text
         do {
@@ -67,7 +75,15 @@ public struct Manifest: Codable, Sendable, Equatable {
             }
             guard !manifest.file.contains("/"), manifest.file != "..", manifest.file != "." else {
                 throw BackupError.unreadableManifest(
-                    path: path, reason: "its file name '\(manifest.file)' is not a plain name")
+                    path: path, reason: "its file name '\(manifest.file.escapingControlCharacters)' is not a plain name"
+                )
+            }
+            guard DatabaseName.isValid(manifest.database) else {
+                throw BackupError.unreadableManifest(
+                    path: path,
+                    reason:
+                        "its database name '\(manifest.database.escapingControlCharacters)' is not a valid name (letters, digits, '.', '_' and '-')"
+                )
             }
             return manifest
         } catch let error as BackupError {

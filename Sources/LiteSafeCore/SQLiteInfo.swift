@@ -10,12 +10,17 @@ public enum SQLiteInfo {
     /// warns about once at start.
     public static var hasWALResetBug: Bool { Library.hasWALResetBug }
 
-    /// Logs, once at start, that this SQLite has the WAL-reset bug and what to do about it.
-    public static func warnAboutWALResetBug(logger: Logger) {
-        guard hasWALResetBug else { return }
-        logger.log(
-            .sqliteWarning, level: .notice,
+    /// What to know about this SQLite's WAL-reset bug and what to do about it; nil without the bug.
+    public static var walResetBugNotice: String? {
+        guard hasWALResetBug else { return nil }
+        return
             "SQLite \(version) has the WAL-reset bug (fixed in 3.51.3); LiteSafe uses passive checkpoints by default to keep the risk low — keep checkpoint: passive, and upgrade libsqlite3 when your distribution ships 3.51.3 or later"
-        )
+    }
+
+    /// Logs that this SQLite has the WAL-reset bug, once per daemon start (`check-config` prints
+    /// it too; one-shot commands stay quiet about it).
+    public static func warnAboutWALResetBug(logger: Logger) {
+        guard let walResetBugNotice else { return }
+        logger.log(.sqliteWarning, level: .notice, "\(walResetBugNotice)")
     }
 }

@@ -32,6 +32,9 @@ public struct SnapshotTaker: Sendable {
     public var pagesPerStep: Int32 = 512
     /// Pause between steps, so a waiting writer gets the lock.
     public var pauseBetweenSteps: Duration = .milliseconds(2)
+    /// Called between the steps of a rollback-journal copy, when writers get their turn; a test
+    /// writes there, so the copy restarts exactly when it says, not when a real writer wins a race.
+    public var betweenSteps: (@Sendable () -> Void)?
 
     public init() {}
 
@@ -196,8 +199,11 @@ public struct SnapshotTaker: Sendable {
                 let copied = backup.pageCount - backup.remaining
                 if copied <= copiedBefore { restarts += 1 }
                 copiedBefore = copied
+                // Past the limit the copy is done in one step: no turn for writers first.
+                if restarts > maxRestarts { return restarts }
             }
             Thread.sleep(forTimeInterval: pauseBetweenSteps.seconds)
+            betweenSteps?()
         }
         return restarts
     }

@@ -10,7 +10,7 @@ extension StateReport {
         if stale, let staleReason {
             let since =
                 staleSince.map { " since \(Self.date($0, timeZone: timeZone)) (\(Self.age($0, now: now)))" } ?? ""
-            lines.append("STALE\(since): \(staleReason)")
+            lines.append("STALE\(since): \(staleReason.escapingControlCharacters)")
         }
         lines.append("")
         var cells = [["DATABASE", "LAST BACKUP", "SIZE", "TOOK", "NEXT", "KEPT", "VERIFIED", "STATUS"]]
@@ -35,11 +35,12 @@ extension StateReport {
             if row.health == .failing, let failure = row.lastFailure {
                 let times = row.consecutiveFailures == 1 ? "" : ", \(row.consecutiveFailures) times in a row"
                 notes.append(
-                    "\(row.name): last backup FAILED \(Self.age(failure.time, now: now))\(times): \(failure.reason)")
+                    "\(row.name): last backup FAILED \(Self.age(failure.time, now: now))\(times): \(failure.reason.escapingControlCharacters)"
+                )
             }
             if let verification = row.lastVerification, !verification.ok {
                 notes.append(
-                    "\(row.name): verification FAILED \(Self.age(verification.time, now: now)) (\(verification.failed) of \(verification.checked) backups): \(verification.reason ?? "see journalctl -u litesafe")"
+                    "\(row.name): verification FAILED \(Self.age(verification.time, now: now)) (\(verification.failed) of \(verification.checked) backups): \(verification.reason?.escapingControlCharacters ?? "see journalctl -u litesafe")"
                 )
             }
             if row.health == .noBackupYet {

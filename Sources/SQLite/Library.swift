@@ -11,5 +11,8 @@ public enum Library {
     /// Whether this SQLite has the "WAL-reset" bug, which can corrupt a WAL database when two
     /// connections checkpoint and write at the same instant (https://sqlite.org/wal.html#walresetbug,
     /// fixed in 3.51.3).
-    public static var hasWALResetBug: Bool { versionNumber < 3_051_003 }
+    public static var hasWALResetBug: Bool { hasWALResetBug(version: versionNumber) }
+
+    /// Whether SQLite `version` (as `versionNumber` counts) has the WAL-reset bug.
+    public static func hasWALResetBug(version: Int) -> Bool { version < 3_051_003 }
 }

@@ -46,6 +46,26 @@ public final class Statement {
             })
     }
 
+    public func bind(_ value: Double, at index: Int32) throws {
+        try check(sqlite3_bind_double(handle, index, value))
+    }
+
+    public func bindNull(at index: Int32) throws {
+        try check(sqlite3_bind_null(handle, index))
+    }
+
+    /// Binds text given as its bytes (which may hold NULs or be other than UTF-8, as stored).
+    public func bindText(_ bytes: [UInt8], at index: Int32) throws {
+        // An empty array has no base address, and a NULL pointer would bind NULL, not ''.
+        guard !bytes.isEmpty else { return try bind("", at: index) }
+        try check(
+            bytes.withUnsafeBytes {
+                sqlite3_bind_text(
+                    handle, index, $0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32($0.count),
+                    csqlite_transient())
+            })
+    }
+
     public func integer(at column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
     public func text(at column: Int32) -> String? {

@@ -9,71 +9,71 @@ struct BackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Back up databases now: those in the configuration, or one given on the command line.",
         discussion: """
-            Configured:  litesafe backup [--config FILE] [NAME...]
-            Ad hoc:      litesafe backup --database PATH --to DIR --recipient age1... [--name NAME]
-            Backups go to DIR/NAME/ as NAME-<UTC time>.sqlite.zst.age with a .manifest.json beside each.
+            The configured databases, or some of them:
+              litesafe backup [--config <file>] [<name> ...]
+            One database file, without a configuration:
+              litesafe backup --database <file> --to <dir> --recipient age1...
+            Backups go to <dir>/<name>/ as <name>-<UTC time>.sqlite.zst.age, with a \
+            .manifest.json beside each.
             """)
 
     @OptionGroup var configFile: ConfigFileOption
 
-    @Option(help: "Back up this database file instead of the configured ones.")
+    @Option(help: ArgumentHelp("Back up this database file instead of the configured ones.", valueName: "file"))
     var database: String?
 
-    @Option(help: "With --database: the destination folder; backups go to DIR/NAME/.")
+    @Option(
+        help: ArgumentHelp("With --database: the destination folder; backups go to <dir>/<name>/.", valueName: "dir"))
     var to: String?
 
     @Option(
-        name: .customLong("recipient"), help: "With --database: an age public key (age1...) to encrypt to. Repeatable.")
+        name: .customLong("recipient"),
+        help: ArgumentHelp(
+            "With --database: an age public key (age1...) to encrypt to. Repeatable.", valueName: "recipient"))
     var recipients: [String] = []
 
     @Option(
         name: .customLong("recipients-file"),
-        help: "With --database: a file of age public keys, one per line. Repeatable.")
+        help: ArgumentHelp("With --database: a file of age public keys, one per line. Repeatable.", valueName: "file"))
     var recipientsFiles: [String] = []
 
     @Flag(
         name: .customLong("no-encryption"), help: "With --database: store plaintext (deliberately; never the default).")
     var noEncryption = false
 
-    @Option(help: "With --database: the backup's name (default: the file name without extension).")
+    @Option(
+        help: ArgumentHelp(
+            "With --database: the backup's name (default: the file name without extension).", valueName: "name"))
     var name: String?
 
-    @Option(help: "With --database: none or zstd:1..19.")
+    @Option(help: ArgumentHelp("With --database: none or zstd:1..19.", valueName: "level"))
     var compression: String = "zstd:3"
 
-    @Option(help: "With --database: none, passive, full, restart or truncate (full and beyond block writers).")
+    @Option(
+        help: ArgumentHelp(
+            "With --database: none, passive, full, restart or truncate (full and beyond block writers).",
+            valueName: "mode"))
     var checkpoint: String = "passive"
 
-    @Option(help: "With --database: where the snapshot is staged (default: DIR/.staging).")
+    @Option(
+        help: ArgumentHelp(
+            "With --database: where the snapshot is staged (default: .staging in the --to folder).", valueName: "dir")
+    )
     var staging: String?
 
-    @Argument(help: "Configured databases to back up (default: all).")
+    @Argument(help: ArgumentHelp("Configured databases to back up (default: all).", valueName: "name"))
     var names: [String] = []
 
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if database == nil {
-            if to != nil || !recipients.isEmpty || !recipientsFiles.isEmpty || name != nil || staging != nil
-                || noEncryption
-            {
-                throw ValidationError(
-                    "--to, --recipient, --recipients-file, --name, --staging and --no-encryption go with --database PATH"
-                )
-            }
-        } else {
-            if configFile.config != nil || !names.isEmpty {
-                throw ValidationError("--database backs up one file; don't combine it with --config or NAMEs")
-            }
-            if to == nil { throw ValidationError("--database needs --to DIR, the destination folder") }
-            if recipients.isEmpty && recipientsFiles.isEmpty && !noEncryption {
-                throw ValidationError(
-                    "--database needs --recipient age1... or --recipients-file FILE (or --no-encryption to store plaintext deliberately)"
-                )
-            }
-            if noEncryption && !(recipients.isEmpty && recipientsFiles.isEmpty) {
-                throw ValidationError("--no-encryption contradicts --recipient/--recipients-file")
-            }
+        // The --database inputs are checked together, in `adHocJob()`, so that all their problems show at once.
+        if database == nil
+            && (to != nil || !recipients.isEmpty || !recipientsFiles.isEmpty || name != nil || staging != nil
+                || noEncryption)
+        {
+            throw ValidationError(
+                "--to, --recipient, --recipients-file, --name, --staging and --no-encryption go with --database <path>")
         }
     }
 
@@ -82,10 +82,11 @@ struct BackupCommand: ParsableCommand {
         let jobs: [BackupJob]
         do {
             jobs = try database != nil ? [adHocJob()] : configuredJobs(logger: logger)
+        } catch let problems as CommandLineProblems {
+            throw problems
         } catch {
             throw fail(error)
         }
-        SQLiteInfo.warnAboutWALResetBug(logger: logger)
         var failures = 0
         for job in jobs {
             do {
@@ -96,39 +97,13 @@ struct BackupCommand: ParsableCommand {
                 )
             } catch {
                 failures += 1
+                let reason = database == nil ? "\(error)" : Self.describeAdHoc(error)
                 logger.log(
-                    .backupFailed, level: .error, "backup of '\(job.name)' failed: \(error)",
+                    .backupFailed, level: .error, "backup of '\(job.name)' failed: \(reason)",
                     metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(error)"])
             }
         }
         if failures > 0 { throw ExitCode(1) }
-    }
-
-    private func adHocJob() throws -> BackupJob {
-        guard let database, let to else { throw ValidationError("--database needs --to") }
-        let source = absolute(database)
-        let jobName = name ?? defaultName(for: source)
-        try DatabaseName.validate(jobName)
-        guard let compression = Compression(parsing: compression) else {
-            throw ValidationError("--compression must be none or zstd:1..19, not '\(self.compression)'")
-        }
-        guard let checkpoint = CheckpointMode(rawValue: checkpoint) else {
-            throw ValidationError(
-                "--checkpoint must be one of none, passive, full, restart, truncate; not '\(self.checkpoint)'")
-        }
-        var keys = try recipients.map { try X25519Recipient(parsing: $0) }
-        for file in recipientsFiles { keys += try RecipientsFile.read(absolute(file)) }
-        let root = absolute(to)
-        return BackupJob(
-            name: jobName, sourcePath: source, store: DirectoryStore(root: root),
-            stagingDirectory: staging.map(absolute) ?? root + "/.staging", checkpoint: checkpoint,
-            compression: compression, encryption: noEncryption ? .none : .recipients(keys))
-    }
-
-    private func defaultName(for path: String) -> String {
-        let base = FileSystem.basename(of: path)
-        let stem = base.split(separator: ".").first.map(String.init) ?? base
-        return String(stem.map { DatabaseName.isValid(String($0)) ? $0 : "_" })
     }
 }
 

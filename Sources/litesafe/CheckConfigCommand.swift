@@ -9,8 +9,9 @@ struct CheckConfigCommand: ParsableCommand {
         abstract: "Check the configuration file and show what it backs up, where and when.",
         discussion: """
             Loads the file exactly as `run` and a reload do. If it is valid, prints a summary of each \
-            database and exits 0; warnings go to standard error. If not, prints every problem as \
-            FILE:LINE:COLUMN: MESSAGE to standard error and exits 1. Run it as the user the service \
+            database and exits 0; warnings, and a note if the system's SQLite has a known bug, go to \
+            standard error. If not, prints every problem as \
+            <file>:<line>:<column>: <message> to standard error and exits 1. Run it as the user the service \
             runs as, so folders and key files are checked with the service's permissions.
             """)
 
@@ -24,7 +25,7 @@ struct CheckConfigCommand: ParsableCommand {
         do throws(ConfigurationError) {
             let loaded = try ConfigurationLoader.load(path: path)
             if !quiet { print(loaded.configuration.summary(now: Date())) }
-            writeToStandardError(loaded.warnings.map(\.description))
+            writeToStandardError(loaded.warnings.map(\.description) + [SQLiteInfo.walResetBugNotice].compactMap { $0 })
         } catch {
             let errors = error.errors.count
             let warnings = error.warnings.count

@@ -8,11 +8,18 @@ import Systemd
 struct LoggingOptions: ParsableArguments {
     @Option(
         name: .customLong("log-target"),
-        help: "Where logs go: auto (the journal when run by systemd), journal, or console.")
+        help: ArgumentHelp(
+            "Where logs go: auto (the journal when run by systemd), journal, or console.", valueName: "target"))
     var target: String = "auto"
 
     @Flag(name: .shortAndLong, help: "Log each step, not only warnings and errors.")
     var verbose = false
+
+    func validate() throws {
+        guard target == "auto" || LoggingTarget(rawValue: target) != nil else {
+            throw ValidationError("--log-target must be auto, journal or console, not '\(target)'")
+        }
+    }
 
     /// Sets up swift-log once and returns the logger the command passes down.
     func bootstrap(defaultLevel: Logger.Level = .warning) throws -> Logger {

@@ -2,7 +2,7 @@ import ArgumentParser
 import LiteSafeCore
 import Logging
 
-/// `--config FILE`, the same in every subcommand that reads the configuration.
+/// `--config <file>`, the same in every subcommand that reads the configuration.
 struct ConfigFileOption: ParsableArguments {
     @Option(
         help: ArgumentHelp(

@@ -31,6 +31,7 @@ struct KeygenCommand: ParsableCommand {
             if let output {
                 try NewSecretKeyFile.create(at: output, contents: text)
             } else {
+                warnIfStandardOutputIsReadableByOthers()
                 try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
             }
         } catch {
@@ -41,6 +42,19 @@ struct KeygenCommand: ParsableCommand {
             note("Public key: \(identity.recipient)")
         }
     }
+}
+
+/// Warns, as `age-keygen` does, when `keygen > FILE` puts the key in a file others may read
+/// (a umask of 000 or 002 makes it 0666 or 0664).
+private func warnIfStandardOutputIsReadableByOthers() {
+    var status = stat()
+    guard fstat(STDOUT_FILENO, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o004 != 0 else {
+        return
+    }
+    let mode = String(status.st_mode & 0o777, radix: 8)
+    note(
+        "warning: writing the secret key to a file others can read (mode 0\(mode)): run `chmod 600` on it, or use `litesafe keygen -o FILE`, which creates it with mode 0600"
+    )
 }
 
 /// Creates a new secret-key file with the durable recipe backups use (`AtomicFile`: mode 0600,

@@ -8,7 +8,7 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var location: StoreOptions
 
-    @Argument(help: "Only this database.")
+    @Argument(help: ArgumentHelp("Only this database.", valueName: "name"))
     var name: String?
 
     @Flag(help: "Print JSON: one object per backup with its manifest and paths.")

@@ -9,6 +9,13 @@ struct LiteSafe: ParsableCommand {
         subcommands: [
             RunCommand.self,
             BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
-            PruneCommand.self, VerifyCommand.self, StatusCommand.self,
+            PruneCommand.self, VerifyCommand.self, StatusCommand.self, DumpCommand.self, FixtureCommand.self,
+            DiffCommand.self,
         ])
+
+    /// Hardens the process before any subcommand can read a key, then runs it.
+    static func main() {
+        ProcessHardening.apply()
+        main(nil)
+    }
 }

@@ -17,7 +17,7 @@ struct PruneCommand: ParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Show what would be deleted; delete nothing.")
     var dryRun = false
 
-    @Argument(help: "Configured databases to prune (default: all).")
+    @Argument(help: ArgumentHelp("Configured databases to prune (default: all).", valueName: "name"))
     var names: [String] = []
 
     @OptionGroup var logging: LoggingOptions

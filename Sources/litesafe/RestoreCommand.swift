@@ -7,41 +7,61 @@ import LiteSafeCore
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore a database from a backup, checked, without touching OUT unless it all succeeds.",
+        abstract: "Restore a database from a backup, checked, without touching <out> unless it all succeeds.",
         discussion: """
-            Newest backup:     litesafe restore [--config FILE | --from DIR] NAME --identity KEY -o OUT
-            At a time:         litesafe restore --from DIR NAME --at 2026-11-26T12:00:00Z --identity KEY -o OUT
-            One file:          litesafe restore FILE.sqlite.zst.age --identity KEY -o OUT
+            The newest backup of a configured database (or of one in <dir>, with --from <dir>):
+              litesafe restore [--config <file>] <name> --identity <key-file> -o <out>
+            The newest backup at or before a time:
+              litesafe restore --from <dir> <name> --at 2026-11-26T12:00:00Z \\
+                --identity <key-file> -o <out>
+            One backup file:
+              litesafe restore <file>.sqlite.zst.age --identity <key-file> -o <out>
             """)
 
     @OptionGroup var location: StoreOptions
 
-    @Argument(help: "A database name, or the path of one backup file.")
+    @Argument(help: ArgumentHelp("A database name, or the path of one backup file.", valueName: "name-or-file"))
     var target: String
 
-    @Option(help: "Restore the newest backup at or before this time (ISO 8601, e.g. 2026-11-26T12:00:00Z).")
+    @Option(
+        help: ArgumentHelp(
+            "Restore the newest backup at or before this time (ISO 8601, e.g. 2026-11-26T12:00:00Z).", valueName: "time"
+        ))
     var at: String?
 
-    @Option(name: [.short, .long], help: "The age identity file (secret key) that decrypts the backup.")
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp("The age identity file (secret key) that decrypts the backup.", valueName: "key-file"))
     var identity: String?
 
-    @Option(name: [.short, .customLong("output")], help: "Where to write the restored database.")
+    @Option(
+        name: [.short, .customLong("output")],
+        help: ArgumentHelp("Where to write the restored database.", valueName: "out"))
     var output: String
 
-    @Flag(help: "Replace OUT if it exists (refused while any process has it open).")
+    @Flag(help: "Replace <out> if it exists (refused while any process has it open).")
     var force = false
 
     @OptionGroup var logging: LoggingOptions
 
+    func validate() throws {
+        if let at, BackupName.parseISO8601(at) == nil {
+            throw ValidationError(
+                "--at '\(at)' is not an ISO 8601 time; write e.g. 2026-11-26T12:00:00Z or 2026-11-26")
+        }
+    }
+
     func run() throws {
         let logger = try logging.bootstrap()
+        var source: RestoreSource?
         do {
             let identities = try loadIdentities()
-            let source = try resolveSource()
+            let resolved = try resolveSource()
+            source = resolved
             let result = try RestoreEngine().restore(
-                source, identities: identities, to: absolute(output), force: force, logger: logger)
+                resolved, identities: identities, to: absolute(output), force: force, logger: logger)
             print(
-                "restored \(describe(source)) to \(result.output) (\(ByteCount(result.plaintextSize))\(result.walMode ? ", WAL mode" : ""))"
+                "restored \(describe(resolved)) to \(result.output) (\(ByteCount(result.plaintextSize))\(result.walMode ? ", WAL mode" : ""))"
             )
             if !result.hashChecked {
                 note(
@@ -51,13 +71,22 @@ struct RestoreCommand: ParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            throw fail(error)
+            let failure = fail(explained(error))
+            for line in hints(after: error, restoring: source) { note(line) }
+            throw failure
         }
     }
 
     private func loadIdentities() throws -> [any AgeIdentity] {
         guard let identity else { return [] }
-        return try IdentityFile.read(absolute(identity))
+        let path = absolute(identity)
+        // Checked here, not left to the reader: a missing key file is a wrong path, never one to create.
+        guard FileSystem.exists(path) else {
+            throw ValidationErrorText(
+                "identity file \(path) does not exist; check the path given to --identity: it is the secret key (from `litesafe keygen`) whose public key the backups are encrypted to"
+            )
+        }
+        return try IdentityFile.read(path, warn: { note("warning: \($0)") })
     }
 
     private func resolveSource() throws -> RestoreSource {
@@ -68,13 +97,8 @@ struct RestoreCommand: ParsableCommand {
             guard FileSystem.exists(path) else { throw FileSystemError("read", path: path, errno: ENOENT) }
             return .file(path: path, manifest: try BackupListing.manifest(describing: path))
         }
-        let time = try at.map { text in
-            guard let date = BackupName.parseISO8601(text) else {
-                throw ValidationError(
-                    "--at '\(text)' is not an ISO 8601 time; write e.g. 2026-11-26T12:00:00Z or 2026-11-26")
-            }
-            return date
-        }
+        // Checked in validate().
+        let time = at.flatMap(BackupName.parseISO8601)
         // One name gives exactly one store, or an error naming the configured databases.
         let (database, store) = try location.stores(only: [target])[0]
         let backup = try store.backup(of: database, atOrBefore: time) { note("litesafe: warning: \($0)") }

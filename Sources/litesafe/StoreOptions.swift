@@ -1,16 +1,16 @@
 import ArgumentParser
 import LiteSafeCore
 
-/// `--config FILE | --from DIR`: where list, restore, verify and prune find backups.
+/// `--config <file> | --from <dir>`: where list, restore, verify and prune find backups.
 struct StoreOptions: ParsableArguments {
     @OptionGroup var configFile: ConfigFileOption
 
-    @Option(help: "A destination folder to read directly, without a configuration.")
+    @Option(help: ArgumentHelp("A destination folder to read directly, without a configuration.", valueName: "dir"))
     var from: String?
 
     func validate() throws {
         if configFile.config != nil && from != nil {
-            throw ValidationError("give --config FILE or --from DIR, not both")
+            throw ValidationError("give --config <file> or --from <dir>, not both")
         }
     }
 

@@ -2,6 +2,7 @@ import Age
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import Logging
 
 /// `litesafe verify`: rereads stored backups against their manifests, or restores each one.
 struct VerifyCommand: ParsableCommand {
@@ -18,10 +19,13 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var location: StoreOptions
 
-    @Argument(help: "Only these databases (default: all).")
+    @Argument(help: ArgumentHelp("Only these databases (default: all).", valueName: "name"))
     var names: [String] = []
 
-    @Option(name: [.short, .long], help: "An age identity file (secret key): restore-test each backup with it.")
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            "An age identity file (secret key): restore-test each backup with it.", valueName: "key-file"))
     var identity: String?
 
     @Flag(help: "Print JSON: one object per backup with mode, ok and error.")
@@ -30,10 +34,12 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
-        let logger = try logging.bootstrap()
+        var logger = try logging.bootstrap()
+        // Each failure is a line of the report below; logged as well, it would show twice.
+        if !logging.verbose { logger.logLevel = .critical }
         var results: [VerifierResult] = []
         do {
-            let identities = try identity.map { try IdentityFile.read(absolute($0)) }
+            let identities = try identity.map { try IdentityFile.read(absolute($0), warn: { note("warning: \($0)") }) }
             let selected = try location.stores(only: names)
             let scratch = FileManager.default.temporaryDirectory.path
             for (database, store) in selected {

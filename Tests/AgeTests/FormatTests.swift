@@ -65,6 +65,33 @@ import Testing
         }
     }
 
+    @Test("a header with more stanzas than any real file is refused before any is tried")
+    func tooManyStanzas() throws {
+        let fileKey = try AgeFileKey(bytes: AgeTesting.bytes(16))
+        let stanza = AgeStanza(
+            type: "X25519", arguments: [Base64.encode(AgeTesting.bytes(32))], body: AgeTesting.bytes(32))
+        let most = AgeHeader.encode(
+            stanzas: Array(repeating: stanza, count: AgeHeader.maximumStanzas), fileKey: fileKey)
+        #expect(try AgeHeader.parse(most[...]).stanzas.count == AgeHeader.maximumStanzas)
+        let tooMany = AgeHeader.encode(
+            stanzas: Array(repeating: stanza, count: AgeHeader.maximumStanzas + 1), fileKey: fileKey)
+        #expect(
+            throws: AgeError.malformedHeader(
+                "it has more than 1000 recipient stanzas, more than any backup is encrypted to")
+        ) { try AgeHeader.parse(tooMany[...]) }
+        // Through the decryptor too, whose identity would otherwise try every stanza.
+        let outcome = AgeTesting.decrypt(tooMany + AgeTesting.bytes(100), with: [X25519Identity.generate()])
+        guard case .malformedHeader(let detail) = outcome.ageError else {
+            Issue.record("expected a malformed header, got \(String(describing: outcome.error))")
+            return
+        }
+        #expect(detail.contains("more than 1000 recipient stanzas"))
+        // Nor is a file written that readers would refuse.
+        let recipients = (0...AgeEncryptor.maximumRecipients).map { _ in X25519Identity.generate().recipient }
+        #expect(throws: AgeError.self) { try AgeEncryptor(recipients: recipients) }
+        #expect(throws: Never.self) { try AgeEncryptor(recipients: Array(recipients.dropLast())) }
+    }
+
     @Test func base64IsStrict() {
         #expect(Base64.decodeUnpadded("AAAA") == [0, 0, 0])
         #expect(Base64.decodeUnpadded("AA") == [0])

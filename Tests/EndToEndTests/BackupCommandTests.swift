@@ -104,7 +104,7 @@ struct BackupCommandTests {
         #expect(try Fixtures.sha256(out) == before)
     }
 
-    @Test("a missing source exits non-zero, names the path and creates nothing")
+    @Test("a missing source exits 1, names the path, speaks of --database and creates nothing, not even a lock")
     func missingSource() throws {
         let w = try World()
         let missing = w.dir.path + "/typo.db"
@@ -113,6 +113,10 @@ struct BackupCommandTests {
         #expect(result.status == 1)
         #expect(result.errorOutput.contains("\(missing) does not exist"))
         #expect(!FileManager.default.fileExists(atPath: missing))
+        // Not a word about a configuration: there is none.
+        #expect(!result.errorOutput.contains("configuration"), "\(result)")
+        // No lock folder for 'typo' and no empty .staging: the destination is as it was.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: w.dir.path + "/backups") == [])
     }
 
     @Test("no recipient is a usage error: LiteSafe never falls back to plaintext")

@@ -86,6 +86,20 @@ struct KeygenTests {
         #expect(derived.output == recipient + "\n")
     }
 
+    @Test("keygen > FILE warns, as age-keygen does, when the shell made FILE readable by others")
+    func warnsAboutAFileOthersCanRead() throws {
+        let dir = try TemporaryDirectory("litesafe-keygen")
+        for (umask, warns) in [("000", true), ("022", true), ("077", false)] {
+            let key = dir.path + "/key-\(umask).txt"
+            let made = try Subprocess.run(
+                "/bin/sh", ["-c", "umask \(umask); exec \"$0\" keygen > \"$1\"", Subprocess.litesafe, key])
+            #expect(made.status == 0, "\(made)")
+            #expect(
+                made.errorOutput.contains("warning: writing the secret key to a file others can read") == warns,
+                "umask \(umask): \(made.errorOutput)")
+        }
+    }
+
     @Test("age-keygen -y derives the printed recipient, and age decrypts what age encrypted to it")
     func interoperatesWithAge() throws {
         let dir = try TemporaryDirectory("litesafe-keygen")

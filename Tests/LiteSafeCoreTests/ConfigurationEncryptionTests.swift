@@ -77,8 +77,38 @@ import Testing
         let hint = "a recipient is an age public key such as age1… (age-keygen -y KEYFILE prints it)"
         #expect(
             fixture.problems(text(fixture, encryption: lines)) == [
-                "test.yml:6:9: defaults.encryption.recipients: invalid recipient \"age1notakey\": not valid Bech32 (invalidCharacter); \(hint)",
-                "test.yml:7:9: defaults.encryption.recipients: invalid recipient \"ssh-ed25519 AAAA\": not valid Bech32 (invalidCharacter); \(hint)",
+                "test.yml:6:9: defaults.encryption.recipients: invalid recipient \"age1notakey\": not a valid age public key: it contains a character an age key never has (after age1: letters and digits other than b, i, o and 1, no spaces); \(hint)",
+                "test.yml:7:9: defaults.encryption.recipients: invalid recipient \"ssh-ed25519 …\": SSH keys are not supported (age X25519 keys only); make one with `litesafe keygen` or `age-keygen`; \(hint)",
+            ])
+    }
+
+    @Test func refusesMoreRecipientsThanARestoreAccepts() throws {
+        let fixture = try ConfigurationFixture()
+        let many = String(repeating: ConfigurationFixture.recipient + "\n", count: 1_001)
+        let file = try fixture.write("recipients.txt", many)
+        #expect(
+            fixture.problems(text(fixture, encryption: "  encryption:\n    recipients_file: \(file)\n")) == [
+                "test.yml:4:5: defaults.encryption: 1001 recipients, more than the 1000 a backup may be encrypted to"
+            ])
+        try fixture.write("recipients.txt", String(many.dropFirst(ConfigurationFixture.recipient.count + 1)))
+        #expect(throws: Never.self) {
+            try fixture.load(text(fixture, encryption: "  encryption:\n    recipients_file: \(file)\n"))
+        }
+    }
+
+    @Test func refusesTheExampleKeyInlineAndInAFile() throws {
+        let fixture = try ConfigurationFixture()
+        let reason =
+            "holds the example key age1ql3z7hjy… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key (`litesafe keygen -o key.txt` on another host prints it)"
+        #expect(
+            fixture.problems(
+                text(fixture, encryption: "  encryption:\n    recipients: [\(RecipientsFile.exampleKey)]\n")) == [
+                    "test.yml:4:18: defaults.encryption.recipients \(reason)"
+                ])
+        let file = try fixture.write("recipients.txt", "# replace it\n" + RecipientsFile.exampleKey + "\n")
+        #expect(
+            fixture.problems(text(fixture, encryption: "  encryption:\n    recipients_file: \(file)\n")) == [
+                "test.yml:4:22: defaults.encryption.recipients_file: \(file) \(reason)"
             ])
     }
 
@@ -141,7 +171,7 @@ import Testing
         let bad = try fixture.write("bad.txt", "\(ConfigurationFixture.recipient)\nage1oops\n")
         #expect(
             problems(bad) == [
-                "test.yml:4:22: defaults.encryption.recipients_file: invalid recipient \(bad):2: not valid Bech32 (badChecksum); \(hint)"
+                "test.yml:4:22: defaults.encryption.recipients_file: invalid recipient \(bad):2: not a valid age public key: its checksum does not match: a character is wrong, missing or extra (copy the key again); \(hint)"
             ])
     }
 

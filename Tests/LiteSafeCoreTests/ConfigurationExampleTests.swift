@@ -14,6 +14,10 @@ import Yams
     @Test func theExampleLoadsOnceItsPathsExist() throws {
         let fixture = try ConfigurationFixture()
         var text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        // The example's key is refused until replaced, and verify_identity is off until uncommented.
+        #expect(text.contains(RecipientsFile.exampleKey))
+        text = text.replacingOccurrences(of: RecipientsFile.exampleKey, with: ConfigurationFixture.otherRecipient)
+        text = text.replacingOccurrences(of: "\n# verify_identity: ", with: "\nverify_identity: ")
         // The example names typical server locations; move each below the fixture.
         for folder in [
             "/var/lib/app", "/srv/analytics", "/var/backups/litesafe", "/etc/litesafe", "/var/lib/litesafe",
@@ -43,10 +47,28 @@ import Yams
             return
         }
         #expect(recipients.count == 2)
+        #expect(configuration.verifyIdentity == fixture.root + "/etc/litesafe/identity.txt")
+    }
+
+    @Test func theExampleAsShippedRefusesItsPlaceholderKeyAndHoldsNoSecretKey() throws {
+        let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+        var problems: [String] = []
+        do {
+            _ = try ConfigurationLoader.load(text: text, source: "litesafe.yml")
+            Issue.record("the example loaded with its placeholder key")
+        } catch {
+            problems = error.problems.map(\.description)
+        }
+        #expect(problems.contains { $0.contains("holds the example key age1ql3z7hjy…") }, "\(problems)")
+        // verify_identity puts a secret key on the server: the example leaves it commented out.
+        let top = try #require(try Yams.compose(yaml: text))
+        #expect(top["verify_identity"] == nil)
     }
 
     @Test func theExampleDocumentsEveryKey() throws {
+        // A key left commented out on purpose (`# verify_identity: …`) is documented too.
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
+            .replacingOccurrences(of: "\n# verify_identity: ", with: "\nverify_identity: ")
         var keys = Set<String>()
         func collect(_ node: Node) {
             switch node {

@@ -86,6 +86,27 @@ struct StateReportTests {
         #expect(table.contains("\ncrm: last backup FAILED 2 min ago, 2 times in a row: disk full\n"))
     }
 
+    @Test("reasons that quote a file name reach the terminal with control characters escaped")
+    func reasonsAreEscaped() {
+        let report = report(
+            state { state in
+                state.update("crm") {
+                    $0.lastFailure = DaemonState.Failure(
+                        time: now.addingTimeInterval(-120), reason: "cannot read /b/crm/x\u{1B}[2J\u{202E}.json")
+                    $0.consecutiveFailures = 1
+                }
+                state.update("app") {
+                    $0.lastVerification = DaemonState.Verification(
+                        time: now.addingTimeInterval(-60), kind: .scrub, ok: false, checked: 1, failed: 1,
+                        reason: "/b/app/\u{7}y.age is damaged")
+                }
+            })
+        let table = report.table(timeZone: .gmt)
+        #expect(table.contains(": cannot read /b/crm/x\\u{1B}[2J\\u{202E}.json\n"), "\(table)")
+        #expect(table.contains("(1 of 1 backups): /b/app/\\u{7}y.age is damaged\n"), "\(table)")
+        #expect(!table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
+    }
+
     @Test("a failed verification: exit 2, VERIFY FAILED with the file")
     func verificationFailed() {
         let report = report(

@@ -69,8 +69,27 @@ struct ConnectionTests {
         #expect(try destination.integer("SELECT count(*) FROM items") == 300)
     }
 
-    @Test("the WAL-reset bug is flagged for versions before 3.51.3")
-    func walResetBug() {
-        #expect(Library.hasWALResetBug == (Library.versionNumber < 3_051_003))
+    // The library's own answer, checked against what the `sqlite3` CLI (the same Debian
+    // package's library) says, and the rule's edge checked on version numbers a test can pick.
+    @Test("the linked SQLite's version is the one the sqlite3 CLI reports")
+    func versionMatchesTheCLI() throws {
+        let printed = try Subprocess.run("sqlite3", ["-version"]).output
+        let parts = try #require(printed.split(separator: " ").first).split(separator: ".").compactMap { Int($0) }
+        try #require(parts.count == 3)
+        #expect(Library.versionNumber == parts[0] * 1_000_000 + parts[1] * 1_000 + parts[2])
+        #expect(Library.version == parts.map(String.init).joined(separator: "."))
+    }
+
+    @Test(
+        "the WAL-reset bug is flagged for versions before 3.51.3",
+        arguments: [(3_040_001, true), (3_051_002, true), (3_051_003, false), (3_054_000, false)])
+    func walResetBug(version: Int, affected: Bool) {
+        #expect(Library.hasWALResetBug(version: version) == affected)
+    }
+
+    @Test("Debian 12's SQLite (3.40.1) has the WAL-reset bug")
+    func walResetBugOnThisMachine() throws {
+        try #require(Library.versionNumber < 3_051_003, "SQLite \(Library.version) is newer than Debian 12's")
+        #expect(Library.hasWALResetBug)
     }
 }

@@ -94,8 +94,25 @@ VARIANTS = [
      "5:22: defaults.encryption.recipients_file: {dir}/open.txt is writable by group or others (mode 0666): anyone "
      "who can write it could add their own key and read future backups; run `chmod go-w {dir}/open.txt`"),
     ("bad_recipient", lambda l, c: replace(l, 5, "    recipients: [age1notakey]"),
-     '5:18: defaults.encryption.recipients: invalid recipient "age1notakey": not valid Bech32 (invalidCharacter); '
+     '5:18: defaults.encryption.recipients: invalid recipient "age1notakey": not a valid age public key: it contains '
+     "a character an age key never has (after age1: letters and digits other than b, i, o and 1, no spaces); "
      "a recipient is an age public key such as age1… (age-keygen -y KEYFILE prints it)"),
+    ("recipient_checksum", lambda l, c: replace(
+        l, 5, "    recipients: [age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwx]"),
+     '5:18: defaults.encryption.recipients: invalid recipient "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73'
+     'equnujwx": not a valid age public key: its checksum does not match: a character is wrong, missing or extra '
+     "(copy the key again); a recipient is an age public key such as age1… (age-keygen -y KEYFILE prints it)"),
+    ("ssh_recipient", lambda l, c: replace(
+        l, 5, '    recipients: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHsKLqeplhpW+uObz5dvMgjz1OxfM/XXUB+VHtZ6isGN a@b"]'),
+     '5:18: defaults.encryption.recipients: invalid recipient "ssh-ed25519 …": SSH keys are not supported (age X25519 '
+     "keys only); make one with `litesafe keygen` or `age-keygen`; a recipient is an age public key such as age1… "
+     "(age-keygen -y KEYFILE prints it)"),
+    # config/litesafe.yml's placeholder: backups encrypted to it could never be restored.
+    ("example_key", lambda l, c: replace(
+        l, 5, "    recipients: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p]"),
+     "5:18: defaults.encryption.recipients holds the example key age1ql3z7hjy… from config/litesafe.yml, whose secret "
+     "key nobody has: backups encrypted to it could never be restored; replace it with your own public key "
+     "(`litesafe keygen -o key.txt` on another host prints it)"),
 ]
 
 

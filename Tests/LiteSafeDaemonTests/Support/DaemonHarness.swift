@@ -9,7 +9,7 @@ import TestSupport
 /// reload do); databases are real SQLite files when the real engine is to back them up.
 final class DaemonHarness {
     /// An age public key: backups are encrypted to it and never decrypted here.
-    static let recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+    static let recipient = "age1te7zhy77v4vuwg6kz8cvrma4l7rjknvwpg048da2gvklgq435slq66lp2d"
 
     let directory: TemporaryDirectory
     let clock = ManualSchedulerClock(wall: date("2026-11-26T12:00:00Z"))

@@ -3,6 +3,12 @@
 source /usr/local/lib/litesafe-test/lib.sh
 activate_install; make_app app; make_key; write_config "every 2s" app
 
+step "the container runs only what the scenarios need, in a network of its own"
+[[ $(systemctl show -p ActiveState --value litesafe-test-host-service.service) == inactive ]] ||
+  fail "a service enabled on the host started in the container"
+[[ $(ls /sys/class/net) == lo ]] || fail "the container shares a network: $(ls /sys/class/net | tr '\n' ' ')"
+ok "no host service started; only lo"
+
 step "the unit passes systemd-analyze verify and rates 2.0 or better"
 systemd-analyze verify /usr/local/lib/systemd/system/litesafe.service || fail "systemd-analyze verify"
 score=$(systemd-analyze security litesafe.service --no-pager | sed -n 's/.*Overall exposure level for litesafe.service: \([0-9.]*\).*/\1/p')

@@ -4,7 +4,9 @@ source /usr/local/lib/litesafe-test/lib.sh
 activate_install; make_app app; make_key; write_config "every 2s" app
 systemctl start litesafe || fail "start"
 wait_for 30 "a backup of app" has_backup app
-sleep 1
+# The backup's log entry may reach journald a moment after its files appear.
+logged() { journalctl -u litesafe -o json --no-pager | grep -q LITESAFE_BACKUP; }
+wait_for 30 "the backup's entry in the journal" logged
 step "journalctl -u litesafe -o json has MESSAGE_IDs and LITESAFE_* fields"
 journalctl -u litesafe -o json --no-pager >/root/journal.json
 python3 - <<'PY' || fail "journal fields"

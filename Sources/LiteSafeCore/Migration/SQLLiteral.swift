@@ -1,0 +1,63 @@
+import Foundation
+import SQLite
+
+/// SQL text for values and names, as a dump writes them: every value read back by SQLite's
+/// parser as the same storage class and the same bytes.
+enum SQLLiteral {
+    /// `value` as an SQL literal.
+    ///
+    /// Reals use the shortest text that reads back as the same double (Swift's `description`),
+    /// so nothing is lost to rounding; infinities are `1e999`, as `sqlite3 .dump` writes them.
+    /// Text that is not valid UTF-8 or holds a NUL (both of which SQLite stores as given) is
+    /// written as `CAST(X'…' AS TEXT)`, so the dump stays a text file that gives back the bytes.
+    static func append(_ value: Value, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "NULL".utf8)
+        case .integer(let n): out.append(contentsOf: String(n).utf8)
+        case .real(let r):
+            if r.isNaN {
+                out.append(contentsOf: "NULL".utf8)
+            } else if r.isInfinite {
+                out.append(contentsOf: (r < 0 ? "-1e999" : "1e999").utf8)
+            } else {
+                out.append(contentsOf: r.description.utf8)
+            }
+        case .text(let bytes):
+            if bytes.contains(0) || String(validating: bytes, as: UTF8.self) == nil {
+                out.append(contentsOf: "CAST(".utf8)
+                appendHex(bytes, to: &out)
+                out.append(contentsOf: " AS TEXT)".utf8)
+            } else {
+                out.append(UInt8(ascii: "'"))
+                for byte in bytes {
+                    if byte == UInt8(ascii: "'") { out.append(byte) }
+                    out.append(byte)
+                }
+                out.append(UInt8(ascii: "'"))
+            }
+        case .blob(let bytes): appendHex(bytes, to: &out)
+        }
+    }
+
+    /// `X'…'`, lower-case hex.
+    static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let digits = Array("0123456789abcdef".utf8)
+        out.append(contentsOf: "X'".utf8)
+        out.reserveCapacity(out.count + bytes.count * 2 + 1)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        out.append(UInt8(ascii: "'"))
+    }
+
+    /// A name as a double-quoted SQL identifier.
+    static func identifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A string as a single-quoted SQL string literal.
+    static func string(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+}

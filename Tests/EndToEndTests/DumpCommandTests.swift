@@ -1,0 +1,158 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `litesafe dump`, run as the built binary.
+@Suite("litesafe dump")
+struct DumpCommandTests {
+    final class World {
+        let dir: TemporaryDirectory
+        var database: String { dir.path + "/app.db" }
+        init() throws {
+            dir = try TemporaryDirectory("litesafe-e2e")
+            try Fixtures.makeDatabase(at: database, rows: 50)
+        }
+        func litesafe(_ arguments: [String]) throws -> ProcessResult {
+            try Subprocess.run(Subprocess.litesafe, arguments)
+        }
+    }
+
+    @Test("-o writes the dump atomically, private, and says what it wrote; stdout gets the same bytes")
+    func toFile() throws {
+        let w = try World()
+        let out = w.dir.path + "/app.sql"
+        let dumped = try w.litesafe(["dump", "--database", w.database, "-o", out])
+        #expect(dumped.status == 0, "\(dumped)")
+        #expect(dumped.errorOutput.contains("dumped \(w.database): 1 table, 50 rows"))
+        #expect(try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? Int == 0o600)
+        let printed = try w.litesafe(["dump", "--database", w.database])
+        #expect(printed.status == 0)
+        #expect(printed.stdout == (try Data(contentsOf: URL(fileURLWithPath: out))))
+        let loaded = try Subprocess.run("sqlite3", ["-bail", w.dir.path + "/loaded.db"], input: printed.stdout)
+        #expect(loaded.status == 0, "\(loaded)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: w.dir.path).filter { $0.hasPrefix(".") } == [])
+    }
+
+    @Test("an existing output is kept unless --force")
+    func existingOutput() throws {
+        let w = try World()
+        let out = w.dir.path + "/app.sql"
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: out))
+        let refused = try w.litesafe(["dump", "--database", w.database, "-o", out])
+        #expect(refused.status == 1)
+        #expect(refused.errorOutput.contains("\(out) exists; choose another name, or add --force"))
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "keep me")
+        let forced = try w.litesafe(["dump", "--database", w.database, "-o", out, "--force"])
+        #expect(forced.status == 0, "\(forced)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8).hasPrefix("-- SQLite logical dump by LiteSafe"))
+    }
+
+    @Test("a mistyped database path is an error that creates nothing")
+    func missingDatabase() throws {
+        let w = try World()
+        let typo = w.dir.path + "/ap.db"
+        let result = try w.litesafe(["dump", "--database", typo, "-o", w.dir.path + "/out.sql"])
+        #expect(result.status == 1)
+        #expect(result.errorOutput.contains("there is no database at \(typo)"))
+        #expect(!FileManager.default.fileExists(atPath: typo))
+        #expect(!FileManager.default.fileExists(atPath: w.dir.path + "/out.sql"))
+    }
+
+    @Test("a configured database by name; neither a name nor --database is a usage error")
+    func configuredAndUsage() throws {
+        let w = try World()
+        let config = w.dir.path + "/litesafe.yml"
+        let backups = try TemporaryDirectory("litesafe-e2e-backups")
+        try Data(
+            """
+            defaults:
+              destination: \(backups.path)
+              encryption: none
+            state_directory: \(backups.path)/state
+            databases:
+              - name: app
+                path: \(w.database)
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: config))
+        chmod(config, 0o600)
+        let named = try w.litesafe(["dump", "--config", config, "app"])
+        #expect(named.status == 0, "\(named)")
+        #expect(named.errorOutput.contains("dumped 'app': 1 table, 50 rows"))
+        let usage = try w.litesafe(["dump"])
+        #expect(usage.status == 64)
+        #expect(usage.errorOutput.contains("name a configured database, or give --database <path>"))
+    }
+}
+
+/// `litesafe fixture`, run as the built binary.
+@Suite("litesafe fixture")
+struct FixtureCommandTests {
+    @Test("make a fixture, check it, change the database, and the check says so with exit 1")
+    func makeAndCheck() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let database = dir.path + "/app.db"
+        try Fixtures.makeDatabase(at: database, rows: 30)
+        let fixture = dir.path + "/fixture.db"
+        let made = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "-o", fixture])
+        #expect(made.status == 0, "\(made)")
+        #expect(made.output.contains("wrote \(fixture) (SHA-256 \(try Fixtures.sha256(fixture)))"))
+        let again = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "-o", fixture])
+        #expect(again.status == 1)
+        #expect(again.errorOutput.contains("exists; choose another name, or add --force"))
+        let checked = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "--check", fixture])
+        #expect(checked.status == 0, "\(checked)")
+        #expect(checked.output.contains("matches"))
+        try Subprocess.run("sqlite3", [database, "DELETE FROM items WHERE id = 1"])
+        let stale = try Subprocess.run(Subprocess.litesafe, ["fixture", database, "--check", fixture])
+        #expect(stale.status == 1)
+        #expect(stale.output.contains("does NOT match"))
+        let usage = try Subprocess.run(Subprocess.litesafe, ["fixture", database])
+        #expect(usage.status == 64)
+    }
+}
+
+/// `litesafe diff`, run as the built binary.
+@Suite("litesafe diff")
+struct DiffCommandTests {
+    @Test("exit 1 with SQL when the databases differ, 0 when they do not; --summary counts")
+    func differences() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let a = dir.path + "/staging.db"
+        let b = dir.path + "/prod.db"
+        try Fixtures.makeDatabase(at: a, rows: 20)
+        try FileManager.default.copyItem(atPath: a, toPath: b)
+        let same = try Subprocess.run(Subprocess.litesafe, ["diff", a, b])
+        #expect(same.status == 0, "\(same)")
+        try Subprocess.run(
+            "sqlite3", [b, "DELETE FROM items WHERE id = 1; UPDATE items SET body = x'00' WHERE id = 2"])
+        let out = dir.path + "/migrate.sql"
+        let differs = try Subprocess.run(Subprocess.litesafe, ["diff", a, b, "-o", out])
+        #expect(differs.status == 1, "\(differs)")
+        let applied = try Subprocess.run(
+            "sqlite3", ["-bail", a], input: try Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(applied.status == 0, "\(applied)")
+        #expect(try Subprocess.run(Subprocess.litesafe, ["diff", a, b]).status == 0)
+        let summary = try Subprocess.run(Subprocess.litesafe, ["diff", "--summary", b, dir.path + "/other.db"])
+        #expect(summary.status == 1)
+        #expect(summary.errorOutput.contains("there is no database at \(dir.path)/other.db"))
+    }
+
+    @Test("schemas of different versions are refused with the differences and the --schema hint")
+    func refused() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let a = dir.path + "/a.db"
+        let b = dir.path + "/b.db"
+        try Subprocess.run("sqlite3", [a, "CREATE TABLE t(x); PRAGMA user_version=1"])
+        try Subprocess.run("sqlite3", [b, "CREATE TABLE t(x); CREATE TABLE u(y); PRAGMA user_version=2"])
+        let refused = try Subprocess.run(Subprocess.litesafe, ["diff", a, b])
+        #expect(refused.status == 1)
+        #expect(
+            refused.errorOutput.contains(
+                "the schemas differ:\n  table u: only in TO\n  user_version: 1 in FROM, 2 in TO"))
+        #expect(refused.errorOutput.contains("add --schema to include these changes"))
+        #expect(refused.output.isEmpty)
+        let summary = try Subprocess.run(Subprocess.litesafe, ["diff", "--schema", "--summary", a, b])
+        #expect(summary.output.contains("schema: create table u\nschema: user_version 1 → 2"), "\(summary)")
+    }
+}

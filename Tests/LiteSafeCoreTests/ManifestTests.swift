@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+@testable import LiteSafeCore
+
+/// Manifests come from a store others may be able to write: bounded, validated, and printed safely.
+@Suite struct ManifestTests {
+    private func manifest(database: String = "app", check: String = "quick_check ok") -> Manifest {
+        RetentionFixture.backup(RetentionFixture.date("2026-11-26T12:00:00Z")).manifest.with {
+            $0.database = database
+            $0.check = check
+        }
+    }
+
+    @Test func aManifestLargerThanTheLimitIsRefusedUnparsed() throws {
+        var bytes = try manifest().encoded()
+        #expect(try Manifest.decode(bytes, path: "m.json") == manifest())
+        // Padding inside the JSON keeps it valid: only its size is wrong.
+        bytes.insert(contentsOf: [UInt8](repeating: 0x20, count: Manifest.maximumSize), at: 1)
+        #expect(
+            throws: BackupError.unreadableManifest(
+                path: "m.json", reason: "it is \(bytes.count) bytes, more than the 65536 a manifest may have")
+        ) { try Manifest.decode(bytes, path: "m.json") }
+    }
+
+    @Test(arguments: ["../../etc", "app\u{1B}[2J", "", "a b"])
+    func aManifestWhoseDatabaseIsNotAValidNameIsRefused(name: String) throws {
+        let bytes = try manifest(database: name).encoded()
+        do {
+            _ = try Manifest.decode(bytes, path: "m.json")
+            Issue.record("a manifest for database '\(name)' was accepted")
+        } catch {
+            #expect("\(error)".contains("is not a valid name"), "\(error)")
+            #expect(!"\(error)".contains("\u{1B}"), "\(error)")
+        }
+    }
+
+    @Test func listEscapesControlCharactersFromManifests() {
+        let hostile = "ok\u{1B}]0;owned\u{07}\u{202E}txt.exe\u{0}\n"
+        let backup = StoredBackup(
+            manifest: manifest(check: hostile), dataLocation: "/b/app/x", manifestLocation: "/b/app/x.manifest.json")
+        let table = BackupListing.table([backup])
+        #expect(table.contains("ok\\u{1B}]0;owned\\u{7}\\u{202E}txt.exe\\u{0}\\u{A}"), "\(table)")
+        #expect(!table.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(table)")
+        #expect(table.split(separator: "\n").count == 2)
+    }
+
+    @Test(arguments: [
+        ("plain text, émigré, 日本", "plain text, émigré, 日本"),
+        ("a\u{1B}[31mred", "a\\u{1B}[31mred"),
+        ("tab\there", "tab\\u{9}here"),
+        ("\u{9B}31m", "\\u{9B}31m"),
+        ("abc\u{202E}fdp.exe", "abc\\u{202E}fdp.exe"),
+        ("zero\u{200B}width", "zero\\u{200B}width"),
+    ])
+    func controlCharactersAreEscaped(text: String, expected: String) {
+        #expect(text.escapingControlCharacters == expected)
+    }
+}
+
+extension Manifest {
+    fileprivate func with(_ change: (inout Manifest) -> Void) -> Manifest {
+        var copy = self
+        change(&copy)
+        return copy
+    }
+}
