@@ -30,7 +30,8 @@ public struct DamagedManifest: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     public var description: String {
-        "manifest \(location) is damaged: \(reason); it was skipped (move it aside once you have looked at it)"
+        // A manifest's name is whatever a writer of the store chose: escaped for the terminal.
+        "manifest \(location.escapingControlCharacters) is damaged: \(reason); it was skipped (move it aside once you have looked at it)"
     }
 }
 

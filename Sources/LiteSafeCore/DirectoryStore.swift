@@ -44,9 +44,16 @@ public struct DirectoryStore: BackupStore {
             let location = folder.path + "/" + name
             let manifest: Manifest
             do {
-                manifest = try Manifest.decode(folder.readSmallFile(name), path: location)
+                manifest = try Manifest.decode(folder.readSmallFile(name, limit: Manifest.maximumSize), path: location)
             } catch let error as FileSystemError where error.errno == ENOENT {
                 continue  // pruned since the folder was listed
+            } catch let error as FileSystemError where error.errno == EFBIG {
+                // Refused unread: a writer of the store could otherwise make a listing hold gigabytes.
+                listing.damaged.append(
+                    DamagedManifest(
+                        location: location,
+                        reason: "it is larger than the \(Manifest.maximumSize) bytes a manifest may have"))
+                continue
             } catch BackupError.unreadableManifest(_, let reason) {
                 listing.damaged.append(DamagedManifest(location: location, reason: reason))
                 continue
@@ -60,7 +67,7 @@ public struct DirectoryStore: BackupStore {
                     DamagedManifest(
                         location: location,
                         reason:
-                            "it names the file '\(manifest.file)', which is not a backup of '\(database)' named after the manifest (\(stem).sqlite…)"
+                            "it names the file '\(manifest.file.escapingControlCharacters)', which is not a backup of '\(database)' named after the manifest (\(stem.escapingControlCharacters).sqlite…)"
                     ))
                 continue
             }
@@ -69,7 +76,9 @@ public struct DirectoryStore: BackupStore {
             guard present.contains(manifest.file) || folder.contains(manifest.file) else {
                 if folder.contains(name) {
                     listing.damaged.append(
-                        DamagedManifest(location: location, reason: "its data file \(manifest.file) is missing"))
+                        DamagedManifest(
+                            location: location,
+                            reason: "its data file \(manifest.file.escapingControlCharacters) is missing"))
                 }
                 continue
             }
@@ -114,7 +123,7 @@ public struct DirectoryStore: BackupStore {
             throw BackupError.unreadableManifest(
                 path: backup.manifestLocation,
                 reason:
-                    "it names '\(backup.manifest.file)', which is not one of this store's backup files; nothing was deleted"
+                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files; nothing was deleted"
             )
         }
         let folder = try writableFolder(database)
