@@ -36,19 +36,16 @@ public struct BackupEngine: Sendable {
 
         let lock = try job.store.lock(database: job.name)
         defer { lock.release() }
-        for path in try job.store.removeLeftovers(database: job.name) {
-            logger.log(
-                .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
-                metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
-        }
+        try job.store.removeLeftovers(database: job.name).log(database: job.name, logger: logger)
         if case .none = job.encryption {
             logger.log(
                 .plaintextBackup, level: .warning, "backup of '\(job.name)' is NOT encrypted (encryption: none)",
                 metadata: metadata)
         }
 
-        try FileSystem.makeDirectory(job.stagingDirectory)
-        try Staging.removeLeftovers(in: job.stagingDirectory, database: job.name)
+        // A staging folder only this user can change: SQLite reopens the staged copy by its path.
+        let staging = try Staging.folder(job.stagingDirectory)
+        try Staging.removeLeftovers(in: staging, database: job.name)
         let stagingPath = Staging.path(in: job.stagingDirectory, database: job.name)
         defer { Staging.remove(stagingPath) }
 

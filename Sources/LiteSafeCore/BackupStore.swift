@@ -15,6 +15,53 @@ public struct StoredBackup: Sendable, Equatable {
     }
 }
 
+/// A manifest that names no backup this store can list: unreadable, not JSON, naming a file
+/// that is not one of its database's, or whose data file is gone. It is reported and left
+/// alone: never listed, restored or deleted.
+public struct DamagedManifest: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where the manifest is.
+    public let location: String
+    /// What is wrong with it.
+    public let reason: String
+
+    public init(location: String, reason: String) {
+        self.location = location
+        self.reason = reason
+    }
+
+    public var description: String {
+        // A manifest's name is whatever a writer of the store chose: escaped for the terminal.
+        "manifest \(location.escapingControlCharacters) is damaged: \(reason); it was skipped (move it aside once you have looked at it)"
+    }
+}
+
+/// What a store holds for one database: the whole backups, and the manifests it had to skip.
+public struct StoreListing: Sendable, Equatable {
+    /// Every whole backup (manifest and data present), newest first.
+    public var backups: [StoredBackup]
+    /// Manifests that name no backup this store can list, in name order.
+    public var damaged: [DamagedManifest]
+
+    public init(backups: [StoredBackup] = [], damaged: [DamagedManifest] = []) {
+        self.backups = backups
+        self.damaged = damaged
+    }
+}
+
+/// What a cleanup found: the files it removed, and data files without a manifest it kept
+/// because no interrupted run of LiteSafe is known to have left them.
+public struct Leftovers: Sendable, Equatable {
+    public var removed: [String] = []
+    /// Data files without a manifest, not named by an intent record: copied in by hand, or
+    /// whose manifest was moved away. Reported, never deleted.
+    public var kept: [String] = []
+
+    public init(removed: [String] = [], kept: [String] = []) {
+        self.removed = removed
+        self.kept = kept
+    }
+}
+
 /// A backup being written: bytes go in, and nothing is visible until `commit`.
 public protocol PendingBackup: AnyObject {
     /// Appends stored (compressed, encrypted) bytes.
@@ -34,8 +81,9 @@ public protocol BackupStore: Sendable {
     var location: String { get }
     /// Names of the databases with a folder in the store.
     func databases() throws -> [String]
-    /// Every whole backup of `database` (manifest and data present), newest first.
-    func backups(of database: String) throws -> [StoredBackup]
+    /// Every whole backup of `database`, newest first, and the manifests it skipped as damaged.
+    /// Throws only when the folder itself cannot be read.
+    func listing(of database: String) throws -> StoreListing
     /// Whether a backup (or a file of one) named after `stem` already exists.
     func isTaken(stem: String, database: String) throws -> Bool
     /// Starts a new backup named after `stem` with the extension `dataExtension`.
@@ -46,8 +94,10 @@ public protocol BackupStore: Sendable {
     func delete(_ backup: StoredBackup) throws
     /// Takes the per-database lock that keeps a backup, a prune and a cleanup apart.
     func lock(database: String) throws -> any StoreLock
-    /// Removes what interrupted runs left behind; returns what was removed. Call with the lock held.
-    func removeLeftovers(database: String) throws -> [String]
+    /// Removes what interrupted runs of LiteSafe provably left behind (hidden temporaries, and
+    /// data files an intent record names that never got or lost their manifest) and reports
+    /// other data files without a manifest. Call with the lock held.
+    func removeLeftovers(database: String) throws -> Leftovers
 }
 
 /// A held per-database lock; released on `release()` or deinit.
@@ -56,6 +106,10 @@ public protocol StoreLock: AnyObject {
 }
 
 extension BackupStore {
+    /// Every whole backup of `database`, newest first; damaged manifests are left out (use
+    /// `listing(of:)` to report them).
+    public func backups(of database: String) throws -> [StoredBackup] { try listing(of: database).backups }
+
     public func isTaken(stem: String, database: String) throws -> Bool {
         try backups(of: database).contains { $0.manifest.file.hasPrefix(stem + ".") }
     }
@@ -64,8 +118,15 @@ extension BackupStore {
 extension BackupStore {
     /// The backup a restore takes: the newest of `database`'s, or with `time` the newest taken at
     /// or before it; an error names the folder, or the oldest backup there is.
-    public func backup(of database: String, atOrBefore time: Date? = nil) throws -> StoredBackup {
-        let backups = try backups(of: database)
+    ///
+    /// A damaged manifest does not stop the choice among the others: each is passed to `damaged`
+    /// (a restore warns about it).
+    public func backup(
+        of database: String, atOrBefore time: Date? = nil, damaged: (DamagedManifest) -> Void = { _ in }
+    ) throws -> StoredBackup {
+        let listing = try listing(of: database)
+        listing.damaged.forEach(damaged)
+        let backups = listing.backups
         guard let newest = backups.first, let oldest = backups.last else {
             throw BackupError.noBackups(database: database, folder: location + "/" + database)
         }

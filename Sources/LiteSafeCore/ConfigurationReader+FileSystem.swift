@@ -36,14 +36,30 @@ extension ConfigurationReader {
     }
 
     /// Backups must never sit in the database's own folder or below it: one lost disk, or one
-    /// careless `rm -r` of that folder, would take the database and its backups together.
+    /// careless `rm -r` of that folder, would take the database and its backups together. And
+    /// the destination must exist: LiteSafe makes each database's folder in it, not the
+    /// destination itself (a missing one is usually a mount that did not come up).
     func checkDestination(of database: Configuration.Database, at node: Node) {
         let source = ConfigurationPath.resolvingSymlinks(database.sourceDirectory)
         let destination = ConfigurationPath.resolvingSymlinks(database.destination)
-        guard ConfigurationPath.isSame(destination, orInside: source) else { return }
-        error(
-            "backups of database '\(database.name)' would go to \(database.destination), inside its own folder \(database.sourceDirectory): choose a destination outside the database's folder",
-            at: node)
+        guard !ConfigurationPath.isSame(destination, orInside: source) else {
+            error(
+                "backups of database '\(database.name)' would go to \(database.destination), inside its own folder \(database.sourceDirectory): choose a destination outside the database's folder",
+                at: node)
+            return
+        }
+        let root = database.destinationRoot
+        switch ConfigurationFile.kind(of: root) {
+        case .success(.folder): break
+        case .success:
+            error("destination \(root) is not a folder; correct the path", at: node)
+        case .failure(let failure) where failure.isMissing:
+            error(
+                "destination folder \(root) does not exist, so every backup would fail: create it (install -d -m 0700 -o litesafe \(root)) or correct the path",
+                at: node)
+        case .failure(let failure):
+            warning("cannot check the destination folder \(root): \(failure.reason)", at: node)
+        }
     }
 
     /// The folder for metrics should exist, but a missing one only loses metrics.

@@ -1,6 +1,11 @@
 import Glibc
 
 /// Backups as files in a folder: `<root>/<database>/<stem><ext>` and `<stem>.manifest.json`.
+///
+/// Every file operation goes through a descriptor of the database's folder, opened once
+/// without following a symlink. Anything that changes the store (a backup, a prune, a cleanup,
+/// all under the per-database lock) first checks that the store and the database's folder
+/// belong to the user LiteSafe runs as and that nobody else can write them (`FolderTrust`).
 public struct DirectoryStore: BackupStore {
     public let root: String
 
@@ -11,110 +16,216 @@ public struct DirectoryStore: BackupStore {
     /// The folder holding `database`'s backups.
     public func folder(for database: String) -> String { root + "/" + database }
 
+    /// What the empty file recording a backup or a prune in progress is called, followed by the
+    /// backup's stem: a data file named after it without a manifest is that run's, and a
+    /// cleanup may remove it. A data file without a manifest and without an intent record is
+    /// someone else's, and is only reported.
+    public static let intentPrefix = ".litesafe-intent."
+
     public func databases() throws -> [String] {
-        guard FileSystem.isDirectory(root) else { throw BackupError.destinationMissing(path: root) }
-        return try FileSystem.contents(of: root)
-            .filter { !$0.hasPrefix(".") && DatabaseName.isValid($0) && FileSystem.isDirectory(root + "/" + $0) }
+        let folder = try openRoot(trusted: false)
+        return try folder.names()
+            .filter { name in
+                var info = stat()
+                return !name.hasPrefix(".") && DatabaseName.isValid(name)
+                    && fstatat(folder.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0
+                    && info.st_mode & S_IFMT == S_IFDIR
+            }
             .sorted()
     }
 
-    public func backups(of database: String) throws -> [StoredBackup] {
+    public func listing(of database: String) throws -> StoreListing {
         try DatabaseName.validate(database)
-        let folder = folder(for: database)
-        guard FileSystem.isDirectory(folder) else { return [] }
-        let names = try FileSystem.contents(of: folder)
+        guard let folder = try readableFolder(database) else { return StoreListing() }
+        let names = try folder.names()
         let present = Set(names)
-        var found: [StoredBackup] = []
-        for name in names where name.hasSuffix(BackupName.manifestSuffix) && !name.hasPrefix(".") {
-            let path = folder + "/" + name
-            let manifest = try Manifest.decode(FileSystem.readSmallFile(path), path: path)
+        var listing = StoreListing()
+        for name in names.sorted() where name.hasSuffix(BackupName.manifestSuffix) && !name.hasPrefix(".") {
+            let location = folder.path + "/" + name
+            let manifest: Manifest
+            do {
+                manifest = try Manifest.decode(folder.readSmallFile(name, limit: Manifest.maximumSize), path: location)
+            } catch let error as FileSystemError where error.errno == ENOENT {
+                continue  // pruned since the folder was listed
+            } catch let error as FileSystemError where error.errno == EFBIG {
+                // Refused unread: a writer of the store could otherwise make a listing hold gigabytes.
+                listing.damaged.append(
+                    DamagedManifest(
+                        location: location,
+                        reason: "it is larger than the \(Manifest.maximumSize) bytes a manifest may have"))
+                continue
+            } catch BackupError.unreadableManifest(_, let reason) {
+                listing.damaged.append(DamagedManifest(location: location, reason: reason))
+                continue
+            } catch {
+                listing.damaged.append(DamagedManifest(location: location, reason: "\(error)"))
+                continue
+            }
+            let stem = String(name.dropLast(BackupName.manifestSuffix.count))
+            guard Self.isDataFile(manifest.file, of: database, stem: stem) else {
+                listing.damaged.append(
+                    DamagedManifest(
+                        location: location,
+                        reason:
+                            "it names the file '\(manifest.file.escapingControlCharacters)', which is not a backup of '\(database)' named after the manifest (\(stem.escapingControlCharacters).sqlite…)"
+                    ))
+                continue
+            }
             // A manifest whose data is gone is a damaged unit; listing it would promise a restore.
-            guard present.contains(manifest.file) else { continue }
-            found.append(
-                StoredBackup(manifest: manifest, dataLocation: folder + "/" + manifest.file, manifestLocation: path))
+            // (A backup published while the folder was read may be missing from `names`.)
+            guard present.contains(manifest.file) || folder.contains(manifest.file) else {
+                if folder.contains(name) {
+                    listing.damaged.append(
+                        DamagedManifest(
+                            location: location,
+                            reason: "its data file \(manifest.file.escapingControlCharacters) is missing"))
+                }
+                continue
+            }
+            listing.backups.append(
+                StoredBackup(
+                    manifest: manifest, dataLocation: folder.path + "/" + manifest.file, manifestLocation: location))
         }
-        return found.sorted { ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation) }
+        listing.backups.sort {
+            ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation)
+        }
+        return listing
     }
 
     public func isTaken(stem: String, database: String) throws -> Bool {
-        let folder = folder(for: database)
-        guard FileSystem.isDirectory(folder) else { return false }
+        guard let folder = try readableFolder(database) else { return false }
         // Any file of that stem (data or manifest), whether or not its manifest is readable.
-        return try FileSystem.contents(of: folder).contains { $0.hasPrefix(stem + ".") }
+        return try folder.names().contains { $0.hasPrefix(stem + ".") }
     }
 
     public func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
-        try DatabaseName.validate(database)
-        guard FileSystem.isDirectory(root) else { throw BackupError.destinationMissing(path: root) }
-        let folder = folder(for: database)
-        try FileSystem.makeDirectory(folder)
-        return try DirectoryPendingBackup(folder: folder, stem: stem, dataExtension: dataExtension)
+        try DirectoryPendingBackup(folder: writableFolder(database), stem: stem, dataExtension: dataExtension)
     }
 
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try FileReader(path: backup.dataLocation).forEachChunk(body)
+        // The database's folder is not followed through a symlink, as when listing it.
+        let folder = FileSystem.parent(of: backup.dataLocation)
+        try StoreFolder.open(FileSystem.parent(of: folder)).folder(FileSystem.basename(of: folder))
+            .forEachChunk(of: FileSystem.basename(of: backup.dataLocation), body)
     }
 
     public func delete(_ backup: StoredBackup) throws {
-        let folder = FileSystem.parent(of: backup.manifestLocation)
-        try FileSystem.remove(backup.manifestLocation)
-        try FileSystem.syncDirectory(folder)
+        let database = FileSystem.basename(of: FileSystem.parent(of: backup.manifestLocation))
+        let manifestName = FileSystem.basename(of: backup.manifestLocation)
+        let stem = String(manifestName.dropLast(BackupName.manifestSuffix.count))
+        // Only a manifest of this store naming one of this database's data files, after its own
+        // stem: a crafted manifest (`"file": ".lock"`) must not make a prune delete anything else.
+        guard DatabaseName.isValid(database), backup.manifestLocation == folder(for: database) + "/" + manifestName,
+            manifestName.hasSuffix(BackupName.manifestSuffix),
+            Self.isDataFile(backup.manifest.file, of: database, stem: stem),
+            backup.dataLocation == folder(for: database) + "/" + backup.manifest.file
+        else {
+            throw BackupError.unreadableManifest(
+                path: backup.manifestLocation,
+                reason:
+                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files; nothing was deleted"
+            )
+        }
+        let folder = try writableFolder(database)
+        let intent = Self.intentPrefix + stem
+        try folder.touch(intent)
+        try folder.remove(manifestName)
+        try folder.sync()
         CrashPoint.pruneAfterManifest.reached()
-        try FileSystem.remove(backup.dataLocation)
-        try FileSystem.syncDirectory(folder)
+        try folder.remove(backup.manifest.file)
+        try folder.sync()
+        try? folder.remove(intent)
     }
 
     public func lock(database: String) throws -> any StoreLock {
-        try DatabaseName.validate(database)
-        guard FileSystem.isDirectory(root) else { throw BackupError.destinationMissing(path: root) }
-        let folder = folder(for: database)
-        try FileSystem.makeDirectory(folder)
-        return try FileLock(path: folder + "/.lock", database: database)
+        let folder = try writableFolder(database)
+        return try FileLock(in: folder, database: database)
     }
 
-    public func removeLeftovers(database: String) throws -> [String] {
-        let folder = folder(for: database)
-        guard FileSystem.isDirectory(folder) else { return [] }
-        let names = try FileSystem.contents(of: folder)
-        let manifests = names.filter { $0.hasSuffix(BackupName.manifestSuffix) && !$0.hasPrefix(".") }
-        var referenced = Set<String>()
-        var allManifestsRead = true
-        for name in manifests {
-            let path = folder + "/" + name
-            if let manifest = try? Manifest.decode(FileSystem.readSmallFile(path), path: path) {
-                referenced.insert(manifest.file)
-            } else {
-                allManifestsRead = false
+    public func removeLeftovers(database: String) throws -> Leftovers {
+        let folder = try writableFolder(database)
+        let names = try folder.names()
+        let present = Set(names)
+        var leftovers = Leftovers()
+        for name in names where name.hasPrefix(AtomicFile.temporaryPrefix) {
+            try folder.remove(name)
+            leftovers.removed.append(folder.path + "/" + name)
+        }
+        // A data file an intent record names, whose manifest is not there (damaged or not): a
+        // backup interrupted before its commit record, or a prune interrupted after removing it.
+        let intents = names.filter { $0.hasPrefix(Self.intentPrefix) }
+        var handled = Set<String>()
+        for intent in intents {
+            let stem = String(intent.dropFirst(Self.intentPrefix.count))
+            guard !present.contains(stem + BackupName.manifestSuffix) else { continue }
+            for name in names where Self.isDataFile(name, of: database, stem: stem) {
+                try folder.remove(name)
+                handled.insert(name)
+                leftovers.removed.append(folder.path + "/" + name)
             }
         }
-        var removed: [String] = []
-        for name in names {
-            let isTemporary = name.hasPrefix(AtomicFile.temporaryPrefix)
-            // A data file of ours with no manifest: a backup interrupted before its commit
-            // record, or a prune interrupted after removing it.
-            // An unreadable manifest might reference any of them: then remove none.
-            let isOrphan =
-                allManifestsRead && BackupName.isDataFile(name, of: database) && !referenced.contains(name)
-            if isTemporary || isOrphan {
-                try FileSystem.remove(folder + "/" + name)
-                removed.append(folder + "/" + name)
+        for name in names.sorted() where BackupName.isDataFile(name, of: database) && !handled.contains(name) {
+            if let stem = Self.stem(ofDataFile: name), !present.contains(stem + BackupName.manifestSuffix) {
+                leftovers.kept.append(folder.path + "/" + name)
             }
         }
-        if !removed.isEmpty { try FileSystem.syncDirectory(folder) }
-        return removed
+        if !leftovers.removed.isEmpty { try folder.sync() }
+        // Only once the removals are durable: an intent record gone first could leave a data
+        // file without anything saying it is ours.
+        for intent in intents { try folder.remove(intent) }
+        return leftovers
+    }
+
+    /// Whether `name` is a data file of `database` named after `stem` (`<stem>.sqlite…`).
+    static func isDataFile(_ name: String, of database: String, stem: String) -> Bool {
+        BackupName.isDataFile(name, of: database) && Self.stem(ofDataFile: name) == stem
+    }
+
+    /// The stem of a data file's name: the name without its `.sqlite…` extension.
+    static func stem(ofDataFile name: String) -> String? {
+        for ext in [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"] where name.hasSuffix(ext) {
+            return String(name.dropLast(ext.count))
+        }
+        return nil
+    }
+
+    private func openRoot(trusted: Bool) throws -> StoreFolder {
+        do {
+            return trusted ? try StoreFolder.openTrusted(root) : try StoreFolder.open(root)
+        } catch let error as FileSystemError where error.errno == ENOENT || error.errno == ENOTDIR {
+            throw BackupError.destinationMissing(path: root)
+        }
+    }
+
+    /// `database`'s folder for reading, or nil when the store or the folder does not exist.
+    private func readableFolder(_ database: String) throws -> StoreFolder? {
+        try DatabaseName.validate(database)
+        guard FileSystem.exists(root) else { return nil }
+        do {
+            return try openRoot(trusted: false).folder(database)
+        } catch let error as FileSystemError where error.errno == ENOENT {
+            return nil
+        }
+    }
+
+    /// `database`'s folder for changing, made if missing; the store and it must be ours.
+    private func writableFolder(_ database: String) throws -> StoreFolder {
+        try DatabaseName.validate(database)
+        return try openRoot(trusted: true).folder(database, create: true, trusted: true)
     }
 }
 
-/// A backup being written into a folder through two atomic files.
+/// A backup being written into a folder: data, then its manifest, each an atomic file, with an
+/// intent record around them so a cleanup knows the data file is ours if the run is cut short.
 final class DirectoryPendingBackup: PendingBackup {
-    private let folder: String
+    private let folder: StoreFolder
     private let stem: String
-    private let data: AtomicFile
+    private let data: StoreFolderFile
 
-    init(folder: String, stem: String, dataExtension: String) throws {
+    init(folder: StoreFolder, stem: String, dataExtension: String) throws {
         self.folder = folder
         self.stem = stem
-        data = try AtomicFile(directory: folder, finalName: stem + dataExtension)
+        data = try StoreFolderFile(in: folder, finalName: stem + dataExtension)
         data.crashPoints = (.backupBeforePublish, .backupAfterPublish)
     }
 
@@ -123,8 +234,18 @@ final class DirectoryPendingBackup: PendingBackup {
     func write(_ bytes: UnsafeRawBufferPointer) throws { try data.write(bytes) }
 
     func commit(manifest: Manifest) throws -> StoredBackup {
-        try data.commit()
-        let record = try AtomicFile(directory: folder, finalName: stem + BackupName.manifestSuffix)
+        // Made durable by the folder's fsync after the data file is published (one folder,
+        // one journal: ext4 and xfs commit the two entries in order).
+        let intent = DirectoryStore.intentPrefix + stem
+        try folder.touch(intent)
+        do {
+            try data.commit()
+        } catch {
+            // Nothing of ours is under the final name (an existing file there is someone else's).
+            try? folder.remove(intent)
+            throw error
+        }
+        let record = try StoreFolderFile(in: folder, finalName: stem + BackupName.manifestSuffix)
         do {
             try record.write(manifest.encoded())
             CrashPoint.backupBeforeManifestPublish.reached()
@@ -132,9 +253,10 @@ final class DirectoryPendingBackup: PendingBackup {
         } catch {
             // Without its manifest the data file is not a backup; don't leave it to look like one.
             record.abandon()
-            unlink(data.finalPath)
+            if unlinkat(folder.descriptor, data.finalName, 0) == 0 || errno == ENOENT { try? folder.remove(intent) }
             throw error
         }
+        try? folder.remove(intent)
         return StoredBackup(manifest: manifest, dataLocation: data.finalPath, manifestLocation: record.finalPath)
     }
 
@@ -145,9 +267,9 @@ final class DirectoryPendingBackup: PendingBackup {
 final class FileLock: StoreLock {
     private var descriptor: Int32
 
-    init(path: String, database: String) throws {
-        descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw FileSystemError("open lock", path: path) }
+    init(in folder: StoreFolder, database: String) throws {
+        let path = folder.path + "/.lock"
+        descriptor = try folder.openLockFile(".lock")
         // A lock can outlive its holder by a moment: a child forked by any thread of this
         // process keeps the open file until it execs. Wait briefly before calling it busy.
         var code: Int32 = 0

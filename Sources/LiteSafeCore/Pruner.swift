@@ -6,6 +6,8 @@ import Logging
 /// Deletion goes through `BackupStore.delete`, which removes the manifest (the commit record)
 /// before the data, so a prune killed at any instant leaves each backup whole or unlisted; the
 /// data file a kill can leave behind is removed by the next backup's or prune's leftover sweep.
+/// A backup whose manifest is damaged is never deleted: only a manifest the store can read,
+/// naming one of the database's own data files, leads to a deletion.
 public struct Pruner: Sendable {
     /// The clock `keep_within` counts back from (injected so tests can pin it).
     public var now: @Sendable () -> Date = { Date() }
@@ -18,7 +20,11 @@ public struct Pruner: Sendable {
     public func plan(_ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone)
         throws -> [RetentionDecision]
     {
-        RetentionPlanner.plan(backups: try store.backups(of: database), policy: policy, timeZone: timeZone, now: now())
+        plan(try store.listing(of: database), policy: policy, timeZone: timeZone)
+    }
+
+    private func plan(_ listing: StoreListing, policy: RetentionPolicy, timeZone: TimeZone) -> [RetentionDecision] {
+        RetentionPlanner.plan(backups: listing.backups, policy: policy, timeZone: timeZone, now: now())
     }
 
     /// Takes `database`'s lock (throwing `BackupError.alreadyRunning` while a backup or another
@@ -32,11 +38,7 @@ public struct Pruner: Sendable {
         try DatabaseName.validate(database)
         let lock = try store.lock(database: database)
         defer { lock.release() }
-        for path in try store.removeLeftovers(database: database) {
-            logger.log(
-                .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
-                metadata: [LogKey.database: "\(database)", LogKey.path: "\(path)"])
-        }
+        try store.removeLeftovers(database: database).log(database: database, logger: logger)
         return try prune(database, in: store, policy: policy, timeZone: timeZone, holding: lock, logger: logger)
     }
 
@@ -49,7 +51,9 @@ public struct Pruner: Sendable {
         _ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone,
         holding lock: any StoreLock, logger: Logger
     ) throws -> [RetentionDecision] {
-        let decisions = try plan(database, in: store, policy: policy, timeZone: timeZone)
+        let listing = try store.listing(of: database)
+        listing.logDamaged(database: database, logger: logger)
+        let decisions = plan(listing, policy: policy, timeZone: timeZone)
         // Oldest first: a prune that stops early leaves the newer backups, the ones more likely wanted.
         for decision in decisions.reversed() where decision.action == .delete {
             let backup = decision.backup

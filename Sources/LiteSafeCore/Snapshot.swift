@@ -94,6 +94,9 @@ public struct SnapshotTaker: Sendable {
         let created = open(stagingPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard created >= 0 else { throw FileSystemError("create staging file", path: stagingPath) }
         close(created)
+        // SQLite opens the file again by its path. That is the same file only because nobody
+        // else can rename or plant anything in the staging folder: `Staging.folder` refused a
+        // folder, or a folder above it, that another user could change.
         let destination = try Connection(path: stagingPath, options: [.readWrite, .noFollow])
         // The staging copy needs no crash safety of its own (a crash discards it, and the
         // published file is fsynced), so skip its journal and its fsyncs.

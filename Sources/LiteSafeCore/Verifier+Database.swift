@@ -85,9 +85,9 @@ extension Verifier {
     ) throws -> DatabaseReport {
         var report = DatabaseReport(
             database: database, kind: identities == nil ? .scrub : .restoreTest, checked: 0, failed: 0)
-        let backups: [StoredBackup]
+        let listing: StoreListing
         do {
-            backups = try store.backups(of: database)
+            listing = try store.listing(of: database)
         } catch {
             report.reason = "cannot list the backups: \(error)"
             logger.log(
@@ -95,7 +95,12 @@ extension Verifier {
                 metadata: [LogKey.database: "\(database)", LogKey.error: "\(error)"])
             return report
         }
-        for backup in backups {
+        // A damaged manifest fails the database, but every whole backup is still checked.
+        listing.logDamaged(database: database, logger: logger)
+        report.checked += listing.damaged.count
+        report.failed += listing.damaged.count
+        report.reason = listing.damaged.first.map { "\($0)" }
+        for backup in listing.backups {
             if cancellation.isCancelled { throw BackupError.cancelled(database: database) }
             do {
                 _ = try check(

@@ -64,22 +64,27 @@ public struct Verifier: Sendable {
     }
 
     /// Verifies every backup of `database`, newest first: restore tests when `identities` is
-    /// given, scrubs otherwise. A database without backups is one failed result.
+    /// given, scrubs otherwise. A database without backups is one failed result; so is each
+    /// damaged manifest, after the backups that could be checked.
     public func verify(
         _ database: String, in store: any BackupStore, identities: [any AgeIdentity]?, scratch: String,
         logger: Logger
     ) -> [VerifierResult] {
-        let backups: [StoredBackup]
+        let listing: StoreListing
         do {
-            backups = try store.backups(of: database)
+            listing = try store.listing(of: database)
         } catch {
             return [VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed(error))]
         }
-        guard !backups.isEmpty else {
+        let damaged = listing.damaged.map {
+            VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed($0))
+        }
+        guard !listing.backups.isEmpty else {
+            if !damaged.isEmpty { return damaged }
             let error = BackupError.noBackups(database: database, folder: store.location + "/" + database)
             return [VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed(error))]
         }
-        return backups.map { backup in
+        return listing.backups.map { backup in
             let outcome: VerifierResult.Outcome
             do {
                 let restored = try check(backup, store: store, identities: identities, scratch: scratch, logger: logger)
@@ -89,7 +94,7 @@ public struct Verifier: Sendable {
             }
             return VerifierResult(
                 database: database, backup: backup, restoreTested: identities != nil, outcome: outcome)
-        }
+        } + damaged
     }
 
     /// Restore-tests `backup` when `identities` is given (returning its database's size), else

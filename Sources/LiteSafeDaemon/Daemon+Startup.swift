@@ -13,23 +13,26 @@ extension Daemon {
         var retained: [String: Int] = [:]
     }
 
-    /// Creates the state folder (0700) if it is missing; systemd's `StateDirectory=` makes it
+    /// Creates the state folder (0700) if it is missing, and checks that it is ours alone (it
+    /// holds staging, where snapshots wait in plaintext); systemd's `StateDirectory=` makes it
     /// for the service, but a daemon run by hand (`make run`) must make its own.
     func makeStateDirectory(of configuration: Configuration) {
         do {
-            try FileSystem.makeDirectory(configuration.stateDirectory)
+            try FolderTrust.check(configuration.stateDirectory, create: true)
         } catch {
             logger.warning(
-                "cannot create the state folder \(configuration.stateDirectory): \(error); backups will fail until it exists",
+                "cannot use the state folder \(configuration.stateDirectory): \(error); backups will fail until it is fixed",
                 metadata: [LogKey.path: "\(configuration.stateDirectory)", LogKey.error: "\(error)"])
         }
     }
 
-    /// Removes what interrupted runs left in each database's folder, under its lock.
+    /// Removes what interrupted runs left in each database's folder and in staging, under the
+    /// database's lock.
     ///
-    /// Each backup does this too; doing it at start means a crash's leftovers do not wait for
-    /// the next scheduled backup. A database whose lock is held (a `litesafe backup` or prune
-    /// running now) is skipped: its leftovers may be that run's files in progress.
+    /// Each backup does this too; doing it at start means a crash's leftovers (a plaintext
+    /// snapshot among them) do not wait for the next scheduled backup. A database whose lock is
+    /// held (a `litesafe backup` or prune running now) is skipped: its leftovers may be that
+    /// run's files in progress.
     func removeLeftovers(of databases: [Configuration.Database]) {
         for database in databases {
             let store = DirectoryStore(root: database.destinationRoot)
@@ -37,7 +40,8 @@ extension Daemon {
             do {
                 let lock = try store.lock(database: database.name)
                 defer { lock.release() }
-                for path in try store.removeLeftovers(database: database.name) {
+                try store.removeLeftovers(database: database.name).log(database: database.name, logger: logger)
+                for path in try Staging.removeLeftovers(in: configuration.stagingDirectory, database: database.name) {
                     logger.log(
                         .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
                         metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
@@ -60,7 +64,9 @@ extension Daemon {
         var history = History()
         for database in databases {
             do {
-                let all = try DirectoryStore(root: database.destinationRoot).backups(of: database.name)
+                let listing = try DirectoryStore(root: database.destinationRoot).listing(of: database.name)
+                listing.logDamaged(database: database.name, logger: logger)
+                let all = listing.backups
                 history.retained[database.name] = all.count
                 guard let newest = all.first else { continue }
                 let created = newest.manifest.created

@@ -19,9 +19,12 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         _ = try logging.bootstrap()
         var rows: [StoredBackup] = []
+        var damaged: [DamagedManifest] = []
         do {
             for (database, store) in try location.stores(only: name.map { [$0] } ?? []) {
-                rows += try store.backups(of: database)
+                let listing = try store.listing(of: database)
+                rows += listing.backups
+                damaged += listing.damaged
             }
         } catch let error as ValidationError {
             throw error
@@ -36,5 +39,8 @@ struct ListCommand: ParsableCommand {
         } else {
             print(BackupListing.table(rows), terminator: "")
         }
+        // Every backup that could be listed is shown; the damaged ones make the exit status say so.
+        for manifest in damaged { note("litesafe: error: \(manifest)") }
+        if !damaged.isEmpty { throw ExitCode(1) }
     }
 }

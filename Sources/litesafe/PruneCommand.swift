@@ -43,6 +43,12 @@ struct PruneCommand: ParsableCommand {
                     : try pruner.prune(
                         database.name, in: store, policy: database.retention, timeZone: configuration.timeZone,
                         logger: logger)
+                if dryRun {
+                    // A real prune logs these itself; they are kept whatever the policy says.
+                    for manifest in try store.listing(of: database.name).damaged {
+                        note("litesafe: warning: \(manifest)")
+                    }
+                }
                 print(
                     RetentionReport.text(
                         database: database.name, policy: database.retention, timeZone: configuration.timeZone,

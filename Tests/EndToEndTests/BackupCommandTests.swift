@@ -148,8 +148,9 @@ struct BackupCommandTests {
         try Fixtures.makeDatabase(at: folder + "/app.db")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: w.dir.path)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder + "/app.db")
+        // A destination of nobody's own: LiteSafe writes only in folders its user owns.
         let nobodyDestination = try TemporaryDirectory("litesafe-nobody")
-        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: nobodyDestination.path)
+        try FileManager.default.setAttributes([.ownerAccountName: "nobody"], ofItemAtPath: nobodyDestination.path)
         let result = try Subprocess.run(
             "runuser",
             [

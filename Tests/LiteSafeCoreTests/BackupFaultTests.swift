@@ -141,19 +141,24 @@ struct BackupFaultTests {
         let good = try h.backUp().backup
         let folder = h.destination + "/app"
         let tmp = folder + "/" + AtomicFile.temporaryPrefix + "dead-app-x.sqlite.zst.age"
+        // A data file an interrupted run left, with the intent record that says so.
         let orphan = folder + "/app-20200101T000000.000000Z.sqlite.zst.age"
+        let intent = folder + "/" + DirectoryStore.intentPrefix + "app-20200101T000000.000000Z"
+        // A complete backup whose manifest an operator moved away: no intent, so it stays.
+        let foreign = folder + "/app-20190101T000000.000000Z.sqlite.zst.age"
         let staged = h.staging + "/app.abcdef.staging"
         // Files a person left in the folder that only look like ours are never touched.
         let kept = ["app-notes.sqlite.bak", "app-20200101T000000.000000Z.sqlite.zst.age.orig", "app-old.sqlite"].map {
             folder + "/" + $0
         }
-        for path in [tmp, orphan, staged] + kept {
+        for path in [tmp, orphan, intent, staged, foreign] + kept {
             _ = FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))
         }
         let next = try h.backUp().backup
         #expect(
             try h.filesLeft()
-                == ([good.dataLocation, good.manifestLocation, next.dataLocation, next.manifestLocation] + kept)
+                == ([good.dataLocation, good.manifestLocation, next.dataLocation, next.manifestLocation, foreign]
+                + kept)
                 .sorted())
     }
 
@@ -166,13 +171,14 @@ struct BackupFaultTests {
         let next = try h.backUp().backup
         #expect(FileManager.default.fileExists(atPath: first.dataLocation))
         #expect(FileManager.default.fileExists(atPath: next.manifestLocation))
-        do {
-            _ = try h.store.backups(of: "app")
-            Issue.record("a damaged manifest was listed silently")
-        } catch let error as BackupError {
-            #expect(error.description.contains(first.manifestLocation))
-            #expect(error.description.contains("move it aside"))
-        }
+        // The damaged one is reported, naming the file and what is wrong; the good one is listed.
+        let listing = try h.store.listing(of: "app")
+        #expect(listing.backups == [next])
+        #expect(listing.damaged.count == 1)
+        let report = "\(try #require(listing.damaged.first))"
+        #expect(report.hasPrefix("manifest \(first.manifestLocation) is damaged: "))
+        #expect(report.contains("move it aside"))
+        #expect(try h.store.backup(of: "app") == next)
     }
 
     @Test("a manifest missing a field or with a bad time says which field, not Swift's dump of the error")
@@ -184,19 +190,15 @@ struct BackupFaultTests {
         var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         object["created"] = "last tuesday"
         try JSONSerialization.data(withJSONObject: object).write(to: url)
-        #expect {
-            try h.store.backups(of: "app")
-        } throws: {
-            "\($0)".contains(
-                "manifest \(backup.manifestLocation) cannot be read: created: 'last tuesday' is not an ISO 8601 time")
-        }
+        #expect(
+            try h.store.listing(of: "app").damaged.map(\.description).first?.hasPrefix(
+                "manifest \(backup.manifestLocation) is damaged: created: 'last tuesday' is not an ISO 8601 time")
+                == true)
         object["created"] = nil
         try JSONSerialization.data(withJSONObject: object).write(to: url)
-        #expect {
-            try h.store.backups(of: "app")
-        } throws: {
-            "\($0)".contains("manifest \(backup.manifestLocation) cannot be read: created is missing;")
-        }
+        #expect(
+            try h.store.listing(of: "app").damaged.map(\.description).first?.hasPrefix(
+                "manifest \(backup.manifestLocation) is damaged: created is missing") == true)
     }
 
 }

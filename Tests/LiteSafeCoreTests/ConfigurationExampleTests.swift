@@ -31,6 +31,7 @@ import Yams
         try fixture.write("etc/litesafe/recipients.txt", ConfigurationFixture.recipient + "\n")
         try fixture.write("etc/litesafe/identity.txt", "AGE-SECRET-KEY-1\n", mode: 0o600)
         try fixture.write("var/lib/node_exporter/textfile_collector/.keep", "")
+        try fixture.write("var/backups/litesafe/.keep", "")
 
         let loaded = try ConfigurationLoader.load(text: text, source: "litesafe.yml")
         #expect(loaded.warnings.isEmpty)

@@ -54,9 +54,23 @@ import Testing
             of: "destination: \(fixture.destination)", with: "destination: \(fixture.root)/link/backups")
         #expect(fixture.problems(text).count == 1)
         // A destination beside the source folder, not inside it, is fine.
+        try FileManager.default.createDirectory(
+            atPath: fixture.root + "/data-backups", withIntermediateDirectories: false)
         let sibling = fixture.text().replacingOccurrences(
             of: "destination: \(fixture.destination)", with: "destination: \(fixture.root)/data-backups")
         #expect(try fixture.load(sibling).configuration.databases[0].destination == fixture.root + "/data-backups/app")
+    }
+
+    @Test func refusesAMissingDestinationWithTheOtherProblems() throws {
+        let fixture = try ConfigurationFixture()
+        let text = fixture.text()
+            .replacingOccurrences(of: "destination: \(fixture.destination)", with: "destination: \(fixture.root)/gone")
+            .replacingOccurrences(of: fixture.databasePath, with: fixture.root + "/missing/app.db")
+        #expect(
+            fixture.problems(text) == [
+                "test.yml:2:16: destination folder \(fixture.root)/gone does not exist, so every backup would fail: create it (install -d -m 0700 -o litesafe \(fixture.root)/gone) or correct the path",
+                "test.yml:7:11: databases.app.path: folder \(fixture.root)/missing does not exist; create it or correct the path",
+            ])
     }
 
     @Test(arguments: [0o664, 0o646, 0o620, 0o602] as [mode_t])

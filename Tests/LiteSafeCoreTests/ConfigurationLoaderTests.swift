@@ -77,6 +77,7 @@ import Testing
     @Test func databasesInheritDefaultsAndOverrideKeysAsAWhole() throws {
         let fixture = try ConfigurationFixture()
         try fixture.write("data/other.db", "")
+        try fixture.write("elsewhere/.keep", "")
         let recipients = try fixture.write("recipients.txt", ConfigurationFixture.otherRecipient + "\n")
         let text = """
             defaults:

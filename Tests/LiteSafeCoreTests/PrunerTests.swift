@@ -87,6 +87,10 @@ struct PrunerTests {
         let w = try World()
         try w.add("2026-11-26T12:00:00Z")
         let orphan = try w.add("2026-11-25T12:00:00Z")
+        // What a prune killed between its two removals leaves: the intent record, the data file.
+        let stem = String(FileSystem.basename(of: orphan.manifestLocation).dropLast(BackupName.manifestSuffix.count))
+        let intent = FileSystem.parent(of: orphan.manifestLocation) + "/" + DirectoryStore.intentPrefix + stem
+        #expect(FileManager.default.createFile(atPath: intent, contents: nil))
         try FileSystem.remove(orphan.manifestLocation)
         #expect(try w.store.backups(of: "app").count == 1)
         try Pruner().prune(
@@ -97,6 +101,54 @@ struct PrunerTests {
                 $0.metadata[LogKey.messageID] == .string(Event.leftoverRemoved.messageID)
                     && $0.metadata[LogKey.path] == .string(orphan.dataLocation)
             })
+    }
+
+    @Test("keeps, and reports, a data file without a manifest that no interrupted run left")
+    func keepsForeignOrphans() throws {
+        let w = try World()
+        try w.add("2026-11-26T12:00:00Z")
+        let moved = try w.add("2026-11-25T12:00:00Z")
+        try FileSystem.remove(moved.manifestLocation)
+        try Pruner().prune(
+            "app", in: w.store, policy: RetentionPolicy(keepLast: 5), timeZone: F.utc, logger: w.logs.logger)
+        #expect(FileSystem.exists(moved.dataLocation))
+        #expect(
+            w.logs.entries.contains {
+                $0.level == .warning && $0.metadata[LogKey.path] == .string(moved.dataLocation)
+                    && "\($0.message)".contains("it was kept")
+            })
+    }
+
+    @Test("never deletes what a crafted manifest names outside its own backup, nor a backup whose manifest is damaged")
+    func craftedManifests() throws {
+        let w = try World()
+        let newest = try w.add("2026-11-26T12:00:00Z")
+        let crafted = try w.add("2026-11-25T12:00:00Z")
+        let damaged = try w.add("2026-11-24T12:00:00Z")
+        let folder = FileSystem.parent(of: newest.manifestLocation)
+        // The crafted manifest names the newest backup's data file, and the lock file.
+        var object = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: crafted.manifestLocation)))
+                as? [String: Any])
+        for target in [newest.manifest.file, ".lock"] {
+            object["file"] = target
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: crafted.manifestLocation))
+            try Data("{ not json".utf8).write(to: URL(fileURLWithPath: damaged.manifestLocation))
+            let listing = try w.store.listing(of: "app")
+            #expect(listing.backups == [newest])
+            #expect(listing.damaged.map(\.location) == [damaged.manifestLocation, crafted.manifestLocation])
+            try Pruner().prune(
+                "app", in: w.store, policy: RetentionPolicy(keepLast: 1), timeZone: F.utc, logger: w.logs.logger)
+            for path in [newest.dataLocation, crafted.dataLocation, damaged.dataLocation, folder + "/.lock"] {
+                #expect(FileSystem.exists(path), "\(path) was deleted")
+            }
+            // Even handed to the store directly, it deletes nothing that is not the manifest's own.
+            let forged = StoredBackup(
+                manifest: newest.manifest, dataLocation: newest.dataLocation, manifestLocation: crafted.manifestLocation
+            )
+            #expect(throws: BackupError.self) { try w.store.delete(forged) }
+            #expect(FileSystem.exists(newest.dataLocation))
+        }
     }
 
     @Test("a dry run plans without the lock and deletes nothing")
@@ -166,7 +218,7 @@ struct UndeletableStore: BackupStore {
     let base: DirectoryStore
     var location: String { base.location }
     func databases() throws -> [String] { try base.databases() }
-    func backups(of database: String) throws -> [StoredBackup] { try base.backups(of: database) }
+    func listing(of database: String) throws -> StoreListing { try base.listing(of: database) }
     func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
         try base.beginBackup(database: database, stem: stem, dataExtension: dataExtension)
     }
@@ -177,7 +229,7 @@ struct UndeletableStore: BackupStore {
         throw FileSystemError("remove", path: backup.manifestLocation, errno: EROFS)
     }
     func lock(database: String) throws -> any StoreLock { try base.lock(database: database) }
-    func removeLeftovers(database: String) throws -> [String] { try base.removeLeftovers(database: database) }
+    func removeLeftovers(database: String) throws -> Leftovers { try base.removeLeftovers(database: database) }
 }
 
 extension Fixtures {

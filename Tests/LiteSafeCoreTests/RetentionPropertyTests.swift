@@ -178,9 +178,10 @@ final class MemoryStore: BackupStore, @unchecked Sendable {
 
     func databases() throws -> [String] { mutex.withLock { Array(Set(backups.map(\.manifest.database))).sorted() } }
 
-    func backups(of database: String) throws -> [StoredBackup] {
-        mutex.withLock { backups.filter { $0.manifest.database == database } }
-            .sorted { ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation) }
+    func listing(of database: String) throws -> StoreListing {
+        StoreListing(
+            backups: mutex.withLock { backups.filter { $0.manifest.database == database } }
+                .sorted { ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation) })
     }
 
     func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
@@ -201,7 +202,7 @@ final class MemoryStore: BackupStore, @unchecked Sendable {
         return Lock(store: self)
     }
 
-    func removeLeftovers(database: String) throws -> [String] { [] }
+    func removeLeftovers(database: String) throws -> Leftovers { Leftovers() }
 
     final class Lock: StoreLock {
         private var store: MemoryStore?

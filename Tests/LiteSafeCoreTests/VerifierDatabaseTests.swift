@@ -11,7 +11,7 @@ struct VerifierDatabaseTests {
         let inner: DirectoryStore
         var location: String { inner.location }
         func databases() throws -> [String] { try inner.databases() }
-        func backups(of database: String) throws -> [StoredBackup] { try inner.backups(of: database) }
+        func listing(of database: String) throws -> StoreListing { try inner.listing(of: database) }
         func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
             try inner.beginBackup(database: database, stem: stem, dataExtension: dataExtension)
         }
@@ -21,7 +21,27 @@ struct VerifierDatabaseTests {
         }
         func delete(_ backup: StoredBackup) throws { try inner.delete(backup) }
         func lock(database: String) throws -> any StoreLock { try inner.lock(database: database) }
-        func removeLeftovers(database: String) throws -> [String] { try inner.removeLeftovers(database: database) }
+        func removeLeftovers(database: String) throws -> Leftovers {
+            try inner.removeLeftovers(database: database)
+        }
+    }
+
+    @Test("a damaged manifest fails the database, naming it, and every whole backup is still checked")
+    func damagedManifest() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source)
+        let older = try h.backUp().backup
+        try h.backUp()
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: older.manifestLocation))
+        let report = try Verifier().verifyBackups(
+            of: "app", in: h.store, identities: nil, scratch: h.folder.path, cancellation: Cancellation(),
+            logger: h.logger)
+        #expect((report.checked, report.failed, report.ok) == (2, 1, false))
+        #expect(report.reason?.contains(older.manifestLocation) == true)
+        // What `litesafe verify` prints: one line per backup, the damaged manifest among them.
+        let results = Verifier().verify("app", in: h.store, identities: nil, scratch: h.folder.path, logger: h.logger)
+        #expect(results.map(\.passed) == [true, false])
+        #expect(results.last?.line.contains(older.manifestLocation) == true)
     }
 
     @Test("a flipped bit fails the database, naming the file; the others count as checked")

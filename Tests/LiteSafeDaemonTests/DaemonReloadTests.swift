@@ -84,6 +84,7 @@ struct DaemonReloadTests {
 
         runner.set(.block, for: "app")
         let elsewhere = harness.directory.path + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: false)
         try harness.writeConfiguration([("app", ["destination: \(elsewhere)"])])
         daemon.reload()
         #expect(eventually { runner.running == ["app"] })  // the catch-up in the new place

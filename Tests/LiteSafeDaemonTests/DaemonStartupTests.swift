@@ -13,11 +13,18 @@ struct DaemonStartupTests {
         "app-20260101T000000.000000Z.sqlite.zst.age",
     ]
 
+    /// With the intent record the interrupted run made before publishing its data file.
     func makeLeftovers(in harness: DaemonHarness) throws {
         let folder = harness.backups + "/app"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for name in Self.leftovers { try Data("partial".utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
+        try Data().write(to: URL(fileURLWithPath: folder + "/" + Self.intent))
+        // And a snapshot it staged: plaintext, so it must not wait for the next backup.
+        try FileManager.default.createDirectory(atPath: harness.staging, withIntermediateDirectories: true)
+        try Data("snapshot".utf8).write(to: URL(fileURLWithPath: harness.staging + "/app.0a1b2c.staging"))
     }
+
+    static let intent = DirectoryStore.intentPrefix + "app-20260101T000000.000000Z"
 
     @Test("leftovers of interrupted runs are removed at start, each logged")
     func leftoversAreRemoved() throws {
@@ -28,11 +35,13 @@ struct DaemonStartupTests {
         defer { daemon.stopForCleanUp() }
         daemon.start()
         #expect(harness.files(of: "app") == [".lock"])
+        #expect(!FileManager.default.fileExists(atPath: harness.staging + "/app.0a1b2c.staging"))
         let removed = harness.logs.entries(.leftoverRemoved)
-        #expect(removed.map(\.level) == [.notice, .notice])
+        #expect(removed.map(\.level) == [.notice, .notice, .notice])
         #expect(
             Set(removed.compactMap { $0.metadata[LogKey.path].map { "\($0)" } })
-                == Set(Self.leftovers.map { harness.backups + "/app/" + $0 }))
+                == Set(
+                    Self.leftovers.map { harness.backups + "/app/" + $0 } + [harness.staging + "/app.0a1b2c.staging"]))
     }
 
     @Test("a database whose lock another process holds is left alone")
@@ -44,7 +53,8 @@ struct DaemonStartupTests {
         let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: FakeBackupRunner(.block))
         defer { daemon.stopForCleanUp() }
         daemon.start()
-        #expect(harness.files(of: "app") == ([".lock"] + Self.leftovers).sorted())
+        #expect(harness.files(of: "app") == ([".lock", Self.intent] + Self.leftovers).sorted())
+        #expect(FileManager.default.fileExists(atPath: harness.staging + "/app.0a1b2c.staging"))
         #expect(harness.logs.entries(.leftoverRemoved).isEmpty)
         #expect(
             harness.logs.entries.contains {

@@ -267,7 +267,8 @@ def test_fsync_eio(ctx): injected(ctx, "fsync", "EIO", "Input/output error")
 def test_fsync_enospc(ctx): injected(ctx, "fsync", "ENOSPC", "No space left on device")
 def test_close_eio(ctx): injected(ctx, "close", "EIO", "Input/output error")
 def test_close_enospc(ctx): injected(ctx, "close", "ENOSPC", "No space left on device")
-def test_rename_exdev(ctx): injected(ctx, "link", "EXDEV", "cross-device")
+# The store publishes through its folder's descriptor: linkat(2), not link(2).
+def test_rename_exdev(ctx): injected(ctx, "linkat", "EXDEV", "cross-device")
 
 
 def test_staging_and_destination_on_different_filesystems(ctx):
@@ -289,3 +290,67 @@ def test_fsync_eio_on_folder_after_manifest_rename(ctx):
     """The manifest is published, then fsync of its folder fails: the backup failed, so it is
     not listed, and no manifest is left naming a data file that is gone."""
     injected(ctx, "fsync", "EIO", "Input/output error", when=":when=4")
+
+
+# --- what the store holds besides whole backups -------------------------------------------------
+
+def test_backups_without_manifests_are_kept(ctx):
+    """An operator moves the manifests away (or copies data files back without them): the next
+    backup reports the data files and keeps them; with the manifests back, all are listed and
+    verify passes. Only what an interrupted run of LiteSafe left is ever removed."""
+    db, w, cfg = world(ctx, retention="keep_last: 5")
+    backup(ctx, cfg)
+    time.sleep(0.01)
+    backup(ctx, cfg)
+    folder = store_folder(ctx)
+    aside = ctx.path("aside")
+    os.mkdir(aside, 0o700)
+    moved = manifests(folder)
+    for m in moved:
+        os.rename(os.path.join(folder, m), os.path.join(aside, m))
+    data = sorted(f for f in os.listdir(folder) if f.endswith(".sqlite.zst.age"))
+    r = backup(ctx, cfg)
+    expect(sorted(f for f in os.listdir(folder) if f in data) == data,
+           f"the next backup deleted complete backups whose manifests were moved away: {output(r)[-600:]}")
+    for name in data:
+        expect(name in output(r) and "kept" in output(r), f"the backup did not report {name}: {output(r)[-600:]}")
+        expect(f"removed {os.path.join(folder, name)}" not in output(r), f"{name} reported removed: {output(r)}")
+    for m in moved:
+        os.rename(os.path.join(aside, m), os.path.join(folder, m))
+    list_and_verify_agree_with_disk(ctx)
+    finish(ctx, w, expected_backups=3)
+
+
+def test_damaged_manifest_blocks_nothing_else(ctx):
+    """Two backups, the older one's manifest turned into invalid JSON: list and verify show
+    every other backup and exit 1 naming the damaged file; restore by name takes the newest with
+    a warning; prune never deletes the data file of the damaged manifest."""
+    db, w, cfg = world(ctx, retention="keep_last: 5", writer=False)
+    backup(ctx, cfg)
+    time.sleep(0.01)
+    backup(ctx, cfg)
+    folder = store_folder(ctx)
+    older, newer = manifests(folder)
+    with open(os.path.join(folder, older)) as f:
+        older_data = json.load(f)["file"]
+    with open(os.path.join(folder, older), "w") as f:
+        f.write("{ not json")
+    damaged = os.path.join(folder, older)
+    listed = ctx.litesafe("list", "--from", ctx.path("backups"))
+    expect(listed.returncode == 1 and newer[: -len(".manifest.json")] in listed.stdout,
+           f"list: {listed.returncode}: {output(listed)}")
+    expect(damaged in listed.stderr and "damaged" in listed.stderr, f"list does not name the damaged file: {output(listed)}")
+    expect("chown" not in listed.stderr, f"a damaged file is blamed on permissions: {listed.stderr}")
+    out = ctx.path("restored.db")
+    r = ctx.litesafe("restore", "--from", ctx.path("backups"), "app", "--identity", ctx.key, "-o", out)
+    expect(r.returncode == 0, f"restore by name failed although the newest backup is whole: {output(r)[-600:]}")
+    expect(damaged in r.stderr and "warning" in r.stderr, f"restore did not warn about {damaged}: {output(r)}")
+    expect(support.integrity(out) == "ok", "the restored database is not whole")
+    v = ctx.litesafe("verify", "--from", ctx.path("backups"), "app")
+    expect(v.returncode == 1, f"verify exited {v.returncode} with a damaged manifest: {output(v)}")
+    expect("verified 2 backups: 1 ok, 1 FAILED" in v.stdout and damaged in v.stdout, f"verify: {output(v)}")
+    ctx.config({"app": db}, defaults="retention: { keep_last: 1 }")
+    ctx.litesafe("prune", "--config", cfg)
+    expect(os.path.exists(os.path.join(folder, older_data)), "prune deleted the data file of a damaged manifest")
+    backup(ctx, cfg)
+    expect(os.path.exists(os.path.join(folder, older_data)), "a backup deleted the data file of a damaged manifest")
