@@ -17,6 +17,8 @@ public final class Connection {
         public static let create = OpenOptions(rawValue: SQLITE_OPEN_CREATE)
         /// Refuse a path with a symbolic link in it (`SQLITE_OPEN_NOFOLLOW`).
         public static let noFollow = OpenOptions(rawValue: SQLITE_OPEN_NOFOLLOW)
+        /// Read the path as a `file:` URI, so parameters such as `immutable=1` apply.
+        public static let uri = OpenOptions(rawValue: SQLITE_OPEN_URI)
     }
 
     let handle: OpaquePointer
