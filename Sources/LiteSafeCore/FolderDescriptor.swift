@@ -65,9 +65,14 @@ public final class FolderDescriptor {
 
     /// Creates the folder `name` with `mode` (failing if the name exists) and opens it.
     public func makeFolder(_ name: String, mode: mode_t = 0o700) throws -> FolderDescriptor {
+        try createFolder(name, mode: mode)
+        return try openFolder(name)
+    }
+
+    /// Creates the folder `name` with `mode`, failing if the name exists.
+    public func createFolder(_ name: String, mode: mode_t = 0o700) throws {
         try check(name)
         if mkdirat(descriptor, name, mode) != 0 { throw FileSystemError("create folder", path: path(of: name)) }
-        return try openFolder(name)
     }
 
     /// Opens the folder `name`, refusing a symlink.

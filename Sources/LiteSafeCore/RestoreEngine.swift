@@ -57,7 +57,7 @@ public struct RestoreEngine: Sendable {
             case .file(_, let manifest): manifest
             }
         RestoreWorkspace.removeLeftovers(in: folder, for: name)
-        let workspace = try RestoreWorkspace(in: folder)
+        let workspace = try RestoreWorkspace(in: folder, for: output)
         defer { workspace.remove() }
         let file = try AtomicFile(folder: workspace.folder, finalName: name)
         defer { file.abandon() }
@@ -70,7 +70,7 @@ public struct RestoreEngine: Sendable {
             throw BackupError.hashMismatch(
                 path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: digest)
         }
-        try check(file, output: output)
+        try check(file, in: workspace, output: output)
         let walMode = (manifest?.walMode ?? false) && size >= DatabaseHeader.size
         if walMode {
             // Bytes 18 and 19 (file format write and read versions) set to 2 are what WAL mode
@@ -177,7 +177,7 @@ public struct RestoreEngine: Sendable {
     /// nothing beside the copy is replayed into it. SQLite opens by path, and whoever can write
     /// OUT's folder can rename the private folder and put another in its place; so the check
     /// counts only if a descriptor SQLite holds is the copy's inode.
-    private func check(_ file: AtomicFile, output: String) throws {
+    private func check(_ file: AtomicFile, in workspace: RestoreWorkspace, output: String) throws {
         let path = file.temporaryPath
         do {
             let connection = try Connection(
@@ -193,7 +193,12 @@ public struct RestoreEngine: Sendable {
                 }
             }
         } catch let error as SQLiteError {
+            // SQLite found no file, or a damaged one, where the private folder was.
+            if !workspace.isInPlace { throw RestoreError.folderChanged(path: output) }
             throw BackupError.restoredCheckFailed(path: output, details: error.message)
+        } catch BackupError.restoredCheckFailed(let path, let details) {
+            if !workspace.isInPlace { throw RestoreError.folderChanged(path: output) }
+            throw BackupError.restoredCheckFailed(path: path, details: details)
         }
     }
 

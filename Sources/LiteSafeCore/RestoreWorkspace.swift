@@ -16,18 +16,22 @@ final class RestoreWorkspace {
     private let parent: FolderDescriptor
     private let identity: stat
 
-    /// Creates and opens a new private folder in `parent`.
-    init(in parent: FolderDescriptor) throws {
+    /// Creates and opens a new private folder in `parent` for restoring `output`.
+    init(in parent: FolderDescriptor, for output: String) throws {
         self.parent = parent
         name = Self.prefix + (0..<8).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
-        folder = try parent.makeFolder(name, mode: 0o700)
+        try parent.createFolder(name, mode: 0o700)
+        do {
+            folder = try parent.openFolder(name)
+        } catch {
+            // Created a moment ago, so only someone who can write OUT's folder moved it.
+            throw RestoreError.folderChanged(path: output)
+        }
         // Held until this process ends, so a concurrent restore's cleanup leaves the folder alone.
         _ = folder.tryLock()
         identity = try folder.status()
         // The name could have been swapped for someone else's folder between mkdirat and openat.
-        guard identity.st_uid == geteuid() else {
-            throw FileSystemError("use folder", path: folder.path, errno: EPERM)
-        }
+        guard identity.st_uid == geteuid() else { throw RestoreError.folderChanged(path: output) }
         if fchmod(folder.descriptor, 0o700) != 0 { throw FileSystemError("set mode of", path: folder.path) }
     }
 

@@ -105,6 +105,7 @@ def test_attacker_swaps_restore_temporary_for_symlink(ctx):
     os.chmod(out, 0o640)
     ctx.spawn(as_user(user, SWAP_RACER, shared, "app.db", secret))
     succeeded = refused = 0
+    reasons = set()
     deadline = time.monotonic() + 150
     for _ in range(40):
         if time.monotonic() > deadline:
@@ -121,7 +122,8 @@ def test_attacker_swaps_restore_temporary_for_symlink(ctx):
         else:
             refused += 1
             expect(r.returncode == 1, f"exit {r.returncode}: {output(r)[-300:]}")
-    info(f"{succeeded} restores succeeded, {refused} refused under the racer")
+            reasons.add(output(r).strip().splitlines()[-1][-150:])
+    info(f"{succeeded} restores succeeded, {refused} refused under the racer: {sorted(reasons)}")
 
 
 # Whenever a metrics temporary appears, replace it with a symlink to TARGET.
