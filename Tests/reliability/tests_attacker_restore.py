@@ -126,13 +126,13 @@ def test_attacker_swaps_restore_temporary_for_symlink(ctx):
     info(f"{succeeded} restores succeeded, {refused} refused under the racer: {sorted(reasons)}")
 
 
-# Whenever a metrics temporary appears, replace it with a symlink to TARGET.
-METRICS_RACER = r"""
+# Whenever a temporary for NAME appears in FOLDER, replace it with a symlink to TARGET.
+SMALL_FILE_RACER = r"""
 import os, sys
-folder, target = sys.argv[1:3]
+folder, name, target = sys.argv[1:4]
 while True:
     for e in os.listdir(folder):
-        if e.startswith(".litesafe-tmp-") and e.endswith(".prom.tmp"):
+        if e.startswith(".litesafe-tmp-") and e.endswith("-" + name + ".tmp"):
             p = os.path.join(folder, e)
             try:
                 os.unlink(p)
@@ -142,31 +142,48 @@ while True:
 """
 
 
-@timeout(120)
-def test_attacker_swaps_metrics_temporary_for_symlink(ctx):
-    """The daemon as root writes its metrics textfile (0644) every second into a folder the
-    node_exporter user owns; that user plants the final name as a symlink to a root-only 0600
-    file and swaps every temporary for one: after 8 writes the file is still root's and 0600."""
+def small_file_attack(ctx, folder, name, target_mode, top=""):
+    """The daemon as root backs up every second and rewrites `folder/name` after each backup;
+    the attacker owns `folder`, plants `name` as a symlink to a root file of `target_mode` and
+    swaps every temporary for one: after 15 writes that file still has its owner and mode."""
     user = attacker(ctx)
-    secret = root_secret(ctx)
-    textfiles = ctx.path("textfile_collector")
-    os.mkdir(textfiles, 0o755)
-    os.chown(textfiles, user.pw_uid, user.pw_gid)
-    metrics = os.path.join(textfiles, "litesafe.prom")
-    os.symlink(secret, metrics)
-    os.lchown(metrics, user.pw_uid, user.pw_gid)
+    target = root_secret(ctx)
+    os.chmod(target, target_mode)
+    os.chown(folder, user.pw_uid, user.pw_gid)
+    final = os.path.join(folder, name)
+    os.symlink(target, final)
+    os.lchown(final, user.pw_uid, user.pw_gid)
     db = ctx.path("data", "app.db")
     make_bank(db)
-    cfg = ctx.config({"app": db}, defaults="schedule: every 1s\nretention: { keep_last: 3 }",
-                     top=f"metrics_textfile: {metrics}")
-    ctx.spawn(as_user(user, METRICS_RACER, textfiles, secret))
+    cfg = ctx.config({"app": db}, defaults="schedule: every 1s\nretention: { keep_last: 3 }", top=top)
+    ctx.spawn(as_user(user, SMALL_FILE_RACER, folder, name, target))
     d = ctx.daemon(cfg)
     writes = lambda: d.log.count("backup of 'app' completed")
-    expect(eventually(lambda: writes() >= 8, timeout=60), f"the daemon did not back up: {d.log[-800:]}")
-    secret_intact(secret)
+    expect(eventually(lambda: writes() >= 15, timeout=90), f"the daemon did not back up: {d.log[-800:]}")
     code = d.stop()
     expect(code == 0, f"the daemon exited {code}: {d.log[-800:]}")
-    secret_intact(secret)
+    st = os.lstat(target)
+    expect(st.st_uid == 0 and st.st_gid == 0, f"the root file now belongs to {st.st_uid}:{st.st_gid}")
+    expect(st.st_mode & 0o7777 == target_mode, f"the root file is now mode {st.st_mode & 0o7777:o}, was {target_mode:o}")
+    with open(target, "rb") as f:
+        expect(f.read() == SECRET, "the root file's content changed")
+
+
+@timeout(120)
+def test_attacker_swaps_metrics_temporary_for_symlink(ctx):
+    """The metrics textfile (0644) in a folder the node_exporter user owns: a root-only 0600
+    file is never made world-readable."""
+    folder = ctx.path("textfile_collector")
+    os.mkdir(folder, 0o755)
+    small_file_attack(ctx, folder, "litesafe.prom", 0o600,
+                      top=f"metrics_textfile: {os.path.join(folder, 'litesafe.prom')}")
+
+
+@timeout(120)
+def test_attacker_swaps_state_temporary_for_symlink(ctx):
+    """state.json (0600) in a state folder another user owns: a root file of mode 0644 (say
+    /etc/passwd) is never made 0600."""
+    small_file_attack(ctx, ctx.path("state"), "state.json", 0o644)
 
 
 def hot_journal(ctx, restore_args, table="pwned"):
