@@ -47,6 +47,9 @@ public struct RestoreEngine: Sendable {
         if let existing {
             guard force else { throw BackupError.outputExists(path: output) }
             if existing.isSymlink { throw FileSystemError("replace", path: output, errno: ELOOP) }
+            if !existing.isRegularFile {
+                throw FileSystemError("replace", path: output, errno: existing.isDirectory ? EISDIR : EINVAL)
+            }
             let holders = OpenFiles.processes(holding: [output, output + "-wal", output + "-shm", output + "-journal"])
             if !holders.isEmpty { throw BackupError.outputInUse(path: output, processes: holders) }
         }

@@ -90,6 +90,22 @@ struct RestoreEngineTests {
         #expect(try Fixtures.integrityCheck(out) == ["ok"])
     }
 
+    @Test("--force does not replace a folder or a symlink at OUT")
+    func forceReplacesOnlyAFile() throws {
+        let (h, backup) = try withBackup()
+        let out = h.folder.path + "/out.db"
+        #expect(mkdir(out, 0o700) == 0)
+        #expect(throws: FileSystemError("replace", path: out, errno: EISDIR)) {
+            try restore(h, .stored(backup, store: h.store), out: out, force: true)
+        }
+        let link = h.folder.path + "/link.db"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: out)
+        #expect(throws: FileSystemError("replace", path: link, errno: ELOOP)) {
+            try restore(h, .stored(backup, store: h.store), out: link, force: true)
+        }
+        #expect(try ours(in: h.folder.path).isEmpty)
+    }
+
     @Test("--force is refused while a live process has OUT open")
     func forceRefusedWhileOpen() throws {
         let (h, backup) = try withBackup()
