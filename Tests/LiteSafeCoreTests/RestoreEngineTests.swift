@@ -264,6 +264,19 @@ struct RestoreEngineTests {
         #expect(try ours(in: folder).sorted() == [".litesafe-restore-live", ".litesafe-tmp-0022-other.db"])
     }
 
+    @Test("a restore test killed mid-way: the daemon's next start removes its folder with the restore's inside")
+    func killedRestoreTestLeftovers() throws {
+        let h = try Harness().prepare()
+        let scratch = h.folder.path + "/state"
+        #expect(mkdir(scratch, 0o700) == 0)
+        let verify = scratch + "/.litesafe-verify.abc123"
+        let restore = verify + "/.litesafe-restore-0123abcd"
+        #expect(mkdir(verify, 0o700) == 0 && mkdir(restore, 0o700) == 0)
+        try Data("plaintext".utf8).write(to: URL(fileURLWithPath: restore + "/.litesafe-tmp-aa-restored.db"))
+        #expect(Verifier.removeLeftovers(in: scratch) == [verify])
+        #expect(try FileSystem.contents(of: scratch).isEmpty)
+    }
+
     @Test("a name with a slash or dot-dot is refused by the folder descriptor")
     func folderDescriptorNames() throws {
         let h = try Harness().prepare()
