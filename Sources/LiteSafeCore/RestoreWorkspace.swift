@@ -27,7 +27,8 @@ final class RestoreWorkspace {
             // Created a moment ago, so only someone who can write OUT's folder moved it.
             throw RestoreError.folderChanged(path: output)
         }
-        // Held until this process ends, so a concurrent restore's cleanup leaves the folder alone.
+        // Held while the folder is open (a killed process drops it), so a concurrent restore's
+        // cleanup leaves the folder alone.
         _ = folder.tryLock()
         identity = try folder.status()
         // The name could have been swapped for someone else's folder between mkdirat and openat.
