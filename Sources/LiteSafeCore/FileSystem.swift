@@ -60,18 +60,6 @@ public enum FileSystem {
         return Int64(info.f_bavail) * Int64(info.f_frsize)
     }
 
-    /// Gives `target` the owner, group and mode of `reference` (a restore replacing a
-    /// database keeps it usable by the application that owned it).
-    public static func copyOwnership(from reference: String, to target: String) throws {
-        var info = stat()
-        guard lstat(reference, &info) == 0 else { return }
-        // Only root may give a file away; anyone else keeps their own ownership.
-        if geteuid() == 0, chown(target, info.st_uid, info.st_gid) != 0 {
-            throw FileSystemError("set owner of", path: target)
-        }
-        if chmod(target, info.st_mode & 0o7777) != 0 { throw FileSystemError("set mode of", path: target) }
-    }
-
     /// Whether `path` is a folder (following symlinks).
     public static func isDirectory(_ path: String) -> Bool {
         var info = stat()

@@ -24,6 +24,10 @@ public struct RestoreResult: Sendable {
 
 /// Turns a backup back into a database file, all-or-nothing: OUT is created or replaced only
 /// by a complete file that matched its manifest and passed `integrity_check`.
+///
+/// The work happens in a private folder (`RestoreWorkspace`) made beside OUT, and every file
+/// operation goes through descriptors of OUT's folder, that folder and the file: OUT's folder
+/// may be writable by the application's user, and a restore often runs as root.
 public struct RestoreEngine: Sendable {
     /// The largest database a restore without a manifest will write (a decompression bomb stops here).
     public var maxSize: Int64 = 1 << 40
@@ -36,15 +40,16 @@ public struct RestoreEngine: Sendable {
         _ source: RestoreSource, identities: [any AgeIdentity], to output: String, force: Bool,
         cancellation: Cancellation? = nil, logger: Logger
     ) throws -> RestoreResult {
-        let folder = FileSystem.parent(of: output)
         let name = FileSystem.basename(of: output)
-        // OUT's folder swapped for a symlink would otherwise be followed for the temporary file
-        // and then refused by SQLite's no-follow open, reported as a failed integrity check.
-        if FileSystem.isSymlink(folder) { throw FileSystemError("restore into", path: folder, errno: ELOOP) }
-        guard FileSystem.isDirectory(folder) else { throw FileSystemError("restore into", path: folder, errno: ENOENT) }
-        if FileSystem.exists(output) {
+        // Opened once, refusing a symlink: every later step names its entries through it.
+        let folder = try FolderDescriptor(path: FileSystem.parent(of: output), operation: "restore into")
+        let existing = try folder.status(of: name)
+        if let existing {
             guard force else { throw BackupError.outputExists(path: output) }
-            if FileSystem.isSymlink(output) { throw FileSystemError("replace", path: output, errno: ELOOP) }
+            if existing.isSymlink { throw FileSystemError("replace", path: output, errno: ELOOP) }
+            if !existing.isRegularFile {
+                throw FileSystemError("replace", path: output, errno: existing.isDirectory ? EISDIR : EINVAL)
+            }
             let holders = OpenFiles.processes(holding: [output, output + "-wal", output + "-shm", output + "-journal"])
             if !holders.isEmpty { throw BackupError.outputInUse(path: output, processes: holders) }
         }
@@ -54,32 +59,50 @@ public struct RestoreEngine: Sendable {
             case .stored(let backup, _): backup.manifest
             case .file(_, let manifest): manifest
             }
-        let limit = min(manifest?.plaintextSize ?? maxSize, FileSystem.availableBytes(folder) ?? .max)
-        let file = try AtomicFile(directory: folder, finalName: name)
-        do {
-            let (size, digest) = try decode(
-                source, identities: identities, limit: limit, into: file, cancellation: cancellation,
-                name: manifest?.database ?? name)
-            if let manifest, digest != manifest.plaintextSHA256 {
-                throw BackupError.hashMismatch(
-                    path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: digest)
-            }
-            let walMode = try check(file.temporaryPath, restoreWAL: manifest?.walMode ?? false)
-            // Everything that can fail happens before OUT's stale files go.
-            try file.sync()
-            if force {
-                try FileSystem.copyOwnership(from: output, to: file.temporaryPath)
-                // A stale WAL beside the new file would be replayed into it: remove it first.
-                for suffix in ["-wal", "-shm", "-journal"] { try FileSystem.remove(output + suffix) }
-            }
-            try file.commit(replacing: force)
-            logger.info("restored \(sourceDescription(source)) to \(output) (\(ByteCount(size)))")
-            return RestoreResult(output: output, plaintextSize: size, hashChecked: manifest != nil, walMode: walMode)
-        } catch {
-            file.abandon()
-            for suffix in ["-wal", "-shm", "-journal"] { unlink(file.temporaryPath + suffix) }
-            throw error
+        RestoreWorkspace.removeLeftovers(in: folder, for: name)
+        let workspace = try RestoreWorkspace(in: folder, for: output)
+        defer { workspace.remove() }
+        let file = try AtomicFile(folder: workspace.folder, finalName: name)
+        defer { file.abandon() }
+
+        let limit = min(manifest?.plaintextSize ?? maxSize, folder.availableBytes() ?? .max)
+        let (size, digest) = try decode(
+            source, identities: identities, limit: limit, into: file, cancellation: cancellation,
+            name: manifest?.database ?? name)
+        if let manifest, digest != manifest.plaintextSHA256 {
+            throw BackupError.hashMismatch(
+                path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: digest)
         }
+        try check(file, in: workspace, output: output)
+        let walMode = (manifest?.walMode ?? false) && size >= DatabaseHeader.size
+        if walMode {
+            // Bytes 18 and 19 (file format write and read versions) set to 2 are what WAL mode
+            // is on disk (fileformat2.html, section 1.3.3). Written here rather than by
+            // `PRAGMA journal_mode=WAL`, which needs a read-write open, and a read-write open
+            // replays a hot journal it finds by path.
+            try file.overwrite([2, 2], at: 18)
+        }
+        if let existing {
+            // On the open file, before it has a name anyone else can reach. Only root may give
+            // a file away; anyone else keeps their own ownership. Set-id bits are not copied.
+            if geteuid() == 0 { try file.setOwner(existing.st_uid, group: existing.st_gid) }
+            try file.setMode(existing.st_mode & 0o777)
+        }
+        // Everything that can fail happens before OUT's stale files go.
+        try file.sync()
+        let current = try folder.status(of: name)
+        if let existing {
+            guard let current, current.isSameFile(as: existing), !current.isSymlink else {
+                throw RestoreError.outputChanged(path: output)
+            }
+            // A stale WAL beside the new file would be replayed into it: remove it first.
+            for suffix in ["-wal", "-shm", "-journal"] { try folder.remove(name + suffix) }
+        } else if current != nil {
+            throw force ? RestoreError.outputChanged(path: output) : BackupError.outputExists(path: output)
+        }
+        try file.commit(replacing: existing != nil, into: folder)
+        logger.info("restored \(sourceDescription(source)) to \(output) (\(ByteCount(size)))")
+        return RestoreResult(output: output, plaintextSize: size, hashChecked: manifest != nil, walMode: walMode)
     }
 
     private func sourceDescription(_ source: RestoreSource) -> String {
@@ -97,9 +120,25 @@ public struct RestoreEngine: Sendable {
     ) throws -> (Int64, String) {
         var hash = SHA256()
         var size: Int64 = 0
+        var head: [UInt8] = []
+        var declared: Int64?
         let write: (UnsafeRawBufferPointer) throws -> Void = { bytes in
             if cancellation?.isCancelled == true { throw BackupError.cancelled(database: name) }
+            if head.count < DatabaseHeader.size {
+                head.append(contentsOf: bytes.prefix(DatabaseHeader.size - head.count))
+                if head.count == DatabaseHeader.size {
+                    // Known after 100 bytes: stop a stream that is no database, or one that
+                    // runs past the size its header declares, before it fills the disk.
+                    guard let header = DatabaseHeader(head) else {
+                        throw RestoreError.notADatabase(source: sourceDescription(source))
+                    }
+                    declared = header.declaredSize
+                }
+            }
             size += Int64(bytes.count)
+            if let declared, size > declared {
+                throw RestoreError.longerThanHeader(source: sourceDescription(source), declaredBytes: declared)
+            }
             if size > limit { throw Decompressor.Failure.outputLimitExceeded(limit: limit) }
             hash.update(bufferPointer: bytes)
             try file.write(bytes)
@@ -134,23 +173,53 @@ public struct RestoreEngine: Sendable {
     }
 
     /// Runs `integrity_check` on the restored copy (with untrusted schema: a hostile backup's
-    /// views and triggers must not run functions), and puts it back in WAL mode if asked.
-    private func check(_ path: String, restoreWAL: Bool) throws -> Bool {
-        let connection: Connection
+    /// views and triggers must not run functions), and makes sure the file SQLite checked is
+    /// the copy this restore wrote.
+    ///
+    /// `immutable=1` opens it read-only and without looking for a `-journal` or `-wal`:
+    /// nothing beside the copy is replayed into it. SQLite opens by path, and whoever can write
+    /// OUT's folder can rename the private folder and put another in its place; so the check
+    /// counts only if a descriptor SQLite holds is the copy's inode.
+    private func check(_ file: AtomicFile, in workspace: RestoreWorkspace, output: String) throws {
+        let path = file.temporaryPath
         do {
-            connection = try Connection(path: path, options: [.readWrite, .noFollow])
+            let connection = try Connection(
+                path: "file:" + Self.uriEscaped(path) + "?immutable=1", options: [.readOnly, .noFollow, .uri])
             try connection.execute("PRAGMA trusted_schema=OFF")
             let results = try connection.column("PRAGMA integrity_check")
             guard results == ["ok"] else {
-                throw BackupError.restoredCheckFailed(path: path, details: results.prefix(5).joined(separator: "; "))
+                throw BackupError.restoredCheckFailed(path: output, details: results.prefix(5).joined(separator: "; "))
+            }
+            try withExtendedLifetime(connection) {
+                guard Self.processHolds(file.identity, besides: file.descriptor) else {
+                    throw RestoreError.folderChanged(path: output)
+                }
             }
         } catch let error as SQLiteError {
-            throw BackupError.restoredCheckFailed(path: path, details: error.message)
+            // SQLite found no file, or a damaged one, where the private folder was.
+            if !workspace.isInPlace { throw RestoreError.folderChanged(path: output) }
+            throw BackupError.restoredCheckFailed(path: output, details: error.message)
+        } catch BackupError.restoredCheckFailed(let path, let details) {
+            if !workspace.isInPlace { throw RestoreError.folderChanged(path: output) }
+            throw BackupError.restoredCheckFailed(path: path, details: details)
         }
-        if restoreWAL {
-            try connection.execute("PRAGMA journal_mode=WAL")
+    }
+
+    /// `path` as the path part of a `file:` URI (RFC 3986 escapes for what would end it).
+    static func uriEscaped(_ path: String) -> String {
+        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "?", with: "%3F")
+            .replacingOccurrences(of: "#", with: "%23")
+    }
+
+    /// Whether a descriptor of this process other than `own` is open on the file `identity`.
+    private static func processHolds(_ identity: stat, besides own: Int32) -> Bool {
+        guard let descriptors = try? FileSystem.contents(of: "/proc/self/fd") else { return false }
+        for entry in descriptors {
+            guard let fd = Int32(entry), fd != own else { continue }
+            var info = stat()
+            if fstat(fd, &info) == 0, info.isSameFile(as: identity) { return true }
         }
-        return restoreWAL
+        return false
     }
 }
 

@@ -162,7 +162,11 @@ public struct Verifier: Sendable {
 
     /// Removes a restore test's folder: the restored database, its -wal/-shm and any temporary.
     static func removePrivateFolder(_ folder: String) {
-        for name in (try? FileSystem.contents(of: folder)) ?? [] { unlink(folder + "/" + name) }
+        for name in (try? FileSystem.contents(of: folder)) ?? [] {
+            // A restore killed mid-way leaves its own private folder (of files only) inside.
+            if name.hasPrefix(RestoreWorkspace.prefix) { removePrivateFolder(folder + "/" + name) }
+            unlink(folder + "/" + name)
+        }
         rmdir(folder)
     }
 }

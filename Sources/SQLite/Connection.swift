@@ -17,7 +17,8 @@ public final class Connection {
         public static let create = OpenOptions(rawValue: SQLITE_OPEN_CREATE)
         /// Refuse a path with a symbolic link in it (`SQLITE_OPEN_NOFOLLOW`).
         public static let noFollow = OpenOptions(rawValue: SQLITE_OPEN_NOFOLLOW)
-        /// Let `ATTACH` take `file:` URIs (`mode=ro` attaches a second database read-only).
+        /// Read the path as a `file:` URI, so parameters such as `immutable=1` apply; also lets
+        /// `ATTACH` take URIs (`mode=ro` attaches a second database read-only).
         public static let uri = OpenOptions(rawValue: SQLITE_OPEN_URI)
     }
 

@@ -90,6 +90,22 @@ struct RestoreEngineTests {
         #expect(try Fixtures.integrityCheck(out) == ["ok"])
     }
 
+    @Test("--force does not replace a folder or a symlink at OUT")
+    func forceReplacesOnlyAFile() throws {
+        let (h, backup) = try withBackup()
+        let out = h.folder.path + "/out.db"
+        #expect(mkdir(out, 0o700) == 0)
+        #expect(throws: FileSystemError("replace", path: out, errno: EISDIR)) {
+            try restore(h, .stored(backup, store: h.store), out: out, force: true)
+        }
+        let link = h.folder.path + "/link.db"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: out)
+        #expect(throws: FileSystemError("replace", path: link, errno: ELOOP)) {
+            try restore(h, .stored(backup, store: h.store), out: link, force: true)
+        }
+        #expect(try ours(in: h.folder.path).isEmpty)
+    }
+
     @Test("--force is refused while a live process has OUT open")
     func forceRefusedWhileOpen() throws {
         let (h, backup) = try withBackup()
@@ -175,11 +191,114 @@ struct RestoreEngineTests {
         var engine = RestoreEngine()
         engine.maxSize = 1 << 20
         let out = h.folder.path + "/out.db"
-        #expect(throws: (any Error).self) {
+        #expect(throws: RestoreError.notADatabase(source: bomb)) {
             _ = try engine.restore(
                 .file(path: bomb, manifest: nil), identities: [], to: out, force: false, logger: h.logger)
         }
         #expect(!FileSystem.exists(out))
-        #expect(try FileSystem.contents(of: h.folder.path).filter { $0.contains("litesafe-tmp") }.isEmpty)
+        #expect(try ours(in: h.folder.path).isEmpty)
+    }
+
+    /// Temporaries and private folders of ours in `folder`.
+    private func ours(in folder: String) throws -> [String] {
+        try FileSystem.contents(of: folder).filter {
+            $0.hasPrefix(AtomicFile.temporaryPrefix) || $0.hasPrefix(".litesafe-restore-")
+        }
+    }
+
+    @Test("a database followed by more bytes than its header declares is refused at the header's size")
+    func longerThanHeader() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source, journalMode: "delete")
+        let declared = try FileSystem.size(h.source)
+        let bomb = h.folder.path + "/bomb.sqlite.zst"
+        let made = try Subprocess.run(
+            "/bin/sh", ["-c", "(cat \"$0\"; head -c 20000000 /dev/zero) | zstd -q -19 -o \"$1\"", h.source, bomb])
+        #expect(made.status == 0, "\(made)")
+        let out = h.folder.path + "/out.db"
+        #expect(throws: RestoreError.longerThanHeader(source: bomb, declaredBytes: declared)) {
+            _ = try RestoreEngine().restore(
+                .file(path: bomb, manifest: nil), identities: [], to: out, force: false, logger: h.logger)
+        }
+        #expect(!FileSystem.exists(out))
+        #expect(try ours(in: h.folder.path).isEmpty)
+    }
+
+    @Test("--force gives the new file OUT's mode, WAL mode is restored, and nothing of ours is left beside OUT")
+    func forceKeepsModeAndWAL() throws {
+        let (h, backup) = try withBackup()
+        #expect(backup.manifest.walMode)
+        let out = h.folder.path + "/out.db"
+        try Data("old".utf8).write(to: URL(fileURLWithPath: out))
+        chmod(out, 0o640)
+        let result = try RestoreEngine().restore(
+            .stored(backup, store: h.store), identities: [h.identity], to: out, force: true, logger: h.logger)
+        #expect(result.walMode)
+        var info = stat()
+        #expect(lstat(out, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o640)
+        let header = try Data(contentsOf: URL(fileURLWithPath: out)).prefix(20)
+        #expect(Array(header.suffix(2)) == [2, 2], "bytes 18 and 19 say WAL mode")
+        #expect(try Fixtures.integrityCheck(out) == ["ok"])
+        #expect(try ours(in: h.folder.path).isEmpty)
+    }
+
+    @Test("what a killed restore left beside OUT is removed by the next one; what is not ours, or in use, stays")
+    func leftoversOfAKilledRestore() throws {
+        let (h, backup) = try withBackup()
+        let folder = h.folder.path
+        let out = folder + "/out.db"
+        // A private folder with a plaintext copy in it, and a temporary of an earlier version.
+        let killed = folder + "/.litesafe-restore-0123abcd"
+        #expect(mkdir(killed, 0o700) == 0)
+        try Data("plaintext".utf8).write(to: URL(fileURLWithPath: killed + "/.litesafe-tmp-aa-out.db"))
+        try Data("plaintext".utf8).write(to: URL(fileURLWithPath: folder + "/.litesafe-tmp-0011-out.db"))
+        // Not ours to remove: another name's temporary, and a private folder a live restore holds.
+        try Data("other".utf8).write(to: URL(fileURLWithPath: folder + "/.litesafe-tmp-0022-other.db"))
+        let live = folder + "/.litesafe-restore-live"
+        #expect(mkdir(live, 0o700) == 0)
+        let holder = open(live, O_RDONLY | O_DIRECTORY)
+        defer { close(holder) }
+        #expect(flock(holder, LOCK_EX) == 0)
+        try restore(h, .stored(backup, store: h.store), out: out)
+        #expect(try ours(in: folder).sorted() == [".litesafe-restore-live", ".litesafe-tmp-0022-other.db"])
+    }
+
+    @Test("a restore test killed mid-way: the daemon's next start removes its folder with the restore's inside")
+    func killedRestoreTestLeftovers() throws {
+        let h = try Harness().prepare()
+        let scratch = h.folder.path + "/state"
+        #expect(mkdir(scratch, 0o700) == 0)
+        let verify = scratch + "/.litesafe-verify.abc123"
+        let restore = verify + "/.litesafe-restore-0123abcd"
+        #expect(mkdir(verify, 0o700) == 0 && mkdir(restore, 0o700) == 0)
+        try Data("plaintext".utf8).write(to: URL(fileURLWithPath: restore + "/.litesafe-tmp-aa-restored.db"))
+        #expect(Verifier.removeLeftovers(in: scratch) == [verify])
+        #expect(try FileSystem.contents(of: scratch).isEmpty)
+    }
+
+    @Test("a name with a slash or dot-dot is refused by the folder descriptor")
+    func folderDescriptorNames() throws {
+        let h = try Harness().prepare()
+        let folder = try FolderDescriptor(path: h.folder.path)
+        for name in ["..", ".", "", "a/b", "../x"] {
+            #expect(throws: FileSystemError.self) { _ = try folder.status(of: name) }
+            #expect(throws: FileSystemError.self) { _ = try folder.makeFolder(name) }
+        }
+    }
+
+    @Test("metrics written over a symlink replace the link, never chmod its target")
+    func metricsOverSymlink() throws {
+        let h = try Harness().prepare()
+        let secret = h.folder.path + "/secret"
+        try Data("secret".utf8).write(to: URL(fileURLWithPath: secret))
+        chmod(secret, 0o600)
+        let metrics = h.folder.path + "/litesafe.prom"
+        try FileManager.default.createSymbolicLink(atPath: metrics, withDestinationPath: secret)
+        try MetricsFile(path: metrics).write(DaemonState(pid: 1, started: Date(), updated: Date(), configFile: "/x"))
+        var info = stat()
+        #expect(lstat(secret, &info) == 0 && info.st_mode & 0o7777 == 0o600)
+        #expect(try String(contentsOfFile: secret, encoding: .utf8) == "secret")
+        #expect(lstat(metrics, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && info.st_mode & 0o777 == 0o644)
     }
 }

@@ -267,8 +267,9 @@ def test_fsync_eio(ctx): injected(ctx, "fsync", "EIO", "Input/output error")
 def test_fsync_enospc(ctx): injected(ctx, "fsync", "ENOSPC", "No space left on device")
 def test_close_eio(ctx): injected(ctx, "close", "EIO", "Input/output error")
 def test_close_enospc(ctx): injected(ctx, "close", "ENOSPC", "No space left on device")
-# The store publishes through its folder's descriptor: linkat(2), not link(2).
-def test_rename_exdev(ctx): injected(ctx, "linkat", "EXDEV", "cross-device")
+# Data files are published through the folder's descriptor: linkat(2) (link(2) kept for any
+# other caller).
+def test_rename_exdev(ctx): injected(ctx, "link,linkat", "EXDEV", "cross-device")
 
 
 def test_staging_and_destination_on_different_filesystems(ctx):

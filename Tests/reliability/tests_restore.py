@@ -126,8 +126,9 @@ def test_restore_destination_folder_is_symlink(ctx):
 
 
 def test_restore_decompression_bomb(ctx):
-    """A 200 MB zstd bomb (a few kB) without a manifest, OUT on an 8 MB tmpfs: stops at the
-    free space, OUT untouched, the tmpfs left empty but for OUT."""
+    """A 200 MB zstd bomb (a few kB) of zeros without a manifest, OUT on an 8 MB tmpfs: stops
+    (at its first 100 bytes, which are no SQLite header), OUT untouched, the tmpfs left empty
+    but for OUT. tests_attacker_restore has the bomb behind a valid header."""
     ctx.tmpfs(ctx.path("out"), "8m")
     out = ctx.path("out", "app.db")
     with open(out, "wb") as f:
