@@ -45,7 +45,7 @@ extension BackupCommand {
             do {
                 keys.append(try X25519Recipient(parsing: recipient))
             } catch {
-                usage.append("--recipient '\(recipient)': \(error)")
+                usage.append("--recipient '\(AgeKeys.redactingSecretKeys(recipient))': \(error)")
             }
         }
         for file in recipientsFiles {

@@ -1,3 +1,4 @@
+import Age
 import ArgumentParser
 import Foundation
 import LiteSafeCore
@@ -43,11 +44,12 @@ enum LiteSafeVersionText {
 
 /// Prints `error` the way every subcommand reports failure, and turns it into exit status 1.
 func fail(_ error: any Error) -> ExitCode {
-    FileHandle.standardError.write(Data("litesafe: error: \(error)\n".utf8))
+    note("litesafe: error: \(error)")
     return ExitCode(1)
 }
 
-/// Prints a line to standard error (warnings and notes that are not results).
+/// Prints a line to standard error (warnings and notes that are not results); a secret key
+/// quoted in it is cut to `AGE-SECRET-KEY-…`, whatever put it there.
 func note(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((AgeKeys.redactingSecretKeys(text) + "\n").utf8))
 }

@@ -1,3 +1,4 @@
+import Age
 import ArgumentParser
 import Foundation
 
@@ -62,7 +63,9 @@ extension LiteSafe {
     }
 
     private static func write(_ lines: [String]) {
-        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        // The last guard: whatever an error quotes, a secret key in it is never printed.
+        let text = AgeKeys.redactingSecretKeys(lines.joined(separator: "\n"))
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }
 
