@@ -162,7 +162,7 @@ public struct UntrustedFolder: Error, CustomStringConvertible, Sendable, Equatab
         case .parentOwnedByOther(let parent, let owner):
             let name = FolderTrust.userName(owner)
             return
-                "\(path) is inside \(parent), which belongs to user \(name): that user could replace the folder under LiteSafe (running as \(me)); keep LiteSafe's folders under folders owned by root or \(me)"
+                "\(path) is inside \(parent), which belongs to user \(name): that user could replace the folder under LiteSafe (running as \(me)); keep LiteSafe's folders under folders owned by \(me == "root" ? "root" : "root or \(me)")"
         case .parentWritableByOthers(let parent, let mode):
             return
                 "\(path) is inside \(parent), which others may write (mode \(octal(mode))): anyone could replace the folder under LiteSafe; run `chmod go-w \(parent)` or choose a folder elsewhere"
