@@ -77,6 +77,13 @@ public final class AtomicFile {
     }
 
     /// Appends `bytes`.
+    /// The file's size now (SQLite may have written it through a path of its own).
+    func currentSize() throws -> Int64 {
+        var info = stat()
+        if fstat(descriptor, &info) != 0 { throw FileSystemError("inspect", path: temporaryPath) }
+        return Int64(info.st_size)
+    }
+
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }

@@ -66,15 +66,17 @@ public struct RestoreEngine: Sendable {
         defer { file.abandon() }
 
         let limit = min(manifest?.plaintextSize ?? maxSize, folder.availableBytes() ?? .max)
-        let (size, digest) = try decode(
+        let decoded = try decode(
             source, identities: identities, limit: limit, into: file, cancellation: cancellation,
             name: manifest?.database ?? name)
-        if let manifest, digest != manifest.plaintextSHA256 {
+        if let manifest, decoded.digest != manifest.plaintextSHA256 {
             throw BackupError.hashMismatch(
-                path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: digest)
+                path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: decoded.digest)
         }
         try check(file, in: workspace, output: output)
-        let walMode = (manifest?.walMode ?? false) && size >= DatabaseHeader.size
+        // A dump was loaded by SQLite into the file: its size is the database's, not the text's.
+        let size = decoded.isDump ? try file.currentSize() : decoded.size
+        let walMode = (decoded.isDump ? decoded.wantsWAL : manifest?.walMode ?? false) && size >= DatabaseHeader.size
         if walMode {
             // Bytes 18 and 19 (file format write and read versions) set to 2 are what WAL mode
             // is on disk (fileformat2.html, section 1.3.3). Written here rather than by
@@ -112,12 +114,24 @@ public struct RestoreEngine: Sendable {
         }
     }
 
-    /// Decrypts and decompresses as the bytes say (age header, zstd magic), hashing the result.
-    /// A set `cancellation` stops it with `BackupError.cancelled(database: name)`.
+    /// What `decode` produced: the plaintext's size and SHA-256, and for a SQL dump what
+    /// loading it asked for.
+    private struct Decoded {
+        let size: Int64
+        let digest: String
+        /// Whether the plaintext was a SQL dump, loaded (and its connection closed) by now.
+        let isDump: Bool
+        let wantsWAL: Bool
+    }
+
+    /// Decrypts and decompresses as the bytes say (age header, zstd magic), hashing the result;
+    /// a plaintext that is SQL text (a dump, ours or `sqlite3 .dump`'s) is loaded into the file
+    /// by `DumpRestore` instead of written to it. A set `cancellation` stops it with
+    /// `BackupError.cancelled(database: name)`.
     private func decode(
         _ source: RestoreSource, identities: [any AgeIdentity], limit: Int64, into file: AtomicFile,
         cancellation: Cancellation?, name: String
-    ) throws -> (Int64, String) {
+    ) throws -> Decoded {
         var hash = SHA256()
         var size: Int64 = 0
         var head: [UInt8] = []
@@ -143,14 +157,27 @@ public struct RestoreEngine: Sendable {
             hash.update(bufferPointer: bytes)
             try file.write(bytes)
         }
+        var dump: DumpRestore?
+        let contentStage = Sniffer { head in
+            guard DumpRestore.looksLikeSQL(head) else { return write }
+            let loader = try DumpRestore(databaseAt: file.temporaryPath)
+            dump = loader
+            return { bytes in
+                if cancellation?.isCancelled == true { throw BackupError.cancelled(database: name) }
+                size += Int64(bytes.count)
+                if size > limit { throw Decompressor.Failure.outputLimitExceeded(limit: limit) }
+                hash.update(bufferPointer: bytes)
+                try loader.feed(bytes)
+            }
+        }
         var decompressor: Decompressor?
         let plaintextStage = Sniffer { head in
             if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) {
                 let d = try Decompressor(limit: limit)
                 decompressor = d
-                return { try d.update($0, into: write) }
+                return { try d.update($0, into: contentStage.feed) }
             }
-            return write
+            return contentStage.feed
         }
         var decryptor: AgeDecryptor?
         let storedStage = Sniffer { head in
@@ -169,7 +196,10 @@ public struct RestoreEngine: Sendable {
         try decryptor?.finish(into: plaintextStage.feed)
         try plaintextStage.finish()
         try decompressor?.finish()
-        return (size, hash.finalize().hexString)
+        try contentStage.finish()
+        try dump?.finish()
+        return Decoded(
+            size: size, digest: hash.finalize().hexString, isDump: dump != nil, wantsWAL: dump?.wantsWAL ?? false)
     }
 
     /// Runs `integrity_check` on the restored copy (with untrusted schema: a hostile backup's

@@ -23,6 +23,8 @@ public final class Connection {
     }
 
     let handle: OpaquePointer
+    /// The closure `setAuthorizer` installed, kept alive while SQLite may call it.
+    var authorizer: AuthorizerBox?
     /// The path this connection was opened with.
     public let path: String
 

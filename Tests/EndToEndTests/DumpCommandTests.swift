@@ -156,3 +156,29 @@ struct DiffCommandTests {
         #expect(summary.output.contains("schema: create table u\nschema: user_version 1 → 2"), "\(summary)")
     }
 }
+
+/// Dump, restore from the dump, then diff: three commands agreeing, run as the built binary.
+@Suite("litesafe restore from a dump")
+struct DumpRestoreCommandTests {
+    @Test("restore FILE.sql gives back a database diff finds no difference with")
+    func roundTrip() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let database = dir.path + "/app.db"
+        try Fixtures.makeDatabase(at: database, journalMode: "wal", rows: 40)
+        let dump = dir.path + "/app.sql"
+        #expect(try Subprocess.run(Subprocess.litesafe, ["dump", "--database", database, "-o", dump]).status == 0)
+        let out = dir.path + "/restored.db"
+        let restored = try Subprocess.run(Subprocess.litesafe, ["restore", dump, "-o", out])
+        #expect(restored.status == 0, "\(restored)")
+        #expect(restored.output.contains("restored \(dump) to \(out)"))
+        #expect(restored.output.contains("WAL mode"))
+        let diff = try Subprocess.run(Subprocess.litesafe, ["diff", database, out])
+        #expect(diff.status == 0, "\(diff)")
+        try Data("BEGIN TRANSACTION;\nCREATE TABLE t(a);\n".utf8).write(to: URL(fileURLWithPath: dir.path + "/cut.sql"))
+        let cut = try Subprocess.run(
+            Subprocess.litesafe, ["restore", dir.path + "/cut.sql", "-o", dir.path + "/cut.db"])
+        #expect(cut.status == 1)
+        #expect(cut.errorOutput.contains("the dump ends before its final COMMIT"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/cut.db"))
+    }
+}

@@ -117,10 +117,24 @@ struct DumpLoader {
 public enum DumpError: Error, Equatable, CustomStringConvertible {
     /// The text ends inside a statement: the dump was cut short.
     case incomplete(tail: String)
+    /// The text ends inside its transaction (no final COMMIT): the dump was cut short.
+    case truncated
+    /// The dump does something a restore never runs.
+    case refused(String)
+    /// Its rows break foreign keys (the first few, as "table row N → parent").
+    case foreignKeys([String])
+    /// SQLite could not run it.
+    case failed(String)
 
     public var description: String {
         switch self {
         case .incomplete(let tail): "the dump ends in the middle of a statement (cut short?): …\(tail)"
+        case .truncated:
+            "the dump ends before its final COMMIT: it was cut short; nothing was restored (take the dump again)"
+        case .refused(let why): "the dump was refused: \(why); nothing was restored"
+        case .foreignKeys(let rows):
+            "the dump's rows break foreign keys (\(rows.joined(separator: "; "))); nothing was restored"
+        case .failed(let message): "the dump does not load: \(message); nothing was restored"
         }
     }
 }
