@@ -51,6 +51,9 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]),
 
+        // MARK: S3-compatible object storage: SigV4 signing; knows nothing of backups.
+        .target(name: "S3", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
         // MARK: The domain: no Dispatch, no systemd, no CLI.
         .target(
             name: "LiteSafeCore",
@@ -101,6 +104,7 @@ let package = Package(
             ]),
         .testTarget(name: "LiteSafeDaemonTests", dependencies: ["LiteSafeDaemon", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3"]),
     ]
 )
 
