@@ -30,6 +30,8 @@ let package = Package(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(
             name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // glibc's <malloc.h>, for how the daemon returns freed memory; part of libc itself.
         .systemLibrary(name: "CMalloc"),
         // glibc's <sys/prctl.h>, for the executable's process hardening; part of libc itself.
@@ -42,6 +44,8 @@ let package = Package(
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Postgres", dependencies: ["CPostgres"]),
+        // A blocking HTTP client for worker threads (no event loop), over Debian's libcurl.
+        .target(name: "HTTP", dependencies: ["CCurl"]),
 
         // MARK: The age v1 file format; knows nothing of backups.
         .target(
@@ -105,6 +109,7 @@ let package = Package(
         .testTarget(name: "LiteSafeDaemonTests", dependencies: ["LiteSafeDaemon", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     ]
 )
 
