@@ -36,7 +36,15 @@ public final class HTTPClient {
     // initializer exactly once.
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
-    public init(configuration: Configuration = Configuration()) {
+    /// The folder of trusted CA certificates named by subject hash (`openssl rehash`); tests point it elsewhere.
+    let trustStoreFolder: String
+
+    public convenience init(configuration: Configuration = Configuration()) {
+        self.init(configuration: configuration, trustStoreFolder: "/etc/ssl/certs")
+    }
+
+    init(configuration: Configuration, trustStoreFolder: String) {
+        self.trustStoreFolder = trustStoreFolder
         _ = Self.globalInit
         guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
         self.handle = handle
@@ -94,10 +102,14 @@ public final class HTTPClient {
         set(ccurl_setopt_string(handle, CURLOPT_PROXY, configuration.proxy ?? ""))
         set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
         set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
-        set(ccurl_setopt_string(handle, CURLOPT_CAPATH, "/etc/ssl/certs"))
+        // The system's trust store as OpenSSL's hashed folder, read one certificate at a time as a chain
+        // needs it; curl's default, the whole ca-certificates.crt bundle, costs about 1 MiB per client.
+        // With OpenSSL, CAINFO and CAPATH both count: the extra file adds to the folder.
+        set(ccurl_setopt_string(handle, CURLOPT_CAPATH, trustStoreFolder))
         if let extraCAFile = configuration.extraCAFile {
-            // With OpenSSL, CAINFO and CAPATH both count: the file adds to the system's hashed folder.
             set(ccurl_setopt_string(handle, CURLOPT_CAINFO, extraCAFile))
+        } else {
+            set(ccurl_setopt_pointer(handle, CURLOPT_CAINFO, nil))
         }
         set(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout)))
         set(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))

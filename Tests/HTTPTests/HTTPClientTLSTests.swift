@@ -1,7 +1,8 @@
 import Foundation
-import HTTP
 import TestSupport
 import Testing
+
+@testable import HTTP
 
 @Suite struct HTTPClientTLSTests {
     /// A self-signed certificate for 127.0.0.1, made by `openssl` for this test only.
@@ -33,5 +34,21 @@ import Testing
         let response = try trusting.send(HTTPRequest(method: "PUT", url: server.url("/echo"), body: .bytes([7])))
         #expect(response.status == 200)
         #expect(try EchoedRequest(response.body).bodyLength == 1)
+    }
+
+    @Test func theSystemStoreIsTheHashedFolderWithoutCurlsBundle() throws {
+        // The client trusts what the hashed folder holds even though curl's default bundle file is switched
+        // off: a folder with only the test's certificate stands in for /etc/ssl/certs.
+        let folder = try TemporaryDirectory()
+        let (cert, key) = try selfSignedCertificate(in: folder)
+        let store = folder.appending("store").path
+        try FileManager.default.createDirectory(atPath: store, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: cert, toPath: store + "/test-ca.pem")
+        let rehash = try Subprocess.run("openssl", ["rehash", store])
+        try #require(rehash.status == 0, "\(rehash)")
+        let server = try TestHTTPServer(cert: cert, key: key)
+
+        let client = HTTPClient(configuration: .init(), trustStoreFolder: store)
+        #expect(try client.send(HTTPRequest(method: "GET", url: server.url("/status/204"))).status == 204)
     }
 }
