@@ -51,4 +51,23 @@ import Testing
         let client = HTTPClient(configuration: .init(), trustStoreFolder: store)
         #expect(try client.send(HTTPRequest(method: "GET", url: server.url("/status/204"))).status == 204)
     }
+
+    @Test func aTLSConnectionClosedMidUploadIsReportedNotASignal() throws {
+        // OpenSSL writes through curl's own socket calls; a SIGPIPE here would end the daemon.
+        let folder = try TemporaryDirectory()
+        let (cert, key) = try selfSignedCertificate(in: folder)
+        let server = try TestHTTPServer(cert: cert, key: key)
+        let previous = signal(SIGPIPE, SIG_DFL)
+        defer { signal(SIGPIPE, previous) }
+        let error = try #require(throws: HTTPError.self) {
+            try HTTPClient(configuration: .init(extraCAFile: cert)).send(
+                HTTPRequest(
+                    method: "PUT", url: server.url("/close"),
+                    body: .stream(length: 64 * 1024 * 1024) { buffer in
+                        buffer.initializeMemory(as: UInt8.self, repeating: 0x5a)
+                        return buffer.count
+                    }))
+        }
+        #expect(error.code == .connectionDropped, "\(error)")
+    }
 }

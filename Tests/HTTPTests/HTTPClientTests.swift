@@ -104,6 +104,25 @@ import Testing
         #expect(!error.detail.isEmpty)
     }
 
+    @Test func aConnectionClosedMidUploadIsReportedNotASignal() throws {
+        // Writing to a closed socket raises SIGPIPE, which would end the whole daemon; curl must not let it.
+        // The test runner ignores SIGPIPE, as the daemon does not: restore the default for this request.
+        let server = try TestHTTPServer()
+        let previous = signal(SIGPIPE, SIG_DFL)
+        defer { signal(SIGPIPE, previous) }
+        let length: Int64 = 64 * 1024 * 1024
+        let error = try #require(throws: HTTPError.self) {
+            try HTTPClient().send(
+                HTTPRequest(
+                    method: "PUT", url: server.url("/close"),
+                    body: .stream(length: length) { buffer in
+                        buffer.initializeMemory(as: UInt8.self, repeating: 0x5a)
+                        return buffer.count
+                    }))
+        }
+        #expect(error.code == .connectionDropped, "\(error)")
+    }
+
     @Test func aRefusedConnectionIsReported() throws {
         let port = try closedPort()
         let error = try #require(throws: HTTPError.self) {

@@ -7,6 +7,7 @@ Prints the port it listens on as its first line of output, then serves until kil
   /delay/S         waits S seconds, then answers 200
   /bytes/N         answers N bytes (byte i is i % 251), written in 64 KiB pieces
   /drop            announces 1,000,000 bytes, sends 1,000, then closes the connection
+  /close           closes the connection at once, without reading the request's body
 With --cert and --key it speaks TLS instead (python3 -m http.server cannot).
 It exits when its standard input closes, so it never outlives the test that started it.
 """
@@ -53,6 +54,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def handle_any(self):
         parts = self.path.split("?", 1)[0].strip("/").split("/")
+        if parts[0] == "close":
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         length, sha256 = self.read_body()
         if parts[0] == "echo":
             report = {
