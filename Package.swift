@@ -30,8 +30,8 @@ let package = Package(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(
             name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .systemLibrary(
-            name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Headers only, without pkgConfig (whose flags would link libcurl): HTTP opens it with dlopen.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // glibc's <malloc.h>, for how the daemon returns freed memory; part of libc itself.
         .systemLibrary(name: "CMalloc"),
         // glibc's <sys/prctl.h>, for the executable's process hardening; part of libc itself.

@@ -29,32 +29,32 @@ public final class HTTPClient {
     }
 
     public let configuration: Configuration
+    private let curl: LibCurl
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
-
-    // curl_global_init is not safe to race with other threads' first use; Swift runs a static's
-    // initializer exactly once.
-    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-
     /// The folder of trusted CA certificates named by subject hash (`openssl rehash`); tests point it elsewhere.
     let trustStoreFolder: String
 
-    public convenience init(configuration: Configuration = Configuration()) {
-        self.init(configuration: configuration, trustStoreFolder: "/etc/ssl/certs")
+    /// A client; the first one loads libcurl, and fails with ``HTTPError/Code/libcurlUnavailable`` if it cannot.
+    public convenience init(configuration: Configuration = Configuration()) throws(HTTPError) {
+        try self.init(configuration: configuration, trustStoreFolder: "/etc/ssl/certs")
     }
 
-    init(configuration: Configuration, trustStoreFolder: String) {
-        self.trustStoreFolder = trustStoreFolder
-        _ = Self.globalInit
-        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+    init(configuration: Configuration, trustStoreFolder: String) throws(HTTPError) {
+        curl = try LibCurl.shared.get()
+        guard let handle = curl.easyInit() else {
+            throw HTTPError(
+                code: .libcurlUnavailable, request: "HTTP client", detail: "curl_easy_init failed", underlying: nil)
+        }
         self.handle = handle
         self.configuration = configuration
+        self.trustStoreFolder = trustStoreFolder
         errorBuffer = .allocate(capacity: Int(ccurl_error_size()))
         errorBuffer.initialize(repeating: 0, count: Int(ccurl_error_size()))
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        curl.easyCleanup(handle)
         errorBuffer.deallocate()
     }
 
@@ -79,78 +79,83 @@ public final class HTTPClient {
         let transfer = Transfer(body: request.body, bodyLimit: bodyLimit, receive: receive)
         let description = "\(request.method) \(HTTPError.redacted(request.url))"
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
-        defer { curl_slist_free_all(headerList) }
+        defer { curl.slistFreeAll(headerList) }
         // An empty `Expect:` stops curl's 100-continue wait before large bodies.
         for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
-            guard let appended = curl_slist_append(headerList, line) else {
+            guard let appended = curl.slistAppend(headerList, line) else {
                 throw HTTPError(code: .invalidRequest, request: description, detail: "out of memory", underlying: nil)
             }
             headerList = appended
         }
 
         // Options stay set on the handle between requests; reset keeps live connections and caches.
-        curl_easy_reset(handle)
+        curl.easyReset(handle)
         errorBuffer[0] = 0
         let unmanaged = Unmanaged.passRetained(transfer)
         defer { unmanaged.release() }
         var result = CURLE_OK
         func set(_ code: CURLcode) { if result == CURLE_OK { result = code } }
-        set(ccurl_setopt_string(handle, CURLOPT_URL, request.url))
-        set(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer))
-        set(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
-        set(ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http,https"))
-        set(ccurl_setopt_string(handle, CURLOPT_PROXY, configuration.proxy ?? ""))
-        set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1))
-        set(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2))
+        set(ccurl_setopt_string(curl.setopt, handle, CURLOPT_URL, request.url))
+        set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_ERRORBUFFER, errorBuffer))
+        set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_NOSIGNAL, 1))
+        set(ccurl_setopt_string(curl.setopt, handle, CURLOPT_PROTOCOLS_STR, "http,https"))
+        set(ccurl_setopt_string(curl.setopt, handle, CURLOPT_PROXY, configuration.proxy ?? ""))
+        set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_SSL_VERIFYPEER, 1))
+        set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_SSL_VERIFYHOST, 2))
         // The system's trust store as OpenSSL's hashed folder, read one certificate at a time as a chain
         // needs it; curl's default, the whole ca-certificates.crt bundle, costs about 1 MiB per client.
         // With OpenSSL, CAINFO and CAPATH both count: the extra file adds to the folder.
-        set(ccurl_setopt_string(handle, CURLOPT_CAPATH, trustStoreFolder))
+        set(ccurl_setopt_string(curl.setopt, handle, CURLOPT_CAPATH, trustStoreFolder))
         if let extraCAFile = configuration.extraCAFile {
-            set(ccurl_setopt_string(handle, CURLOPT_CAINFO, extraCAFile))
+            set(ccurl_setopt_string(curl.setopt, handle, CURLOPT_CAINFO, extraCAFile))
         } else {
-            set(ccurl_setopt_pointer(handle, CURLOPT_CAINFO, nil))
+            set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_CAINFO, nil))
         }
-        set(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout)))
-        set(ccurl_setopt_long(handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
-        set(ccurl_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1))
-        set(ccurl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
-        set(ccurl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, Transfer.onHeader))
-        set(ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque()))
-        set(ccurl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, Transfer.onBody))
-        set(ccurl_setopt_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque()))
+        set(
+            ccurl_setopt_long(
+                curl.setopt, handle, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout)))
+        set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
+        set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_TCP_KEEPALIVE, 1))
+        set(ccurl_setopt_slist(curl.setopt, handle, CURLOPT_HTTPHEADER, headerList))
+        set(ccurl_setopt_callback(curl.setopt, handle, CURLOPT_HEADERFUNCTION, Transfer.onHeader))
+        set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_HEADERDATA, unmanaged.toOpaque()))
+        set(ccurl_setopt_callback(curl.setopt, handle, CURLOPT_WRITEFUNCTION, Transfer.onBody))
+        set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_WRITEDATA, unmanaged.toOpaque()))
         switch (request.method, request.body.length) {
         case ("GET", nil):
             break
         case ("HEAD", nil):
-            set(ccurl_setopt_long(handle, CURLOPT_NOBODY, 1))
+            set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_NOBODY, 1))
         case (let method, nil):
-            set(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method))
+            set(ccurl_setopt_string(curl.setopt, handle, CURLOPT_CUSTOMREQUEST, method))
         case (let method, let length?):
-            set(ccurl_setopt_long(handle, CURLOPT_UPLOAD, 1))
-            set(ccurl_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length)))
-            set(ccurl_setopt_callback(handle, CURLOPT_READFUNCTION, Transfer.onRead))
-            set(ccurl_setopt_pointer(handle, CURLOPT_READDATA, unmanaged.toOpaque()))
-            if method != "PUT" { set(ccurl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)) }
+            set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_UPLOAD, 1))
+            set(ccurl_setopt_off_t(curl.setopt, handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(length)))
+            set(ccurl_setopt_callback(curl.setopt, handle, CURLOPT_READFUNCTION, Transfer.onRead))
+            set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_READDATA, unmanaged.toOpaque()))
+            if method != "PUT" { set(ccurl_setopt_string(curl.setopt, handle, CURLOPT_CUSTOMREQUEST, method)) }
         }
-        if result == CURLE_OK { result = curl_easy_perform(handle) }
+        if result == CURLE_OK { result = curl.easyPerform(handle) }
 
         if result != CURLE_OK || transfer.failure != nil {
             throw error(for: result, transfer: transfer, request: description)
         }
         var status = 0
         var connects = 0
-        _ = ccurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        _ = ccurl_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
+        _ = ccurl_getinfo_long(curl.getinfo, handle, CURLINFO_RESPONSE_CODE, &status)
+        _ = ccurl_getinfo_long(curl.getinfo, handle, CURLINFO_NUM_CONNECTS, &connects)
         return HTTPResponse(
             status: status, headers: transfer.headers, body: transfer.collected, reusedConnection: connects == 0)
     }
 
     private func error(for result: CURLcode, transfer: Transfer, request: String) -> HTTPError {
-        var curlText = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(result))
+        var curlText =
+            errorBuffer[0] != 0
+            ? String(cString: errorBuffer)
+            : curl.easyStrerror(result).map { String(cString: $0) } ?? "curl error \(result.rawValue)"
         // curl's text for a failed connect omits the reason; the system's errno says refused or unreachable.
         var osErrno = 0
-        if ccurl_getinfo_long(handle, CURLINFO_OS_ERRNO, &osErrno) == CURLE_OK, osErrno != 0 {
+        if ccurl_getinfo_long(curl.getinfo, handle, CURLINFO_OS_ERRNO, &osErrno) == CURLE_OK, osErrno != 0 {
             curlText += " (\(String(cString: strerror(Int32(osErrno)))))"
         }
         if let failure = transfer.failure {

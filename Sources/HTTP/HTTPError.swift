@@ -21,6 +21,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case bodyFailed = "body-failed"
         /// The request could not be made as given (bad URL, unsupported scheme).
         case invalidRequest = "invalid-request"
+        /// libcurl could not be loaded (the Debian package libcurl4 is missing) or set up.
+        case libcurlUnavailable = "libcurl-unavailable"
         /// Anything else curl reports.
         case transferFailed = "transfer-failed"
     }

@@ -30,7 +30,7 @@ import Testing
         #expect(error.code == .tlsFailure)
         #expect(error.detail.contains("certificate"), "\(error.detail)")
 
-        let trusting = HTTPClient(configuration: .init(extraCAFile: cert))
+        let trusting = try HTTPClient(configuration: .init(extraCAFile: cert))
         let response = try trusting.send(HTTPRequest(method: "PUT", url: server.url("/echo"), body: .bytes([7])))
         #expect(response.status == 200)
         #expect(try EchoedRequest(response.body).bodyLength == 1)
@@ -48,7 +48,7 @@ import Testing
         try #require(rehash.status == 0, "\(rehash)")
         let server = try TestHTTPServer(cert: cert, key: key)
 
-        let client = HTTPClient(configuration: .init(), trustStoreFolder: store)
+        let client = try HTTPClient(configuration: .init(), trustStoreFolder: store)
         #expect(try client.send(HTTPRequest(method: "GET", url: server.url("/status/204"))).status == 204)
     }
 

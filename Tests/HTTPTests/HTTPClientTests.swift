@@ -7,7 +7,7 @@ import Testing
 @Suite struct HTTPClientTests {
     @Test func putStreamsABodyOfKnownLengthWithoutExpectOrChunking() throws {
         let server = try TestHTTPServer()
-        let client = HTTPClient()
+        let client = try HTTPClient()
         let length = 3 * 1024 * 1024 + 17
         var produced = 0
         var reads = 0
@@ -78,7 +78,7 @@ import Testing
 
     @Test func consecutiveRequestsReuseOneConnection() throws {
         let server = try TestHTTPServer()
-        let client = HTTPClient()
+        let client = try HTTPClient()
         let first = try client.send(HTTPRequest(method: "GET", url: server.url("/echo")))
         let second = try client.send(HTTPRequest(method: "PUT", url: server.url("/echo"), body: .bytes([1, 2, 3])))
         #expect(try EchoedRequest(first.body).clientPort == EchoedRequest(second.body).clientPort)
@@ -192,6 +192,15 @@ import Testing
             #expect(!text.contains("tok3n"), "\(text)")
         }
         #expect(error.request.contains("partNumber=2"))
+    }
+
+    @Test func programsUsingTheModuleDoNotLinkLibcurl() throws {
+        // libcurl and its ~30 libraries cost ~6 MiB resident at start; only a process that makes a client
+        // should map them, so nothing may list libcurl as a needed library (this test binary links HTTP).
+        let dynamic = try Subprocess.run("readelf", ["--dynamic", CommandLine.arguments[0]])
+        try #require(dynamic.status == 0, "\(dynamic)")
+        #expect(dynamic.output.contains("(NEEDED)"))
+        #expect(!dynamic.output.contains("libcurl"), "\(dynamic.output)")
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on: bound, then closed.
