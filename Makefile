@@ -6,7 +6,7 @@ DESTDIR   ?=
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 zstd age \
                    systemd-container python3 util-linux time xfsprogs strace faketime \
                    python3-prometheus-client binutils sqlite3-tools \
-                   libpq-dev postgresql-15 pgloader
+                   libpq-dev postgresql-15 pgloader libcurl4-openssl-dev
 DEBUG_BIN := .build/debug/litesafe
 
 .PHONY: deps build release run test harness-test systemd-test reliability-test lint bench order-file install install-files clean

@@ -30,6 +30,8 @@ let package = Package(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(
             name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Headers only, without pkgConfig (whose flags would link libcurl): HTTP opens it with dlopen.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // glibc's <malloc.h>, for how the daemon returns freed memory; part of libc itself.
         .systemLibrary(name: "CMalloc"),
         // glibc's <sys/prctl.h>, for the executable's process hardening; part of libc itself.
@@ -42,6 +44,8 @@ let package = Package(
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Postgres", dependencies: ["CPostgres"]),
+        // A blocking HTTP client for worker threads (no event loop), over Debian's libcurl.
+        .target(name: "HTTP", dependencies: ["CCurl"]),
 
         // MARK: The age v1 file format; knows nothing of backups.
         .target(
@@ -50,6 +54,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]),
+
+        // MARK: S3-compatible object storage: SigV4 signing; knows nothing of backups.
+        .target(name: "S3", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
 
         // MARK: The domain: no Dispatch, no systemd, no CLI.
         .target(
@@ -101,6 +108,8 @@ let package = Package(
             ]),
         .testTarget(name: "LiteSafeDaemonTests", dependencies: ["LiteSafeDaemon", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
     ]
 )
 
