@@ -28,8 +28,8 @@ let package = Package(
             name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(
-            name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Headers only: Postgres opens libpq.so.5 with dlopen (see Sources/Postgres/LibPQ.swift).
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
         // Headers only, without pkgConfig (whose flags would link libcurl): HTTP opens it with dlopen.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // glibc's <malloc.h>, for how the daemon returns freed memory; part of libc itself.

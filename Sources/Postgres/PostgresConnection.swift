@@ -6,25 +6,28 @@ import CPostgres
 /// The connection string may hold a password: it is never part of an error or a description.
 public final class PostgresConnection {
     private let handle: OpaquePointer
+    private let pq: LibPQ
 
     /// Connects with a libpq connection string or URI (`postgres://user@host/db`,
     /// `host=/run/postgresql dbname=app`).
     public init(_ connectionString: String) throws {
-        guard let connection = PQconnectdb(connectionString) else {
+        pq = try LibPQ.shared.get()
+        let pq = self.pq
+        guard let connection = pq.connectdb(connectionString) else {
             throw PostgresError(operation: "connect", message: "libpq could not allocate a connection")
         }
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let message = Self.text(PQerrorMessage(connection))
-            PQfinish(connection)
+        guard pq.status(connection) == CONNECTION_OK else {
+            let message = Self.text(pq.errorMessage(connection))
+            pq.finish(connection)
             throw PostgresError(operation: "connect", message: message)
         }
         handle = connection
     }
 
-    deinit { PQfinish(handle) }
+    deinit { pq.finish(handle) }
 
     /// The server's version as a number (150018 for 15.18).
-    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+    public var serverVersion: Int { Int(pq.serverVersion(handle)) }
 
     /// Runs one or more statements that return no rows of interest.
     public func execute(_ sql: String) throws {
@@ -35,7 +38,7 @@ public final class PostgresConnection {
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
         let result: OpaquePointer?
         if parameters.isEmpty {
-            result = PQexec(handle, sql)
+            result = pq.exec(handle, sql)
         } else {
             var pointers: [UnsafePointer<CChar>?] = []
             var storage: [[CChar]] = parameters.map { $0.map { Array($0.utf8CString) } ?? [] }
@@ -43,19 +46,19 @@ public final class PostgresConnection {
                 pointers = parameters.indices.map { i in
                     parameters[i] == nil ? nil : buffers[i].withUnsafeBufferPointer { $0.baseAddress }
                 }
-                return PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+                return pq.execParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
             }
             _ = storage
         }
-        defer { PQclear(result) }
+        defer { pq.clear(result) }
         try check(result, sql: sql)
         var rows: [[String?]] = []
-        let count = PQntuples(result)
-        let columns = PQnfields(result)
+        let count = pq.ntuples(result)
+        let columns = pq.nfields(result)
         for row in 0..<count {
             rows.append(
                 (0..<columns).map { column in
-                    PQgetisnull(result, row, column) != 0 ? nil : Self.text(PQgetvalue(result, row, column))
+                    pq.getisnull(result, row, column) != 0 ? nil : Self.text(pq.getvalue(result, row, column))
                 })
         }
         return rows
@@ -63,43 +66,43 @@ public final class PostgresConnection {
 
     /// Runs `COPY … FROM STDIN` and sends what `body` writes (in COPY's text format).
     public func copyIn(_ sql: String, _ body: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
-        let start = PQexec(handle, sql)
-        guard PQresultStatus(start) == PGRES_COPY_IN else {
-            defer { PQclear(start) }
+        let start = pq.exec(handle, sql)
+        guard pq.resultStatus(start) == PGRES_COPY_IN else {
+            defer { pq.clear(start) }
             try check(start, sql: sql)
             throw PostgresError(operation: sql, message: "the server did not start a COPY")
         }
-        PQclear(start)
+        pq.clear(start)
         var failure: (any Error)?
         do {
             try body { bytes in
                 let sent = bytes.withUnsafeBytes {
-                    PQputCopyData(handle, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count))
+                    pq.putCopyData(handle, $0.baseAddress?.assumingMemoryBound(to: CChar.self), Int32($0.count))
                 }
-                if sent != 1 { throw PostgresError(operation: sql, message: Self.text(PQerrorMessage(handle))) }
+                if sent != 1 { throw PostgresError(operation: sql, message: Self.text(pq.errorMessage(handle))) }
             }
         } catch {
             failure = error
         }
         // Ending the COPY with an error message makes the server reject it whole.
-        _ = PQputCopyEnd(handle, failure == nil ? nil : "the export stopped")
+        _ = pq.putCopyEnd(handle, failure == nil ? nil : "the export stopped")
         var serverError: (any Error)?
-        while let result = PQgetResult(handle) {
+        while let result = pq.getResult(handle) {
             do { try check(result, sql: sql) } catch { serverError = serverError ?? error }
-            PQclear(result)
+            pq.clear(result)
         }
         if let failure { throw failure }
         if let serverError { throw serverError }
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws {
-        switch PQresultStatus(result) {
+        switch pq.resultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN: return
         default:
             throw PostgresError(
-                operation: sql, message: Self.text(PQresultErrorMessage(result)),
-                sqlState: PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) },
-                detail: PQresultErrorField(result, Int32(UInt8(ascii: "D"))).map { String(cString: $0) })
+                operation: sql, message: Self.text(pq.resultErrorMessage(result)),
+                sqlState: pq.resultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) },
+                detail: pq.resultErrorField(result, Int32(UInt8(ascii: "D"))).map { String(cString: $0) })
         }
     }
 

@@ -43,6 +43,11 @@ struct ExportPostgresCommand: ParsableCommand {
         help: ArgumentHelp("Store a column as this PostgreSQL type (repeatable).", valueName: "table.column=type"))
     var types: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Also write the equivalent pgloader command file, with explicit CAST rules.", valueName: "file"))
+    var pgloader: String?
+
     @Flag(help: "Check every value and print the plan, without connecting to PostgreSQL.")
     var dryRun = false
 
@@ -68,6 +73,24 @@ struct ExportPostgresCommand: ParsableCommand {
                     let parts = spec.split(separator: "=", maxSplits: 1)
                     return (String(parts[0]), String(parts[1]))
                 }, uniquingKeysWith: { $1 })
+            if let pgloader {
+                let target = absolute(pgloader)
+                let plan = try PostgresExport().plan(database: path, overrides: overrides)
+                let file = try AtomicFile(
+                    directory: FileSystem.parent(of: target), finalName: FileSystem.basename(of: target))
+                do {
+                    try file.write(
+                        Array(
+                            plan.pgloaderCommands(
+                                database: path, target: to ?? "postgresql:///DATABASE", schema: schema
+                            ).utf8))
+                    try file.commit(replacing: true)
+                } catch {
+                    file.abandon()
+                    throw error
+                }
+                note("wrote the pgloader command file \(target) (run it with: pgloader \(target))")
+            }
             if verifyOnly {
                 let differences = try PostgresExport().verify(database: path, against: to ?? "", schema: schema)
                 if differences.isEmpty {

@@ -38,6 +38,14 @@ public struct PostgresExport: Sendable {
 
     public init() {}
 
+    /// The plan alone: types (declared, overridden, or chosen by the values), keys, indexes.
+    public func plan(database: String, overrides: [String: String]) throws -> PostgresExportPlan {
+        let source = try LogicalDump.openSource(database, busyTimeout: .seconds(5))
+        try source.execute("BEGIN")
+        defer { try? source.execute("ROLLBACK") }
+        return try plan(source, overrides: overrides)
+    }
+
     /// Checks every value against the plan without touching PostgreSQL (`--dry-run`).
     public func dryRun(database: String, schema: String, overrides: [String: String]) throws -> Report {
         let source = try LogicalDump.openSource(database, busyTimeout: .seconds(5))
