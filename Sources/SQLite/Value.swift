@@ -59,3 +59,32 @@ extension Statement {
         }
     }
 }
+
+/// One value of the current row, its text and BLOB bytes borrowed from SQLite: valid only
+/// inside `Statement.withValue(at:_:)` (until the statement steps again).
+public enum ValueView {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(UnsafeRawBufferPointer)
+    case blob(UnsafeRawBufferPointer)
+}
+
+extension Statement {
+    /// Calls `body` with the value of `column` in the current row without copying its bytes.
+    public func withValue<Result>(at column: Int32, _ body: (ValueView) throws -> Result) rethrows -> Result {
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER: return try body(.integer(sqlite3_column_int64(handle, column)))
+        case SQLITE_FLOAT: return try body(.real(sqlite3_column_double(handle, column)))
+        case SQLITE_TEXT:
+            let text = sqlite3_column_text(handle, column)
+            let count = Int(sqlite3_column_bytes(handle, column))
+            return try body(.text(UnsafeRawBufferPointer(start: count > 0 ? text : nil, count: count)))
+        case SQLITE_BLOB:
+            let bytes = sqlite3_column_blob(handle, column)
+            let count = Int(sqlite3_column_bytes(handle, column))
+            return try body(.blob(UnsafeRawBufferPointer(start: count > 0 ? bytes : nil, count: count)))
+        default: return try body(.null)
+        }
+    }
+}

@@ -130,7 +130,7 @@ public struct LogicalDump: Sendable {
             out.bytes.append(contentsOf: prefix)
             for column in 0..<count {
                 if column > 0 { out.bytes.append(UInt8(ascii: ",")) }
-                SQLLiteral.append(statement.value(at: column), to: &out.bytes)
+                statement.withValue(at: column) { SQLLiteral.append($0, to: &out.bytes) }
             }
             out.bytes.append(contentsOf: ");\n".utf8)
             try out.flushIfFull()

@@ -39,6 +39,56 @@ enum SQLLiteral {
         }
     }
 
+    /// `value` as an SQL literal, as `append(_:to:)` writes it, from bytes SQLite lends.
+    static func append(_ value: ValueView, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "NULL".utf8)
+        case .integer(let n): append(Value.integer(n), to: &out)
+        case .real(let r): append(Value.real(r), to: &out)
+        case .blob(let bytes): appendHex(bytes, to: &out)
+        case .text(let bytes):
+            if isPlainText(bytes) {
+                out.append(UInt8(ascii: "'"))
+                var start = 0
+                // Copies runs between quotes whole; each quote is doubled.
+                for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "'") {
+                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...index]))
+                    out.append(UInt8(ascii: "'"))
+                    start = index + 1
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
+                out.append(UInt8(ascii: "'"))
+            } else {
+                out.append(contentsOf: "CAST(".utf8)
+                appendHex(bytes, to: &out)
+                out.append(contentsOf: " AS TEXT)".utf8)
+            }
+        }
+    }
+
+    /// Whether text bytes can be written between quotes as they are: valid UTF-8, no NUL.
+    static func isPlainText(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var ascii = true
+        for byte in bytes {
+            if byte == 0 { return false }
+            if byte >= 0x80 { ascii = false }
+        }
+        return ascii || String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+    }
+
+    /// `X'…'`, lower-case hex, from borrowed bytes.
+    static func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        out.append(contentsOf: "X'".utf8)
+        out.reserveCapacity(out.count + bytes.count * 2 + 1)
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+        out.append(UInt8(ascii: "'"))
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     /// `X'…'`, lower-case hex.
     static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
         let digits = Array("0123456789abcdef".utf8)
