@@ -43,7 +43,7 @@ enum SQLLiteral {
     static func append(_ value: ValueView, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "NULL".utf8)
-        case .integer(let n): append(Value.integer(n), to: &out)
+        case .integer(let n): appendDecimal(n, to: &out)
         case .real(let r): append(Value.real(r), to: &out)
         case .blob(let bytes): appendHex(bytes, to: &out)
         case .text(let bytes):
@@ -64,6 +64,26 @@ enum SQLLiteral {
                 out.append(contentsOf: " AS TEXT)".utf8)
             }
         }
+    }
+
+    /// `n` in decimal, written straight into `out` (no String on the way).
+    static func appendDecimal(_ n: Int64, to out: inout [UInt8]) {
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        var value = n.magnitude
+        var count = 1
+        var rest = value / 10
+        while rest > 0 {
+            count += 1
+            rest /= 10
+        }
+        let end = out.count + count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        var index = end
+        repeat {
+            index -= 1
+            out[index] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        } while value > 0
     }
 
     /// Whether text bytes can be written between quotes as they are: valid UTF-8, no NUL.
