@@ -89,17 +89,20 @@ let package = Package(
         .executableTarget(name: "age-throughput", dependencies: ["Age"]),
 
         // MARK: Tests mirror the sources.
+        // What any test needs (temporary folders, subprocesses, SQLite fixtures, servers): no domain.
+        .target(name: "TestTools", dependencies: ["SQLite"], path: "Tests/TestTools"),
+        // Doubles of the domain's seams (log recorder, stores); re-exports TestTools.
         .target(
             name: "TestSupport",
-            dependencies: ["LiteSafeCore", "SQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LiteSafeCore", "TestTools", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "AgeTests",
-            dependencies: ["Age", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Age", "TestTools", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]),
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestTools"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestTools"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestTools"]),
         .testTarget(
             name: "LiteSafeCoreTests",
             dependencies: [
@@ -107,9 +110,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "LiteSafeDaemonTests", dependencies: ["LiteSafeDaemon", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestTools"]),
         .testTarget(name: "S3Tests", dependencies: ["S3"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestTools"]),
     ]
 )
 

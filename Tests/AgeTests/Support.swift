@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 
 @testable import Age
 

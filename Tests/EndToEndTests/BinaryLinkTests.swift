@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// What the `litesafe` binary maps at start: the daemon's resident memory is mostly that.

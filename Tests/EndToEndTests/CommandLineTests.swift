@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// What every subcommand shares: one error style, exit 64 for usage errors and 1 for failures,

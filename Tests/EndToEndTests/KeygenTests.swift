@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// `litesafe keygen`, run as the built binary and checked against the real age 1.1.1 tools.

@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// A destination with backups made by the built binary, and a configuration that prunes it.

@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// After a failed restore or verify, the operator reads what happened once and what to run next.

@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// `litesafe run`, the daemon, as the built binary: started with a configuration and a

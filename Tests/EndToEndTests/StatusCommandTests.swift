@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// `litesafe status` of the built binary, against the state a real `litesafe run` writes:

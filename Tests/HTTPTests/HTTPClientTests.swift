@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HTTP
-import TestSupport
+import TestTools
 import Testing
 
 @Suite struct HTTPClientTests {

@@ -1,5 +1,5 @@
 import Foundation
-import TestSupport
+import TestTools
 import Testing
 
 /// `Tests/tools/http-test-server.py` running on 127.0.0.1 for the length of one test.

@@ -1,6 +1,6 @@
 import Foundation
 import SQLite
-import TestSupport
+import TestTools
 import Testing
 
 @Suite("SQLite wrapper")

@@ -1,5 +1,5 @@
 import Glibc
-import TestSupport
+import TestTools
 import Testing
 
 @testable import Systemd
