@@ -164,9 +164,10 @@ struct PruneCommandTests {
             kill(holder.processIdentifier, SIGKILL)
             holder.waitUntilExit()
         }
-        while try Subprocess.run("flock", ["-n", w.folder + "/.lock", "true"]).status == 0 {
-            Thread.sleep(forTimeInterval: 0.02)
+        let held = try eventually(timeout: 30) {
+            try Subprocess.run("flock", ["-n", w.folder + "/.lock", "true"]).status != 0
         }
+        try #require(held, "the holder never took the lock")
         let result = try w.litesafe(["prune", "--config", w.config])
         #expect(result.status == 1, "\(result)")
         #expect(result.errorOutput.contains("another backup or prune of 'app' is running"))
