@@ -58,7 +58,8 @@ public final class PostgresConnection {
         for row in 0..<count {
             rows.append(
                 (0..<columns).map { column in
-                    pq.getisnull(result, row, column) != 0 ? nil : Self.text(pq.getvalue(result, row, column))
+                    pq.getisnull(result, row, column) != 0
+                        ? nil : pq.getvalue(result, row, column).map { String(cString: $0) }
                 })
         }
         return rows
@@ -106,6 +107,7 @@ public final class PostgresConnection {
         }
     }
 
+    /// A message from libpq, without the newline it ends with (never used for values).
     static func text(_ pointer: UnsafePointer<CChar>?) -> String {
         pointer.map { String(cString: $0) }?.trimmingCharactersInNewlines() ?? ""
     }

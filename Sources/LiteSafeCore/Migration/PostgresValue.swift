@@ -39,10 +39,22 @@ enum PostgresValue {
             let text = String(decoding: bytes, as: UTF8.self)
             return .failure(.init("text '\(preview(text))' where \(type) is expected"))
         case (.blob(let bytes), .bytea):
-            return .success("\\\\x" + bytes.map { String(format: "%02x", $0) }.joined())
+            return .success("\\\\x" + hex(bytes))
         case (.blob(let bytes), _): return .failure(.init("a \(bytes.count)-byte BLOB where \(type) is expected"))
         case (.integer(let n), _): return .failure(.init("the integer \(n) where \(type) is expected"))
         }
+    }
+
+    /// Bytes as lower-case hex (`String(format:)` per byte costs seconds on large BLOBs).
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Why a value cannot go into its column unchanged.
@@ -87,12 +99,12 @@ enum PostgresValue {
         case (.integer(let n), .numeric): return Decimal.canonical(String(n))
         case (.real(let r), .numeric): return Decimal.canonical(r.description)
         case (.integer(let n), .boolean): return n == 1 ? "t" : "f"
-        case (.blob(let bytes), .bytea): return bytes.map { String(format: "%02x", $0) }.joined()
+        case (.blob(let bytes), .bytea): return hex(bytes)
         case (.text(let bytes), .uuid): return String(decoding: bytes, as: UTF8.self).lowercased()
         case (.text(let bytes), _): return String(decoding: bytes, as: UTF8.self)
         case (.integer(let n), _): return String(n)
         case (.real(let r), _): return r.isFinite ? r.description : (r < 0 ? "-Infinity" : "Infinity")
-        case (.blob(let bytes), _): return bytes.map { String(format: "%02x", $0) }.joined()
+        case (.blob(let bytes), _): return hex(bytes)
         }
     }
 

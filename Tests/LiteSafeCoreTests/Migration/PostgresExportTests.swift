@@ -29,7 +29,7 @@ struct PostgresExportTests {
               ('c@x', 'tab	and
             newline \\ backslash', 9007199254740993.0, 1, 9223372036854775807, X'');
             DELETE FROM users WHERE email = 'c@x';
-            INSERT INTO users(email, name) VALUES ('d@x', NULL);
+            INSERT INTO users(email, name, note) VALUES ('d@x', NULL, 'ends with two spaces and a newline  ' || char(10));
             INSERT INTO orders VALUES (1, 1, 99.5, '2026-01-01', 7), (2, 1, 250, NULL, 8), (5, 2, 0.1, '2026-02-02', NULL);
             INSERT INTO tags VALUES (1, 'vip'), (2, 'new');
             """)
