@@ -353,7 +353,7 @@ public struct PostgresExport: Sendable {
         var digest = RowDigest()
         var rows: Int64 = 0
         while true {
-            let batch = try pg.query("FETCH 5000 FROM litesafe_verify")
+            let batch = try pg.query("FETCH 500 FROM litesafe_verify")
             if batch.isEmpty { break }
             for row in batch {
                 digest.add(
