@@ -269,3 +269,25 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
         deinit { release() }
     }
 }
+
+/// Makes in-memory stores, one per location: asked again for a location, it gives a store over
+/// the same backups.
+public final class InMemoryStoreFactory: StoreFactory, @unchecked Sendable {
+    // @unchecked: `stores` is only touched under `mutex`.
+    private let mutex = NSLock()
+    private var stores: [StoreLocation: InMemoryStore] = [:]
+
+    public init() {}
+
+    public func makeStore(at location: StoreLocation) -> any BackupStore { store(at: location) }
+
+    /// The store at `location`, for a test to look into.
+    public func store(at location: StoreLocation) -> InMemoryStore {
+        mutex.withLock {
+            if let store = stores[location] { return InMemoryStore(sharing: store) }
+            let store = InMemoryStore(location: location.description)
+            stores[location] = store
+            return store
+        }
+    }
+}
