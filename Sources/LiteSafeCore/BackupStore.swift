@@ -1,14 +1,31 @@
 import Foundation
 
-/// One committed backup: its manifest and where its data lives.
+/// Which backup of a store: its database and the stem its files are named after
+/// (`app-2026-11-26T12:00:03Z`). A store finds the backup's files from it; nothing else does.
+public struct BackupID: Sendable, Hashable, CustomStringConvertible {
+    public let database: String
+    public let stem: String
+
+    public init(database: String, stem: String) {
+        self.database = database
+        self.stem = stem
+    }
+
+    public var description: String { database + "/" + stem }
+}
+
+/// One committed backup: which it is, its manifest, and how messages name its files.
 public struct StoredBackup: Sendable, Equatable {
+    public let id: BackupID
     public let manifest: Manifest
-    /// Where the data file is (a path for the directory store).
+    /// How messages and JSON name the data file, as its store says (a path for the directory
+    /// store); only for display: the store finds the backup from `id`.
     public let dataLocation: String
-    /// Where the manifest is.
+    /// How messages and JSON name the manifest, as its store says.
     public let manifestLocation: String
 
-    public init(manifest: Manifest, dataLocation: String, manifestLocation: String) {
+    public init(id: BackupID, manifest: Manifest, dataLocation: String, manifestLocation: String) {
+        self.id = id
         self.manifest = manifest
         self.dataLocation = dataLocation
         self.manifestLocation = manifestLocation
@@ -79,6 +96,8 @@ public protocol PendingBackup: AnyObject {
 public protocol BackupStore: Sendable {
     /// A human-readable description of where this store is ("/var/backups/litesafe").
     var location: String { get }
+    /// How messages name where `database`'s backups are ("/var/backups/litesafe/app").
+    func location(of database: String) -> String
     /// Names of the databases with a folder in the store.
     func databases() throws -> [String]
     /// Every whole backup of `database`, newest first, and the manifests it skipped as damaged.
@@ -90,7 +109,8 @@ public protocol BackupStore: Sendable {
     func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup
     /// Streams a backup's stored bytes.
     func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
-    /// Deletes a backup: manifest first (the commit record), then data.
+    /// Deletes a backup: manifest first (the commit record), then data; a crash between the two
+    /// leaves data that `removeLeftovers` removes.
     func delete(_ backup: StoredBackup) throws
     /// Takes the per-database lock that keeps a backup, a prune and a cleanup apart.
     func lock(database: String) throws -> any StoreLock
@@ -128,7 +148,7 @@ extension BackupStore {
         listing.damaged.forEach(damaged)
         let backups = listing.backups
         guard let newest = backups.first, let oldest = backups.last else {
-            throw BackupError.noBackups(database: database, folder: location + "/" + database)
+            throw BackupError.noBackups(database: database, folder: self.location(of: database))
         }
         guard let time else { return newest }
         guard let chosen = backups.first(where: { $0.manifest.created <= time }) else {

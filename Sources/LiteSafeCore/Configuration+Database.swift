@@ -8,8 +8,9 @@ extension Configuration {
         public var name: String
         /// The absolute path of the live SQLite database file.
         public var path: String
-        /// The configured `destination`; this database's backups live in `destination` below it.
-        public var destinationRoot: String
+        /// The configured `destination`: the store this database's backups live in (below
+        /// `destination` in it).
+        public var store: StoreLocation
         public var schedule: Schedule
         /// The most a start is delayed (by a fixed share chosen from the name), so databases on one
         /// schedule do not all start together.
@@ -32,7 +33,7 @@ extension Configuration {
         public init(
             name: String,
             path: String,
-            destinationRoot: String,
+            store: StoreLocation,
             schedule: Schedule = Database.defaultSchedule,
             jitter: Duration = Database.defaultJitter,
             checkpoint: CheckpointMode = Database.defaultCheckpoint,
@@ -44,7 +45,7 @@ extension Configuration {
         ) {
             self.name = name
             self.path = path
-            self.destinationRoot = destinationRoot
+            self.store = store
             self.schedule = schedule
             self.jitter = jitter
             self.checkpoint = checkpoint
@@ -55,10 +56,8 @@ extension Configuration {
             self.retention = retention
         }
 
-        /// The folder this database's backups live in: `<destination>/<name>`.
-        public var destination: String {
-            destinationRoot == "/" ? "/" + name : destinationRoot + "/" + name
-        }
+        /// Where this database's backups live, as messages name it: `<destination>/<name>`.
+        public var destination: String { store.description(of: name) }
 
         /// The folder holding the live database, which backups must never be inside.
         public var sourceDirectory: String { ConfigurationPath.parent(of: path) }

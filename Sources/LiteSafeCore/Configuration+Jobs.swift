@@ -1,9 +1,9 @@
 extension Configuration {
     /// The backup job for a configured database, as the daemon and `litesafe backup` run it:
-    /// each successful backup prunes by the database's retention.
-    public func backupJob(for database: Database) -> BackupJob {
+    /// each successful backup prunes by the database's retention. `stores` makes its store.
+    public func backupJob(for database: Database, stores: any StoreFactory) -> BackupJob {
         BackupJob(
-            name: database.name, sourcePath: database.path, store: DirectoryStore(root: database.destinationRoot),
+            name: database.name, sourcePath: database.path, store: stores.makeStore(at: database.store),
             stagingDirectory: stagingDirectory, checkpoint: database.checkpoint, compression: database.compression,
             encryption: database.encryption, integrityCheck: database.integrityCheck, busyTimeout: database.busyTimeout,
             retention: database.retention, timeZone: timeZone)

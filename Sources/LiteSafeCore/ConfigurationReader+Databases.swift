@@ -83,7 +83,7 @@ extension ConfigurationReader {
         else { return nil }
 
         let database = Configuration.Database(
-            name: name, path: path, destinationRoot: destinationRoot, schedule: schedule, jitter: jitter,
+            name: name, path: path, store: .directory(destinationRoot), schedule: schedule, jitter: jitter,
             checkpoint: checkpoint, compression: compression, integrityCheck: integrityCheck,
             busyTimeout: busyTimeout, encryption: encryption, retention: retention)
         checkDestination(of: database, at: destinationNode)

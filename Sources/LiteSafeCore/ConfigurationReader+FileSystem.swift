@@ -40,6 +40,7 @@ extension ConfigurationReader {
     /// the destination must exist: LiteSafe makes each database's folder in it, not the
     /// destination itself (a missing one is usually a mount that did not come up).
     func checkDestination(of database: Configuration.Database, at node: Node) {
+        guard case .directory(let root) = database.store else { return }
         let source = ConfigurationPath.resolvingSymlinks(database.sourceDirectory)
         let destination = ConfigurationPath.resolvingSymlinks(database.destination)
         guard !ConfigurationPath.isSame(destination, orInside: source) else {
@@ -48,7 +49,6 @@ extension ConfigurationReader {
                 at: node)
             return
         }
-        let root = database.destinationRoot
         switch ConfigurationFile.kind(of: root) {
         case .success(.folder): break
         case .success:

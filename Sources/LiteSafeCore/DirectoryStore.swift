@@ -16,6 +16,8 @@ public struct DirectoryStore: BackupStore {
     /// The folder holding `database`'s backups.
     public func folder(for database: String) -> String { root + "/" + database }
 
+    public func location(of database: String) -> String { folder(for: database) }
+
     /// What the empty file recording a backup or a prune in progress is called, followed by the
     /// backup's stem: a data file named after it without a manifest is that run's, and a
     /// cleanup may remove it. A data file without a manifest and without an intent record is
@@ -84,10 +86,11 @@ public struct DirectoryStore: BackupStore {
             }
             listing.backups.append(
                 StoredBackup(
-                    manifest: manifest, dataLocation: folder.path + "/" + manifest.file, manifestLocation: location))
+                    id: BackupID(database: database, stem: stem), manifest: manifest,
+                    dataLocation: folder.path + "/" + manifest.file, manifestLocation: location))
         }
         listing.backups.sort {
-            ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation)
+            ($0.manifest.created, $0.id.stem) > ($1.manifest.created, $1.id.stem)
         }
         return listing
     }
@@ -99,29 +102,35 @@ public struct DirectoryStore: BackupStore {
     }
 
     public func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
-        try DirectoryPendingBackup(folder: writableFolder(database), stem: stem, dataExtension: dataExtension)
+        try DirectoryPendingBackup(
+            folder: writableFolder(database), database: database, stem: stem, dataExtension: dataExtension)
     }
 
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let database = backup.id.database
+        try DatabaseName.validate(database)
+        guard Self.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
+            throw BackupError.unreadableManifest(
+                path: folder(for: database) + "/" + backup.id.stem + BackupName.manifestSuffix,
+                reason:
+                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
+            )
+        }
         // The database's folder is not followed through a symlink, as when listing it.
-        let folder = FileSystem.parent(of: backup.dataLocation)
-        try StoreFolder.open(FileSystem.parent(of: folder)).folder(FileSystem.basename(of: folder))
-            .forEachChunk(of: FileSystem.basename(of: backup.dataLocation), body)
+        try StoreFolder.open(root).folder(database).forEachChunk(of: backup.manifest.file, body)
     }
 
     public func delete(_ backup: StoredBackup) throws {
-        let database = FileSystem.basename(of: FileSystem.parent(of: backup.manifestLocation))
-        let manifestName = FileSystem.basename(of: backup.manifestLocation)
-        let stem = String(manifestName.dropLast(BackupName.manifestSuffix.count))
+        let database = backup.id.database
+        let stem = backup.id.stem
+        let manifestName = stem + BackupName.manifestSuffix
         // Only a manifest of this store naming one of this database's data files, after its own
         // stem: a crafted manifest (`"file": ".lock"`) must not make a prune delete anything else.
-        guard DatabaseName.isValid(database), backup.manifestLocation == folder(for: database) + "/" + manifestName,
-            manifestName.hasSuffix(BackupName.manifestSuffix),
-            Self.isDataFile(backup.manifest.file, of: database, stem: stem),
-            backup.dataLocation == folder(for: database) + "/" + backup.manifest.file
+        guard DatabaseName.isValid(database), Self.isPlainName(manifestName),
+            Self.isDataFile(backup.manifest.file, of: database, stem: stem)
         else {
             throw BackupError.unreadableManifest(
-                path: backup.manifestLocation,
+                path: folder(for: database) + "/" + manifestName,
                 reason:
                     "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files; nothing was deleted"
             )
@@ -181,6 +190,11 @@ public struct DirectoryStore: BackupStore {
         BackupName.isDataFile(name, of: database) && Self.stem(ofDataFile: name) == stem
     }
 
+    /// Whether `name` names a file right in a folder: not empty, no `/`, not hidden.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
+    }
+
     /// The stem of a data file's name: the name without its `.sqlite…` extension.
     static func stem(ofDataFile name: String) -> String? {
         for ext in [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"] where name.hasSuffix(ext) {
@@ -219,11 +233,13 @@ public struct DirectoryStore: BackupStore {
 /// intent record around them so a cleanup knows the data file is ours if the run is cut short.
 final class DirectoryPendingBackup: PendingBackup {
     private let folder: StoreFolder
+    private let database: String
     private let stem: String
     private let data: StoreFolderFile
 
-    init(folder: StoreFolder, stem: String, dataExtension: String) throws {
+    init(folder: StoreFolder, database: String, stem: String, dataExtension: String) throws {
         self.folder = folder
+        self.database = database
         self.stem = stem
         data = try StoreFolderFile(in: folder, finalName: stem + dataExtension)
         data.crashPoints = (.backupBeforePublish, .backupAfterPublish)
@@ -257,7 +273,9 @@ final class DirectoryPendingBackup: PendingBackup {
             throw error
         }
         try? folder.remove(intent)
-        return StoredBackup(manifest: manifest, dataLocation: data.finalPath, manifestLocation: record.finalPath)
+        return StoredBackup(
+            id: BackupID(database: database, stem: stem), manifest: manifest, dataLocation: data.finalPath,
+            manifestLocation: record.finalPath)
     }
 
     func abandon() { data.abandon() }

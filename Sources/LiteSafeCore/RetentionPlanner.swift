@@ -26,7 +26,7 @@ public enum RetentionPlanner {
         -> [RetentionDecision]
     {
         let ordered = backups.sorted {
-            ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation)
+            ($0.manifest.created, $0.id.stem) > ($1.manifest.created, $1.id.stem)
         }
         let fromTheFuture = Set(ordered.indices.filter { ordered[$0].manifest.created > now })
         let good = ordered.indices.filter { ordered[$0].manifest.passedCheck && !fromTheFuture.contains($0) }

@@ -28,13 +28,15 @@ extension Verifier {
     }
 
     /// Verifies the stored backups of `databases`, one database after the other: restore tests
-    /// with the identities in `identityFile` (in private folders under `scratch`), else scrubs.
+    /// with the identities in `identityFile` (in private folders under `scratch`), else scrubs;
+    /// `stores` makes each database's store.
     ///
     /// An identity file that cannot be read fails every database with that reason.
     ///
     /// - Throws: `BackupError.cancelled` once `cancellation` is set.
     public func verifyAll(
-        _ databases: [Configuration.Database], identityFile: String?, scratch: String, cancellation: Cancellation,
+        _ databases: [Configuration.Database], stores: any StoreFactory, identityFile: String?, scratch: String,
+        cancellation: Cancellation,
         logger: Logger
     ) throws -> [DatabaseReport] {
         var identities: [any AgeIdentity]?
@@ -55,7 +57,7 @@ extension Verifier {
         }
         return try databases.map { database in
             try verifyBackups(
-                of: database.name, in: DirectoryStore(root: database.destinationRoot), identities: identities,
+                of: database.name, in: stores.makeStore(at: database.store), identities: identities,
                 scratch: scratch, cancellation: cancellation, logger: logger)
         }
     }

@@ -81,7 +81,7 @@ public struct Verifier: Sendable {
         }
         guard !listing.backups.isEmpty else {
             if !damaged.isEmpty { return damaged }
-            let error = BackupError.noBackups(database: database, folder: store.location + "/" + database)
+            let error = BackupError.noBackups(database: database, folder: store.location(of: database))
             return [VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed(error))]
         }
         return listing.backups.map { backup in

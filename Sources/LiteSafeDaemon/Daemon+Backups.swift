@@ -12,7 +12,7 @@ extension Daemon {
             _ = scheduler.finished(run.name, success: false, now: now)
             return
         }
-        let job = configuration.backupJob(for: database)
+        let job = configuration.backupJob(for: database, stores: stores)
         let cancellation = Cancellation()
         inFlight[run.name] = InFlightBackup(started: now, cancellation: cancellation)
         let metadata: Logger.Metadata = [LogKey.database: "\(run.name)"]

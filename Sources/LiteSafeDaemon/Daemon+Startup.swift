@@ -35,7 +35,7 @@ extension Daemon {
     /// run's files in progress.
     func removeLeftovers(of databases: [Configuration.Database]) {
         for database in databases {
-            let store = DirectoryStore(root: database.destinationRoot)
+            let store = stores.makeStore(at: database.store)
             let metadata: Logger.Metadata = [LogKey.database: "\(database.name)"]
             do {
                 let lock = try store.lock(database: database.name)
@@ -64,7 +64,7 @@ extension Daemon {
         var history = History()
         for database in databases {
             do {
-                let listing = try DirectoryStore(root: database.destinationRoot).listing(of: database.name)
+                let listing = try stores.makeStore(at: database.store).listing(of: database.name)
                 listing.logDamaged(database: database.name, logger: logger)
                 let all = listing.backups
                 history.retained[database.name] = all.count

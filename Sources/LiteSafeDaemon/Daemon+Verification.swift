@@ -78,7 +78,8 @@ extension Daemon {
         let thread = Thread { [self] in
             let result = Result {
                 try Verifier().verifyAll(
-                    databases, identityFile: identityFile, scratch: scratch, cancellation: cancellation, logger: logger)
+                    databases, stores: stores, identityFile: identityFile, scratch: scratch, cancellation: cancellation,
+                    logger: logger)
             }
             queue.async { self.verificationEnded(cancellation: cancellation, result: result) }
         }

@@ -25,6 +25,8 @@ import Logging
 public final class Daemon: @unchecked Sendable {
     // @unchecked: every `var` below is only touched on `queue`.
     let queue = DispatchQueue(label: "litesafe.daemon")
+    /// Makes each database's store (from `main`: the one place a backend is chosen).
+    let stores: any StoreFactory
     let runner: any BackupRunner
     let notifier: any ServiceNotifier
     let clock: any SchedulerClock
@@ -87,7 +89,7 @@ public final class Daemon: @unchecked Sendable {
     ///   - loadConfiguration: Reads the file again on reload; `ConfigurationLoader.load(path:)`
     ///     of `configuration.sourceFile` unless a test says otherwise.
     public init(
-        configuration: Configuration, runner: any BackupRunner = EngineBackupRunner(),
+        configuration: Configuration, stores: any StoreFactory, runner: any BackupRunner = EngineBackupRunner(),
         notifier: any ServiceNotifier, clock: any SchedulerClock = SystemSchedulerClock(),
         options: DaemonOptions = DaemonOptions(), logger: Logger,
         loadConfiguration: @escaping @Sendable (String) throws -> LoadedConfiguration = {
@@ -95,6 +97,7 @@ public final class Daemon: @unchecked Sendable {
         }
     ) {
         self.configuration = configuration
+        self.stores = stores
         self.runner = runner
         self.notifier = notifier
         self.clock = clock

@@ -68,7 +68,7 @@ extension BackupCommand {
             throw CommandLineProblems(usage + failures, isUsage: !usage.isEmpty)
         }
         return BackupJob(
-            name: jobName, sourcePath: source, store: DirectoryStore(root: root),
+            name: jobName, sourcePath: source, store: LiteSafe.stores.makeStore(at: .directory(root)),
             stagingDirectory: staging.map(absolute) ?? root + "/.staging", checkpoint: checkpoint,
             compression: compression, encryption: noEncryption ? .none : .recipients(keys))
     }

@@ -27,7 +27,7 @@ extension BackupCommand {
     func configuredJobs(logger: Logger) throws -> [BackupJob] {
         let configuration = try configFile.load(logger: logger)
         return try configuration.databases(named: names)
-            .map { configuration.backupJob(for: $0) }
+            .map { configuration.backupJob(for: $0, stores: LiteSafe.stores) }
     }
 }
 

@@ -33,7 +33,7 @@ struct PruneCommand: ParsableCommand {
         }
         var failures = 0
         for database in configuration.databases where names.isEmpty || names.contains(database.name) {
-            let store = DirectoryStore(root: database.destinationRoot)
+            let store = LiteSafe.stores.makeStore(at: database.store)
             let pruner = Pruner()
             do {
                 let decisions =

@@ -46,7 +46,7 @@ struct RunCommand: ParsableCommand {
             logger.warning("\(error); running without the watchdog")
         }
         let daemon = Daemon(
-            configuration: configuration, runner: EngineBackupRunner(), notifier: notifier,
+            configuration: configuration, stores: LiteSafe.stores, runner: EngineBackupRunner(), notifier: notifier,
             options: .service(watchdogInterval: watchdog), logger: logger)
         let status = daemon.run()
         if status != 0 { throw ExitCode(status) }

@@ -42,7 +42,7 @@ import Testing
             verifyIdentity: nil,
             databases: [
                 DatabaseConfiguration(
-                    name: "app", path: fixture.databasePath, destinationRoot: fixture.destination,
+                    name: "app", path: fixture.databasePath, store: .directory(fixture.destination),
                     schedule: try Schedule(parsing: "0 3 * * *"), jitter: .seconds(30), checkpoint: .truncate,
                     compression: .zstd(level: 9), integrityCheck: .full, busyTimeout: .seconds(10),
                     encryption: .recipients(recipients),
@@ -113,7 +113,7 @@ import Testing
 
         #expect(other.schedule == (try Schedule(parsing: "@daily")))
         #expect(other.compression == Compression.none)
-        #expect(other.destinationRoot == fixture.root + "/elsewhere")
+        #expect(other.store == .directory(fixture.root + "/elsewhere"))
         #expect(other.destination == fixture.root + "/elsewhere/other")
         // A database's own retention and encryption replace the defaults instead of merging.
         #expect(other.retention == RetentionPolicy(keepLast: 10))

@@ -38,7 +38,8 @@ import Testing
     @Test func listEscapesControlCharactersFromManifests() {
         let hostile = "ok\u{1B}]0;owned\u{07}\u{202E}txt.exe\u{0}\n"
         let backup = StoredBackup(
-            manifest: manifest(check: hostile), dataLocation: "/b/app/x", manifestLocation: "/b/app/x.manifest.json")
+            id: BackupID(database: "app", stem: "x"), manifest: manifest(check: hostile), dataLocation: "/b/app/x",
+            manifestLocation: "/b/app/x.manifest.json")
         let table = BackupListing.table([backup])
         #expect(table.contains("ok\\u{1B}]0;owned\\u{7}\\u{202E}txt.exe\\u{0}\\u{A}"), "\(table)")
         #expect(!table.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(table)")

@@ -144,7 +144,8 @@ struct PrunerTests {
             }
             // Even handed to the store directly, it deletes nothing that is not the manifest's own.
             let forged = StoredBackup(
-                manifest: newest.manifest, dataLocation: newest.dataLocation, manifestLocation: crafted.manifestLocation
+                id: crafted.id, manifest: newest.manifest, dataLocation: newest.dataLocation,
+                manifestLocation: crafted.manifestLocation
             )
             #expect(throws: BackupError.self) { try w.store.delete(forged) }
             #expect(FileSystem.exists(newest.dataLocation))
@@ -205,9 +206,10 @@ struct PrunerTests {
         let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
         let policy = RetentionPolicy(keepLast: 4, keepDaily: 7)
         let database = DatabaseConfiguration(
-            name: "app", path: "/data/app.db", destinationRoot: "/backups", encryption: .none, retention: policy)
+            name: "app", path: "/data/app.db", store: .directory("/backups"), encryption: .none, retention: policy)
         let job = Configuration(timeZone: berlin, databases: [database], sourceFile: "test.yml").backupJob(
-            for: database)
+            for: database, stores: StandardStoreFactory())
+        #expect(job.store.location(of: "app") == "/backups/app")
         #expect(job.retention == policy)
         #expect(job.timeZone == berlin)
     }
@@ -217,6 +219,7 @@ struct PrunerTests {
 struct UndeletableStore: BackupStore {
     let base: DirectoryStore
     var location: String { base.location }
+    func location(of database: String) -> String { base.location(of: database) }
     func databases() throws -> [String] { try base.databases() }
     func listing(of database: String) throws -> StoreListing { try base.listing(of: database) }
     func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {

@@ -70,7 +70,8 @@ struct RestoreEngineTests {
         var manifest = backup.manifest
         manifest.plaintextSHA256 = String(repeating: "0", count: 64)
         let lying = StoredBackup(
-            manifest: manifest, dataLocation: backup.dataLocation, manifestLocation: backup.manifestLocation)
+            id: backup.id, manifest: manifest, dataLocation: backup.dataLocation,
+            manifestLocation: backup.manifestLocation)
         let out = h.folder.path + "/out.db"
         #expect(throws: BackupError.self) { try restore(h, .stored(lying, store: h.store), out: out) }
         #expect(!FileSystem.exists(out))

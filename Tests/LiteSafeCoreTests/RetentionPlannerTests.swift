@@ -17,7 +17,8 @@ enum RetentionFixture {
             plaintextSHA256: "", storedSize: 0, storedSHA256: "", compression: "zstd:3", encryption: "age",
             recipients: [], check: check, litesafeVersion: "test")
         return StoredBackup(
-            manifest: manifest, dataLocation: "/backups/\(database)/" + manifest.file,
+            id: BackupID(database: database, stem: stem), manifest: manifest,
+            dataLocation: "/backups/\(database)/" + manifest.file,
             manifestLocation: "/backups/\(database)/" + stem + BackupName.manifestSuffix)
     }
 
@@ -228,7 +229,8 @@ struct RetentionPlannerTests {
         let created = F.date("2026-11-26T05:00:00Z")
         let first = F.backup(created)
         let second = StoredBackup(
-            manifest: first.manifest, dataLocation: first.dataLocation.replacingOccurrences(of: "Z.", with: "Z_1."),
+            id: BackupID(database: "app", stem: first.id.stem + "_1"), manifest: first.manifest,
+            dataLocation: first.dataLocation.replacingOccurrences(of: "Z.", with: "Z_1."),
             manifestLocation: first.manifestLocation.replacingOccurrences(of: "Z.", with: "Z_1."))
         let plan = RetentionPlanner.plan(
             backups: [first, second], policy: RetentionPolicy(keepLast: 1), timeZone: F.utc, now: created)

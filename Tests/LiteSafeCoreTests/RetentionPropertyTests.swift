@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import LiteSafeCore
@@ -135,16 +136,16 @@ struct RetentionPropertyTests {
     @Test("a dry run and a real prune agree, and the store holds exactly what was kept", arguments: seeds.prefix(10))
     func dryRunAgrees(seed: UInt64) throws {
         let history = History(seed: seed)
-        let store = MemoryStore(history.backups)
+        let store = try InMemoryStore(history.backups, location: "/backups")
         let pruner = Pruner(now: { history.now })
         let dryRun = try pruner.plan("app", in: store, policy: history.policy, timeZone: history.timeZone)
-        #expect(store.all.count == history.backups.count)
+        #expect(try store.all.count == history.backups.count)
         let pruned = try pruner.prune(
             "app", in: store, policy: history.policy, timeZone: history.timeZone,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         #expect(dryRun == pruned)
         #expect(dryRun == history.plan())
-        #expect(Set(store.all.map(\.dataLocation)) == Set(pruned.filter(\.isKept).map(\.backup.dataLocation)))
+        #expect(Set(try store.all.map(\.id)) == Set(pruned.filter(\.isKept).map(\.backup.id)))
         let again = try pruner.prune(
             "app", in: store, policy: history.policy, timeZone: history.timeZone,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
@@ -162,55 +163,5 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-}
-
-/// A `BackupStore` in memory: backups are values, deletes remove them, the lock is a flag.
-final class MemoryStore: BackupStore, @unchecked Sendable {
-    private let mutex = NSLock()
-    private var backups: [StoredBackup]
-    private var locked = false
-
-    init(_ backups: [StoredBackup]) { self.backups = backups }
-
-    var all: [StoredBackup] { mutex.withLock { backups } }
-    var location: String { "memory" }
-
-    func databases() throws -> [String] { mutex.withLock { Array(Set(backups.map(\.manifest.database))).sorted() } }
-
-    func listing(of database: String) throws -> StoreListing {
-        StoreListing(
-            backups: mutex.withLock { backups.filter { $0.manifest.database == database } }
-                .sorted { ($0.manifest.created, $0.dataLocation) > ($1.manifest.created, $1.dataLocation) })
-    }
-
-    func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
-        throw FileSystemError("write", path: "memory", errno: EROFS)
-    }
-
-    func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {}
-
-    func delete(_ backup: StoredBackup) throws {
-        mutex.withLock { backups.removeAll { $0.dataLocation == backup.dataLocation } }
-    }
-
-    func lock(database: String) throws -> any StoreLock {
-        try mutex.withLock {
-            if locked { throw BackupError.alreadyRunning(database: database, lockPath: "memory") }
-            locked = true
-        }
-        return Lock(store: self)
-    }
-
-    func removeLeftovers(database: String) throws -> Leftovers { Leftovers() }
-
-    final class Lock: StoreLock {
-        private var store: MemoryStore?
-        init(store: MemoryStore) { self.store = store }
-        func release() {
-            store?.mutex.withLock { store?.locked = false }
-            store = nil
-        }
-        deinit { release() }
     }
 }

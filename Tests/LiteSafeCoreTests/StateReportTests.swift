@@ -9,7 +9,7 @@ struct StateReportTests {
     let configuration = Configuration(
         databases: ["app", "crm"].map {
             Configuration.Database(
-                name: $0, path: "/srv/\($0).db", destinationRoot: "/backups", encryption: .none)
+                name: $0, path: "/srv/\($0).db", store: .directory("/backups"), encryption: .none)
         }, sourceFile: "/etc/litesafe/litesafe.yml")
 
     func state(updatedAgo: TimeInterval = 10, _ change: (inout DaemonState) -> Void = { _ in }) -> DaemonState {

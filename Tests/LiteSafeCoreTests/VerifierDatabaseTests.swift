@@ -10,6 +10,7 @@ struct VerifierDatabaseTests {
     struct PruningStore: BackupStore {
         let inner: DirectoryStore
         var location: String { inner.location }
+        func location(of database: String) -> String { inner.location(of: database) }
         func databases() throws -> [String] { try inner.databases() }
         func listing(of database: String) throws -> StoreListing { try inner.listing(of: database) }
         func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {

@@ -31,7 +31,8 @@ struct DaemonSchedulingTests {
         let configuration = try harness.writeConfiguration(["app"])
         try FileSystem.makeDirectory(configuration.stateDirectory)
         _ = try BackupEngine().backUp(
-            configuration.backupJob(for: configuration.databases[0]), logger: harness.logs.logger)
+            configuration.backupJob(for: configuration.databases[0], stores: StandardStoreFactory()),
+            logger: harness.logs.logger)
         let runner = FakeBackupRunner()
         let daemon = harness.daemon(configuration, runner: runner, systemClock: true)
         defer { daemon.stopForCleanUp() }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct ReloadSummaryTests {
     func database(_ name: String, compression: Compression = .default) -> Configuration.Database {
         Configuration.Database(
-            name: name, path: "/srv/\(name).db", destinationRoot: "/backups", compression: compression,
+            name: name, path: "/srv/\(name).db", store: .directory("/backups"), compression: compression,
             encryption: .none)
     }
 

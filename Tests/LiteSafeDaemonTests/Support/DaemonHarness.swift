@@ -87,7 +87,7 @@ final class DaemonHarness {
         systemClock: Bool = false
     ) -> Daemon {
         Daemon(
-            configuration: configuration, runner: runner, notifier: notifier,
+            configuration: configuration, stores: StandardStoreFactory(), runner: runner, notifier: notifier,
             clock: systemClock ? SystemSchedulerClock() : clock, options: options, logger: logs.logger)
     }
 
