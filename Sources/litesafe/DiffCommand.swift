@@ -21,11 +21,21 @@ struct DiffCommand: ParsableCommand {
             differences, 1 when there are some (or on an error), as diff(1).
             """)
 
-    @Argument(help: ArgumentHelp("The database the SQL is applied to.", valueName: "from"))
+    @Argument(
+        help: ArgumentHelp(
+            "The database the SQL is applied to: a file, a backup file, or <name>@<time> (or <name>@latest).",
+            valueName: "from"))
     var from: String
 
-    @Argument(help: ArgumentHelp("The database it makes FROM equal to.", valueName: "to"))
+    @Argument(help: ArgumentHelp("The database it makes FROM equal to (the same kinds).", valueName: "to"))
     var to: String
+
+    @OptionGroup var location: StoreOptions
+
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp("The age identity file that decrypts a backup named above.", valueName: "key-file"))
+    var identity: String?
 
     @Flag(help: "Include the schema changes a diff can express safely.")
     var schema = false
@@ -41,14 +51,15 @@ struct DiffCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
-        _ = try logging.bootstrap()
+        let logger = try logging.bootstrap()
         let result: DatabaseDiff.Summary
         do {
-            let from = absolute(self.from)
-            let to = absolute(self.to)
-            for path in [from, to] where !FileManager.default.fileExists(atPath: path) {
-                throw ValidationErrorText("there is no database at \(path); check the path")
-            }
+            let scratch = try TemporaryFolder(label: "litesafe-diff")
+            defer { scratch.remove() }
+            let from = try DatabaseReference(spec: self.from).resolve(
+                location: location, identityFile: identity, scratch: scratch, logger: logger)
+            let to = try DatabaseReference(spec: self.to).resolve(
+                location: location, identityFile: identity, scratch: scratch, logger: logger)
             if summary {
                 result = try DatabaseDiff().write(from: from, to: to, includeSchema: schema) { _ in }
                 printSummary(result)

@@ -17,8 +17,17 @@ struct FixtureCommand: ParsableCommand {
             matches the database's content and 1 when it does not.
             """)
 
-    @Argument(help: ArgumentHelp("The database to copy.", valueName: "database"))
+    @Argument(
+        help: ArgumentHelp(
+            "The database to copy: a file, a backup file, or <name>@<time> (or <name>@latest).", valueName: "database"))
     var source: String
+
+    @OptionGroup var location: StoreOptions
+
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp("The age identity file that decrypts a backup named above.", valueName: "key-file"))
+    var identity: String?
 
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the fixture here.", valueName: "file"))
     var output: String?
@@ -38,13 +47,13 @@ struct FixtureCommand: ParsableCommand {
     }
 
     func run() throws {
-        _ = try logging.bootstrap()
+        let logger = try logging.bootstrap()
         let matched: Bool
         do {
-            let source = absolute(self.source)
-            guard FileManager.default.fileExists(atPath: source) else {
-                throw ValidationErrorText("there is no database at \(source); check the path")
-            }
+            let scratch = try TemporaryFolder(label: "litesafe-fixture")
+            defer { scratch.remove() }
+            let source = try DatabaseReference(spec: self.source).resolve(
+                location: location, identityFile: identity, scratch: scratch, logger: logger)
             if let output {
                 let path = absolute(output)
                 if FileSystem.exists(path) && !force {
@@ -58,13 +67,11 @@ struct FixtureCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: fixture) else {
                 throw ValidationErrorText("there is no fixture at \(fixture); make one with -o \(fixture)")
             }
-            let scratch = try TemporaryFolder(label: "litesafe-fixture")
-            defer { scratch.remove() }
             matched = try Fixture().matches(fixture, source: source, scratch: scratch.path)
             print(
                 matched
-                    ? "\(fixture) matches \(source)"
-                    : "\(fixture) does NOT match \(source): make it again with -o \(fixture) --force")
+                    ? "\(fixture) matches \(self.source)"
+                    : "\(fixture) does NOT match \(self.source): make it again with -o \(fixture) --force")
         } catch let error as ValidationError {
             throw error
         } catch {

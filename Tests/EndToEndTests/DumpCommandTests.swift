@@ -182,3 +182,47 @@ struct DumpRestoreCommandTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/cut.db"))
     }
 }
+
+/// diff and fixture reading stored backups by NAME@TIME, run as the built binary.
+@Suite("litesafe diff and fixture on stored backups")
+struct StoredBackupReferenceTests {
+    @Test("app@latest from a store: diff against the live file, a fixture of it; a bad time is explained")
+    func nameAtTime() throws {
+        let dir = try TemporaryDirectory("litesafe-e2e")
+        let key = dir.path + "/key.txt"
+        let made = try Subprocess.run(Subprocess.litesafe, ["keygen", "-o", key])
+        try #require(made.status == 0)
+        let recipient = try #require(
+            made.errorOutput.components(separatedBy: "age1").last.map {
+                "age1" + $0.trimmingCharacters(in: .whitespacesAndNewlines)
+            })
+        let backups = dir.path + "/backups"
+        try FileManager.default.createDirectory(atPath: backups, withIntermediateDirectories: true)
+        chmod(backups, 0o700)
+        let database = dir.path + "/app.db"
+        try Fixtures.makeDatabase(at: database, rows: 30)
+        let backup = try Subprocess.run(
+            Subprocess.litesafe, ["backup", "--database", database, "--to", backups, "--recipient", recipient])
+        try #require(backup.status == 0, "\(backup)")
+        let same = try Subprocess.run(
+            Subprocess.litesafe, ["diff", "--from", backups, "--identity", key, "app@latest", database])
+        #expect(same.status == 0, "\(same)")
+        try Subprocess.run("sqlite3", [database, "DELETE FROM items WHERE id = 3"])
+        let differs = try Subprocess.run(
+            Subprocess.litesafe, ["diff", "--from", backups, "--identity", key, "--summary", "app@latest", database])
+        #expect(differs.status == 1)
+        #expect(differs.output.contains("items: 0 inserted, 0 updated, 1 deleted"), "\(differs)")
+        let fixture = dir.path + "/fixture.db"
+        let fixed = try Subprocess.run(
+            Subprocess.litesafe, ["fixture", "--from", backups, "--identity", key, "app@latest", "-o", fixture])
+        #expect(fixed.status == 0, "\(fixed)")
+        #expect(try Fixtures.integrityCheck(fixture) == ["ok"])
+        let badTime = try Subprocess.run(Subprocess.litesafe, ["diff", "--from", backups, "app@yesterday", database])
+        #expect(badTime.status == 1)
+        #expect(badTime.errorOutput.contains("'yesterday' is not an ISO 8601 time"))
+        // Nothing of the restores is left behind.
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("litesafe-diff.") }
+                .isEmpty)
+    }
+}
