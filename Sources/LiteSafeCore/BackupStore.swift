@@ -91,8 +91,11 @@ public protocol PendingBackup: AnyObject {
     var fileName: String { get }
 }
 
-/// Where backups are kept. The directory store is the one today; object storage can follow,
-/// and one contract test suite runs against every implementation.
+/// Where backups are kept. The directory store is the one today; object storage can follow.
+///
+/// Only a `StoreFactory` makes one, from a `StoreLocation`; everything else reaches backups
+/// through this protocol and names them by `BackupID`. `StoreContract` (in TestSupport) is
+/// what every implementation must pass, and `StoreContractTests` runs it against each.
 public protocol BackupStore: Sendable {
     /// A human-readable description of where this store is ("/var/backups/litesafe").
     var location: String { get }

@@ -19,18 +19,23 @@ public protocol StoreContractSubject: AnyObject, Sendable {
     func interruptDelete(of backup: StoredBackup) throws
 }
 
-/// The directory store in a temporary folder.
+/// The directory store in a private temporary folder, removed with the subject.
 public final class DirectoryStoreSubject: StoreContractSubject {
-    public let folder: TemporaryDirectory
+    public let root: String
     public let store: any BackupStore
 
     public init() throws {
-        folder = try TemporaryDirectory("litesafe-contract")
-        chmod(folder.path, 0o700)
-        store = StandardStoreFactory().makeStore(at: .directory(folder.path))
+        // mkdtemp makes it 0700, as the store's trust check wants.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("litesafe-contract.XXXXXX").path
+        var template = Array(path.utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        root = String(cString: made)
+        store = StandardStoreFactory().makeStore(at: .directory(root))
     }
 
-    public func sameLocation() -> any BackupStore { StandardStoreFactory().makeStore(at: .directory(folder.path)) }
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    public func sameLocation() -> any BackupStore { StandardStoreFactory().makeStore(at: .directory(root)) }
 
     public func overwriteManifest(of backup: StoredBackup, with bytes: [UInt8]) throws {
         try Data(bytes).write(
@@ -52,7 +57,7 @@ public final class DirectoryStoreSubject: StoreContractSubject {
     }
 
     private func path(_ database: String, _ name: String? = nil) -> String {
-        folder.path + "/" + database + (name.map { "/" + $0 } ?? "")
+        root + "/" + database + (name.map { "/" + $0 } ?? "")
     }
 }
 
