@@ -9,20 +9,25 @@ import Logging
 /// The `Scheduler` decides what runs when; this class carries its decisions out. It owns one
 /// serial queue, on which every piece of its state is read and written: a Dispatch timer that
 /// sleeps until the next decision, the signal sources (SIGHUP reloads, SIGTERM and SIGINT stop),
-/// the watchdog timer and the reports of finished backups and verifications. Backups and the
-/// scheduled verification (`verify_schedule`) run on threads of their own, because they block.
+/// the watchdog timer and the reports of finished backups and verifications. Whatever reads or
+/// writes a store runs on a thread of its own and reports back there, because it blocks: the
+/// backups, the scheduled verification (`verify_schedule`), start-up's leftovers removal and
+/// listing, and a reload's listing of new stores. So the watchdog pings, which come from the
+/// queue, never wait for a store.
 ///
 /// After every change it rewrites its state file (`<state_directory>/state.json`, which
-/// `litesafe status` reads) and, if configured, the metrics textfile.
+/// `litesafe status` reads) and, if configured, the metrics textfile, batched as
+/// `StateWriteSchedule` decides on the injected clock.
 ///
 /// Each thing a timer or signal does is a public one-step method (`tick()`, `reload()`,
 /// `stop(reason:)`, `checkWatchdog()`) that tests call directly, with a clock of their own
 /// (`ManualSchedulerClock`, in the tests). Call them from outside the daemon's queue (they wait
 /// for it).
 ///
-/// Lifecycle: `start()` removes what interrupted runs left, reads when each database was last
-/// backed up, arms the timers and sends `READY=1` once its signal sources are registered;
-/// `run()` is `start()` and then `waitUntilStopped()`.
+/// Lifecycle: `start()` arms the watchdog and the signal sources, removes what interrupted runs
+/// left and reads when each database was last backed up (off the queue), then arms the schedule
+/// timer and sends `READY=1` once its signal sources are registered; `run()` is `start()` and
+/// then `waitUntilStopped()`.
 public final class Daemon: @unchecked Sendable {
     // @unchecked: every `var` below is only touched on `queue`.
     let queue = DispatchQueue(label: "litesafe.daemon")
