@@ -51,7 +51,7 @@ extension Daemon {
             return
         }
         let now = clock.now()
-        stateChanged = true
+        stateWrites.markChanged()
         switch result {
         case .success(let summary):
             last = StatusLine.LastBackup(

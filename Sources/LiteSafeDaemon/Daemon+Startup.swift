@@ -5,7 +5,7 @@ import Logging
 extension Daemon {
     /// What the store says about the databases: when each was last backed up, and the newest
     /// backup of all (for the status line).
-    struct History {
+    struct History: Sendable {
         var lastRuns: [String: Date] = [:]
         var newest: StatusLine.LastBackup?
         /// Each database's newest backup and how many it has, for the state file.
@@ -13,10 +13,42 @@ extension Daemon {
         var retained: [String: Int] = [:]
     }
 
+    /// What start-up reads from the stores and the state folder, gathered on a thread of its own
+    /// (`gather(for:stores:logger:)`) and applied on the daemon's queue.
+    struct StartupFindings: Sendable {
+        var history: History
+        /// The previous run's state file, if it could be read.
+        var previousState: DaemonState?
+
+        /// Removes what interrupted runs left and reads each database's history and the previous
+        /// state, logging as it goes; it blocks on the stores, so never on the daemon's queue.
+        static func gather(for configuration: Configuration, stores: any StoreFactory, logger: Logger) -> StartupFindings {
+            Daemon.makeStateDirectory(of: configuration, logger: logger)
+            Daemon.removeLeftovers(
+                of: configuration.databases, staging: configuration.stagingDirectory, stores: stores, logger: logger)
+            let history = Daemon.readHistory(of: configuration.databases, stores: stores, logger: logger)
+            let file = StateFile(directory: configuration.stateDirectory)
+            file.removeLeftovers()
+            var previous: DaemonState?
+            do {
+                previous = try file.read()
+            } catch {
+                logger.warning(
+                    "cannot read the previous state: \(error); starting a new one",
+                    metadata: [LogKey.path: "\(file.path)", LogKey.error: "\(error)"])
+            }
+            for path in Verifier.removeLeftovers(in: configuration.stateDirectory) {
+                logger.log(.leftoverRemoved, level: .notice, "removed \(path), left by an interrupted verification")
+            }
+            configuration.metricsTextfile.map { MetricsFile(path: $0).removeLeftovers() }
+            return StartupFindings(history: history, previousState: previous)
+        }
+    }
+
     /// Creates the state folder (0700) if it is missing, and checks that it is ours alone (it
     /// holds staging, where snapshots wait in plaintext); systemd's `StateDirectory=` makes it
     /// for the service, but a daemon run by hand (`make run`) must make its own.
-    func makeStateDirectory(of configuration: Configuration) {
+    static func makeStateDirectory(of configuration: Configuration, logger: Logger) {
         do {
             try FolderTrust.check(configuration.stateDirectory, create: true)
         } catch {
@@ -33,7 +65,9 @@ extension Daemon {
     /// snapshot among them) do not wait for the next scheduled backup. A database whose lock is
     /// held (a `litesafe backup` or prune running now) is skipped: its leftovers may be that
     /// run's files in progress.
-    func removeLeftovers(of databases: [Configuration.Database]) {
+    static func removeLeftovers(
+        of databases: [Configuration.Database], staging: String, stores: any StoreFactory, logger: Logger
+    ) {
         for database in databases {
             let store = stores.makeStore(at: database.store)
             let metadata: Logger.Metadata = [LogKey.database: "\(database.name)"]
@@ -41,7 +75,7 @@ extension Daemon {
                 let lock = try store.lock(database: database.name)
                 defer { lock.release() }
                 try store.removeLeftovers(database: database.name).log(database: database.name, logger: logger)
-                for path in try Staging.removeLeftovers(in: configuration.stagingDirectory, database: database.name) {
+                for path in try Staging.removeLeftovers(in: staging, database: database.name) {
                     logger.log(
                         .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
                         metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
@@ -60,7 +94,9 @@ extension Daemon {
 
     /// Reads each database's newest backup from its store; an unreadable store counts as empty,
     /// which schedules a backup soon (and that backup reports the problem).
-    func readHistory(of databases: [Configuration.Database]) -> History {
+    static func readHistory(
+        of databases: [Configuration.Database], stores: any StoreFactory, logger: Logger
+    ) -> History {
         var history = History()
         for database in databases {
             do {

@@ -5,24 +5,15 @@ import Logging
 extension Daemon {
     /// Starts the state from the previous run's file (keeping failures, counters and
     /// verifications across restarts) and from what the store holds.
-    func loadState(history: History, now: ClockReading) {
-        let file = StateFile(directory: configuration.stateDirectory)
-        file.removeLeftovers()
-        var previous: DaemonState?
-        do {
-            previous = try file.read()
-        } catch {
-            logger.warning(
-                "cannot read the previous state: \(error); starting a new one",
-                metadata: [LogKey.path: "\(file.path)", LogKey.error: "\(error)"])
-        }
+    func loadState(_ findings: StartupFindings, now: ClockReading) {
+        let previous = findings.previousState
         state = DaemonState(
             pid: ProcessInfo.processInfo.processIdentifier, started: now.wall, updated: now.wall,
             configFile: configuration.sourceFile, databases: previous?.databases ?? [],
             verification: previous?.verification)
         for index in state.databases.indices { state.databases[index].running = false }
-        adopt(history)
-        stateChanged = true
+        adopt(findings.history)
+        stateWrites.markChanged()
     }
 
     /// Takes each database's newest backup and count from the store, where they are newer than
@@ -56,25 +47,18 @@ extension Daemon {
         }
     }
 
-    /// Writes the state file and the metrics textfile if something changed since the last
-    /// write, or if the heartbeat is due, so that `litesafe status` can tell a live daemon
-    /// from a stuck one.
-    ///
-    /// Backups' results are written at most once per `stateWriteInterval` (real time): with
-    /// many databases finishing back to back, one write per backup (the whole state, two
-    /// fsyncs) would cost more than the backups. Rarer changes (`stateWriteNow`: a reload, a
-    /// verification, a clock step) are written at once.
-    ///
-    /// - Returns: how soon to call again, when a change waits for the interval to pass.
+    /// Writes the state file and the metrics textfile if `stateWrites` says so (see
+    /// `StateWriteSchedule`); returns how soon to call again when a change waits.
     func persistStateIfNeeded(now: ClockReading) -> Duration? {
-        let heartbeatDue = lastStateWrite.map { now.monotonic - $0 >= DaemonState.heartbeat } ?? true
-        guard stateChanged || heartbeatDue else { return nil }
-        if !heartbeatDue, !stateWriteNow, let written = lastStateWriteInstant {
-            let since = ContinuousClock.now - written
-            if since < Self.stateWriteInterval { return Self.stateWriteInterval - since }
+        switch stateWrites.decide(now: now.monotonic) {
+        case .idle:
+            return nil
+        case .wait(let delay):
+            return delay
+        case .write:
+            persistState(now: now)
+            return nil
         }
-        persistState(now: now)
-        return nil
     }
 
     /// Brings the state up to date with the scheduler and the configuration and writes it.
@@ -100,10 +84,7 @@ extension Daemon {
         }
         state.configFile = configuration.sourceFile
         state.updated = now.wall
-        stateChanged = false
-        stateWriteNow = false
-        lastStateWrite = now.monotonic
-        lastStateWriteInstant = .now
+        stateWrites.written(at: now.monotonic)
         write("the state file", to: StateFile(directory: configuration.stateDirectory).path) {
             try StateFile(directory: configuration.stateDirectory).write(state)
         }

@@ -18,7 +18,7 @@ extension Daemon {
                 "\(reason) again: exiting without waiting for the backup of \(quotedNames(inFlight.keys))")
             finishStopping(exitCode: 1)
             return
-        case .created, .starting, .running:
+        case .created, .loading, .starting, .running:
             break
         }
         phase = .stopping
@@ -61,7 +61,7 @@ extension Daemon {
 
     func finishStopping(exitCode: Int32) {
         phase = .stopped
-        if lastStateWrite != nil {
+        if stateWrites.hasWritten {
             // A daemon that started says it stopped, so `litesafe status` need not guess.
             let now = clock.now()
             state.stopped = now.wall
@@ -73,6 +73,8 @@ extension Daemon {
         logger.log(.daemonStopped, "stopped")
         self.exitCode = exitCode
         stopped.signal()
+        startupSettled.signal()
+        releaseReloadWaiters()
     }
 
     func quotedNames(_ names: some Collection<String>) -> String {

@@ -69,8 +69,7 @@ extension Daemon {
                 schedule: "\(schedule)", kind: identityFile == nil ? .scrub : .restoreTest)
         }
         state.verification?.lastStart = now.wall
-        stateChanged = true
-        stateWriteNow = true
+        stateWrites.markChanged(urgent: true)
         let kind = identityFile == nil ? "scrub" : "restore test"
         logger.info(
             "scheduled verification started: \(kind) of the backups of \(quotedNames(databases.map(\.name)))")
@@ -100,8 +99,7 @@ extension Daemon {
         // Never retried: a verification fails on damaged files, which a retry finds damaged again.
         _ = verifyScheduler?.finished(Self.verificationJobName, success: true, now: now)
         state.verification?.lastEnd = now.wall
-        stateChanged = true
-        stateWriteNow = true
+        stateWrites.markChanged(urgent: true)
         switch result {
         case .failure(let error):
             logger.log(

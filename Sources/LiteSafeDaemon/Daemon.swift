@@ -9,19 +9,25 @@ import Logging
 /// The `Scheduler` decides what runs when; this class carries its decisions out. It owns one
 /// serial queue, on which every piece of its state is read and written: a Dispatch timer that
 /// sleeps until the next decision, the signal sources (SIGHUP reloads, SIGTERM and SIGINT stop),
-/// the watchdog timer and the reports of finished backups and verifications. Backups and the
-/// scheduled verification (`verify_schedule`) run on threads of their own, because they block.
+/// the watchdog timer and the reports of finished backups and verifications. Whatever reads or
+/// writes a store runs on a thread of its own and reports back there, because it blocks: the
+/// backups, the scheduled verification (`verify_schedule`), start-up's leftovers removal and
+/// listing, and a reload's listing of new stores. So the watchdog pings, which come from the
+/// queue, never wait for a store.
 ///
 /// After every change it rewrites its state file (`<state_directory>/state.json`, which
-/// `litesafe status` reads) and, if configured, the metrics textfile.
+/// `litesafe status` reads) and, if configured, the metrics textfile, batched as
+/// `StateWriteSchedule` decides on the injected clock.
 ///
 /// Each thing a timer or signal does is a public one-step method (`tick()`, `reload()`,
-/// `stop(reason:)`, `checkWatchdog()`) that tests call directly, with a `ManualSchedulerClock`.
-/// Call them from outside the daemon's queue (they wait for it).
+/// `stop(reason:)`, `checkWatchdog()`) that tests call directly, with a clock of their own
+/// (`ManualSchedulerClock`, in the tests). Call them from outside the daemon's queue (they wait
+/// for it).
 ///
-/// Lifecycle: `start()` removes what interrupted runs left, reads when each database was last
-/// backed up, arms the timers and sends `READY=1` once its signal sources are registered;
-/// `run()` is `start()` and then `waitUntilStopped()`.
+/// Lifecycle: `start()` arms the watchdog and the signal sources, removes what interrupted runs
+/// left and reads when each database was last backed up (off the queue), then arms the schedule
+/// timer and sends `READY=1` once its signal sources are registered; `run()` is `start()` and
+/// then `waitUntilStopped()`.
 public final class Daemon: @unchecked Sendable {
     // @unchecked: every `var` below is only touched on `queue`.
     let queue = DispatchQueue(label: "litesafe.daemon")
@@ -43,14 +49,8 @@ public final class Daemon: @unchecked Sendable {
     var reloadFailed = false
     /// What the state file and the metrics say; written by `persistState(now:)`.
     var state: DaemonState
-    /// Whether `state` changed since it was last written.
-    var stateChanged = false
-    /// A change the state file must show at once, not batched with others.
-    var stateWriteNow = false
-    var lastStateWrite: MonotonicInstant?
-    /// When the state was last written, in real time (`persistStateIfNeeded` spaces writes).
-    var lastStateWriteInstant: ContinuousClock.Instant?
-    static let stateWriteInterval = Duration.seconds(1)
+    /// When `state` is next written (batched on `clock`).
+    var stateWrites: StateWriteSchedule
     /// The state and metrics files whose latest write failed (logged once each).
     var unwritableStateFiles: Set<String> = []
     /// When `verify_schedule` verifies the stored backups; nil without one.
@@ -63,10 +63,24 @@ public final class Daemon: @unchecked Sendable {
     var unregisteredSignals = 0
     var reportedNotifierFailure = false
     var exitCode: Int32 = 0
+    /// A reload asked for while the stores were read (at start-up or by a reload in progress),
+    /// done once they have been.
+    var reloadRequested = false
+    /// Whether a reload is listing its new stores, off the queue.
+    var reloadInProgress = false
+    /// The `reload()` calls waiting for the reload in progress to be over.
+    var reloadWaiters: [@Sendable () -> Void] = []
     let stopped = DispatchSemaphore(value: 0)
+    /// Signalled when start-up is done or the daemon stopped during it (`start()` waits for it).
+    let startupSettled = DispatchSemaphore(value: 0)
+    /// Runs on the start-up thread before it reads the stores: tests hold it there, as a slow
+    /// or hung store would.
+    var storeWorkWillStart: (@Sendable () -> Void)?
 
     enum Phase {
         case created
+        /// Reading the stores, off the queue; pinging the watchdog, and listening for signals.
+        case loading
         /// Backing up, waiting for the signal sources before telling systemd it is ready.
         case starting
         case running
@@ -106,6 +120,7 @@ public final class Daemon: @unchecked Sendable {
         self.loadConfiguration = loadConfiguration
         let now = clock.now()
         scheduler = Scheduler(jobs: [], maxConcurrent: 1, now: now, policy: options.policy)
+        stateWrites = StateWriteSchedule(interval: options.stateWriteInterval)
         state = DaemonState(
             pid: ProcessInfo.processInfo.processIdentifier, started: now.wall, updated: now.wall,
             configFile: configuration.sourceFile)
@@ -119,8 +134,22 @@ public final class Daemon: @unchecked Sendable {
     // MARK: The one-step methods timers and signals call, public for tests.
 
     /// Starts the daemon and returns at once; the first backups that are due start now.
+    ///
+    /// The stores are read (start-up's leftovers removed, each database's history listed) on a
+    /// thread of their own: however slow they are, the watchdog pings go on and a stop ends the
+    /// wait. Returns once start-up is done, or once the daemon has stopped.
     public func start() {
-        queue.sync { startOnQueue() }
+        guard let configuration = queue.sync(execute: { beginStartOnQueue() }) else { return }
+        let logger = logger
+        let storeWorkWillStart = storeWorkWillStart
+        let thread = Thread { [self] in
+            storeWorkWillStart?()
+            let findings = StartupFindings.gather(for: configuration, stores: stores, logger: logger)
+            queue.async { self.finishStartOnQueue(findings) }
+        }
+        thread.name = "litesafe start-up"
+        thread.start()
+        startupSettled.wait()
     }
 
     /// Starts the daemon and blocks until it has stopped; returns the exit status for `main`:
@@ -138,8 +167,12 @@ public final class Daemon: @unchecked Sendable {
 
     /// Reads the configuration file again and applies it, or keeps the running one if it is
     /// invalid: what SIGHUP does.
+    ///
+    /// Returns once the reload is over (the new configuration applied or refused).
     public func reload() {
-        queue.sync { reloadOnQueue() }
+        let done = DispatchSemaphore(value: 0)
+        queue.sync { reloadOnQueue { done.signal() } }
+        done.wait()
     }
 
     /// Stops scheduling and cancels the backups in flight; `waitUntilStopped()` returns once they
@@ -180,39 +213,52 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: On the queue.
 
-    func startOnQueue() {
-        guard phase == .created else { return }
+    /// The first half of `start()`, on the queue: arms the watchdog and the signal sources, so
+    /// that pings go on and a stop is heard while the stores are read; returns the configuration
+    /// to read them for, or nil if the daemon had already started.
+    func beginStartOnQueue() -> Configuration? {
+        guard phase == .created else { return nil }
         let count = configuration.databases.count
         logger.log(
             .daemonStarted,
             "litesafe \(LiteSafeVersion.current) started: \(count) \(count == 1 ? "database" : "databases") from \(configuration.sourceFile)",
             metadata: [LogKey.path: "\(configuration.sourceFile)"])
         SQLiteInfo.warnAboutWALResetBug(logger: logger)
-        makeStateDirectory(of: configuration)
-        removeLeftovers(of: configuration.databases)
-        let history = readHistory(of: configuration.databases)
-        last = history.newest
-        let now = clock.now()
-        loadState(history: history, now: now)
-        for path in Verifier.removeLeftovers(in: configuration.stateDirectory) {
-            logger.log(.leftoverRemoved, level: .notice, "removed \(path), left by an interrupted verification")
-        }
-        scheduler = Scheduler(
-            jobs: configuration.scheduledJobs, maxConcurrent: configuration.maxConcurrentBackups,
-            lastRuns: history.lastRuns, now: now, policy: options.policy)
-        verifyScheduler = makeVerifyScheduler(now: now, lastRun: state.verification?.lastStart)
-        configuration.metricsTextfile.map { MetricsFile(path: $0).removeLeftovers() }
-        phase = .starting
-        scheduleTimer = makeTimer { [weak self] in self?.runDueBackups() }
+        phase = .loading
         startWatchdogTimer()
         installSignalSources()
+        return configuration
+    }
+
+    /// The second half of `start()`, on the queue, once `StartupFindings` were gathered off it:
+    /// schedules from them, starts what is due and tells systemd it is ready.
+    func finishStartOnQueue(_ findings: StartupFindings) {
+        defer { startupSettled.signal() }
+        guard phase == .loading else { return }  // Stopped meanwhile.
+        last = findings.history.newest
+        let now = clock.now()
+        loadState(findings, now: now)
+        scheduler = Scheduler(
+            jobs: configuration.scheduledJobs, maxConcurrent: configuration.maxConcurrentBackups,
+            lastRuns: findings.history.lastRuns, now: now, policy: options.policy)
+        verifyScheduler = makeVerifyScheduler(now: now, lastRun: state.verification?.lastStart)
+        phase = .starting
+        scheduleTimer = makeTimer { [weak self] in self?.runDueBackups() }
+        // Without signal sources `READY=1` is the first message, as it always was; with them,
+        // it follows the first decision (their registration used to come after it).
+        if options.signals.isEmpty { becomeReady() }
         runDueBackups()
+        becomeReady()
+        if reloadRequested {
+            reloadRequested = false
+            reloadOnQueue()
+        }
     }
 
     /// Tells systemd start-up is done: the configuration is loaded, the timers are armed and
     /// the signal sources are registered (so a reload sent after `READY=1` is not lost).
     func becomeReady() {
-        guard phase == .starting else { return }
+        guard phase == .starting, unregisteredSignals == 0 else { return }
         phase = .running
         notify("that start-up finished") { try $0.ready(status: currentStatus()) }
     }
@@ -227,8 +273,7 @@ public final class Daemon: @unchecked Sendable {
         if let step = decision.clockStep {
             // Next-run times moved with the wall clock, and a state written before a forward
             // step would look stale to `litesafe status`: write it again now.
-            stateChanged = true
-            stateWriteNow = true
+            stateWrites.markChanged(urgent: true)
             let size = formatDuration(step < .zero ? .zero - step : step)
             logger.log(
                 .clockStepped, level: .notice,
@@ -236,7 +281,7 @@ public final class Daemon: @unchecked Sendable {
             )
         }
         for run in decision.runs { startBackup(run, now: now) }
-        if !decision.runs.isEmpty { stateChanged = true }
+        if !decision.runs.isEmpty { stateWrites.markChanged() }
         let verifySleep = runDueVerification(now: now)
         let stateSleep = persistStateIfNeeded(now: now)
         let sleep = [decision.sleep, verifySleep, stateSleep].compactMap { $0 }.min() ?? decision.sleep

@@ -18,6 +18,9 @@ public struct DaemonOptions: Sendable {
     /// The signals the daemon handles with Dispatch sources; none by default, so that tests
     /// (which share one process) opt in. `litesafe run` handles `DaemonSignal.all`.
     public var signals: [DaemonSignal]
+    /// The least time between two writes of the state file for backups' results (see
+    /// `StateWriteSchedule`), measured on the daemon's `SchedulerClock`.
+    public var stateWriteInterval: Duration
 
     public static let defaultBackupDeadline = Duration.seconds(3_600)
     public static let defaultStopGracePeriod = Duration.seconds(20)
@@ -25,13 +28,14 @@ public struct DaemonOptions: Sendable {
     public init(
         policy: SchedulerPolicy = .standard, backupDeadline: Duration = DaemonOptions.defaultBackupDeadline,
         watchdogInterval: Duration? = nil, stopGracePeriod: Duration = DaemonOptions.defaultStopGracePeriod,
-        signals: [DaemonSignal] = []
+        signals: [DaemonSignal] = [], stateWriteInterval: Duration = StateWriteSchedule.defaultInterval
     ) {
         self.policy = policy
         self.backupDeadline = backupDeadline
         self.watchdogInterval = watchdogInterval
         self.stopGracePeriod = stopGracePeriod
         self.signals = signals
+        self.stateWriteInterval = stateWriteInterval
     }
 
     /// The options of `litesafe run`: every signal handled, and in debug builds the test hooks

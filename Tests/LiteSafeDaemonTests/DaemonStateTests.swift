@@ -153,4 +153,24 @@ struct DaemonStateTests {
         #expect(eventually { harness.logs.entries.contains { $0.message.contains("\(metrics) is written again") } })
         #expect(harness.logs.entries(.stateWriteFailed).count == 1)
     }
+
+    @Test("backups' results are written at most once per interval of the daemon's clock, not of real time")
+    func resultsBatchedOnTheInjectedClock() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner(.block)
+        let daemon = harness.daemon(
+            try harness.writeConfiguration(["app"]), runner: runner, stateWriteInterval: .seconds(1))
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(try harness.readState()?.database(named: "app")?.running == true)
+
+        runner.release("app")
+        #expect(eventually { daemon.statusLine.contains("last: app ok") })
+        daemon.tick()
+        #expect(try harness.readState()?.database(named: "app")?.lastSuccess == nil, "written within the interval")
+
+        harness.clock.advance(by: .seconds(1))
+        daemon.tick()
+        #expect(try harness.readState()?.database(named: "app")?.lastSuccess != nil)
+    }
 }

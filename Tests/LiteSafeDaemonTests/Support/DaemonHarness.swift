@@ -82,11 +82,16 @@ final class DaemonHarness {
         try Fixtures.makeDatabase(at: data + "/\(name).db", rows: rows)
     }
 
+    /// A daemon over `configuration`; it writes its state at every change (`stateWriteInterval`
+    /// zero) unless a test of the batching says otherwise, as the manual clock does not move
+    /// on its own.
     func daemon(
         _ configuration: Configuration, runner: any BackupRunner, options: DaemonOptions = DaemonOptions(),
-        systemClock: Bool = false
+        systemClock: Bool = false, stateWriteInterval: Duration = .zero
     ) -> Daemon {
-        Daemon(
+        var options = options
+        options.stateWriteInterval = stateWriteInterval
+        return Daemon(
             configuration: configuration, stores: StandardStoreFactory(), runner: runner, notifier: notifier,
             clock: systemClock ? SystemSchedulerClock() : clock, options: options, logger: logs.logger)
     }
