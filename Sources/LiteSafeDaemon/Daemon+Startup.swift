@@ -22,7 +22,9 @@ extension Daemon {
 
         /// Removes what interrupted runs left and reads each database's history and the previous
         /// state, logging as it goes; it blocks on the stores, so never on the daemon's queue.
-        static func gather(for configuration: Configuration, stores: any StoreFactory, logger: Logger) -> StartupFindings {
+        static func gather(for configuration: Configuration, stores: any StoreFactory, logger: Logger)
+            -> StartupFindings
+        {
             Daemon.makeStateDirectory(of: configuration, logger: logger)
             Daemon.removeLeftovers(
                 of: configuration.databases, staging: configuration.stagingDirectory, stores: stores, logger: logger)
