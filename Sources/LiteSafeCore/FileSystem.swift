@@ -70,6 +70,12 @@ public enum FileSystem {
     public static func contents(of path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw FileSystemError("list", path: path) }
         defer { closedir(dir) }
+        return names(in: dir)
+    }
+
+    /// The names an open directory stream lists, without `.` and `..` (every folder listing,
+    /// by path or through a folder's descriptor, reads them here).
+    static func names(in dir: OpaquePointer) -> [String] {
         var names: [String] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {

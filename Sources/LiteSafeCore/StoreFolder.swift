@@ -73,14 +73,7 @@ final class StoreFolder {
         defer { closedir(dir) }
         // The duplicate shares the offset with `descriptor`: start from the top every time.
         rewinddir(dir)
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return FileSystem.names(in: dir)
     }
 
     /// Opens the regular file `name` for reading, never through a symlink.

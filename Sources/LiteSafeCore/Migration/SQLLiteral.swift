@@ -111,14 +111,7 @@ enum SQLLiteral {
 
     /// `X'…'`, lower-case hex.
     static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
-        let digits = Array("0123456789abcdef".utf8)
-        out.append(contentsOf: "X'".utf8)
-        out.reserveCapacity(out.count + bytes.count * 2 + 1)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        out.append(UInt8(ascii: "'"))
+        bytes.withUnsafeBytes { appendHex($0, to: &out) }
     }
 
     /// A name as a double-quoted SQL identifier.
