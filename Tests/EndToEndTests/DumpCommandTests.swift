@@ -204,25 +204,28 @@ struct StoredBackupReferenceTests {
         let backup = try Subprocess.run(
             Subprocess.litesafe, ["backup", "--database", database, "--to", backups, "--recipient", recipient])
         try #require(backup.status == 0, "\(backup)")
-        let same = try Subprocess.run(
-            Subprocess.litesafe, ["diff", "--from", backups, "--identity", key, "app@latest", database])
+        // The restores go to a private folder under TMPDIR: one of this test's own, so that what
+        // is left there after the commands is theirs alone (other tests run in parallel).
+        let scratch = dir.path + "/tmp"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let environment = ["TMPDIR": scratch]
+        func litesafe(_ arguments: [String]) throws -> ProcessResult {
+            try Subprocess.run(Subprocess.litesafe, arguments, environment: environment)
+        }
+        let same = try litesafe(["diff", "--from", backups, "--identity", key, "app@latest", database])
         #expect(same.status == 0, "\(same)")
         try Subprocess.run("sqlite3", [database, "DELETE FROM items WHERE id = 3"])
-        let differs = try Subprocess.run(
-            Subprocess.litesafe, ["diff", "--from", backups, "--identity", key, "--summary", "app@latest", database])
+        let differs = try litesafe(["diff", "--from", backups, "--identity", key, "--summary", "app@latest", database])
         #expect(differs.status == 1)
         #expect(differs.output.contains("items: 0 inserted, 0 updated, 1 deleted"), "\(differs)")
         let fixture = dir.path + "/fixture.db"
-        let fixed = try Subprocess.run(
-            Subprocess.litesafe, ["fixture", "--from", backups, "--identity", key, "app@latest", "-o", fixture])
+        let fixed = try litesafe(["fixture", "--from", backups, "--identity", key, "app@latest", "-o", fixture])
         #expect(fixed.status == 0, "\(fixed)")
         #expect(try Fixtures.integrityCheck(fixture) == ["ok"])
-        let badTime = try Subprocess.run(Subprocess.litesafe, ["diff", "--from", backups, "app@yesterday", database])
+        let badTime = try litesafe(["diff", "--from", backups, "app@yesterday", database])
         #expect(badTime.status == 1)
         #expect(badTime.errorOutput.contains("'yesterday' is not an ISO 8601 time"))
         // Nothing of the restores is left behind.
-        #expect(
-            try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("litesafe-diff.") }
-                .isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
     }
 }
