@@ -102,17 +102,25 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestTools"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestTools"]),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestTools"]),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", "TestTools", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "LiteSafeCoreTests",
             dependencies: [
                 "LiteSafeCore", "Age", "SQLite", "TestSupport", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .testTarget(name: "LiteSafeDaemonTests", dependencies: ["LiteSafeDaemon", "TestSupport"]),
+        .testTarget(
+            name: "LiteSafeDaemonTests",
+            dependencies: [
+                "LiteSafeDaemon", "LiteSafeCore", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestTools"]),
         .testTarget(name: "S3Tests", dependencies: ["S3"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestTools"]),
+        .testTarget(
+            name: "HTTPTests",
+            dependencies: ["HTTP", "TestTools", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )
 
