@@ -67,3 +67,41 @@ final class AuthorizerBox {
     let decide: (AuthorizerRequest) -> AuthorizerDecision
     init(_ decide: @escaping (AuthorizerRequest) -> AuthorizerDecision) { self.decide = decide }
 }
+
+extension Connection {
+    /// Whether `sql` (bytes, not necessarily UTF-8) ends with a complete statement.
+    public static func isComplete(bytes sql: [UInt8]) -> Bool {
+        (sql + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { sqlite3_complete($0.baseAddress) != 0 }
+        }
+    }
+
+    /// Runs every statement in `sql` exactly as its bytes say (text that is not UTF-8 stays as
+    /// it is), one statement at a time.
+    public func execute(bytes sql: [UInt8]) throws {
+        try sql.withUnsafeBytes { buffer in
+            guard var next = buffer.baseAddress?.assumingMemoryBound(to: CChar.self) else { return }
+            let end = next + buffer.count
+            while next < end {
+                var statement: OpaquePointer?
+                var tail: UnsafePointer<CChar>?
+                let rc = sqlite3_prepare_v2(handle, next, Int32(end - next), &statement, &tail)
+                let text = String(
+                    decoding: UnsafeRawBufferPointer(start: next, count: min(200, end - next)), as: UTF8.self)
+                guard rc == SQLITE_OK else {
+                    throw SQLiteError(connection: handle, code: rc, operation: text)
+                }
+                if let statement {
+                    defer { sqlite3_finalize(statement) }
+                    var step = sqlite3_step(statement)
+                    while step == SQLITE_ROW { step = sqlite3_step(statement) }
+                    guard step == SQLITE_DONE else {
+                        throw SQLiteError(connection: handle, code: step, operation: text)
+                    }
+                }
+                guard let tail, tail > next else { break }
+                next = tail
+            }
+        }
+    }
+}

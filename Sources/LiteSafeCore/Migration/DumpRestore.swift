@@ -26,11 +26,23 @@ final class DumpRestore {
         var refusal: String?
     }
 
-    /// Opens the (empty) file at `path`, which the caller created in a folder of its own.
-    init(databaseAt path: String) throws {
+    /// Opens the (empty) file at `path`, which the caller created in a folder of its own; the
+    /// database may grow to `maxBytes` (the free space beside OUT) and no further.
+    init(databaseAt path: String, maxBytes: Int64?) throws {
         connection = try Connection(path: path, options: [.readWrite, .noFollow])
         connection.limitAttachedDatabases(to: 0)
-        try connection.execute("PRAGMA trusted_schema=OFF")
+        // Nothing by path beyond the file itself: no journal or temporary files beside it
+        // (its folder is private, but whoever can write OUT's folder can move that folder),
+        // and the file locked to this connection. A load that fails is thrown away whole, so
+        // an in-memory journal is enough.
+        try connection.execute(
+            "PRAGMA trusted_schema=OFF; PRAGMA journal_mode=MEMORY; PRAGMA temp_store=MEMORY; PRAGMA locking_mode=EXCLUSIVE"
+        )
+        if let maxBytes {
+            // A few bytes of SQL (zeroblob, recursive inserts) can ask for any size: bound it.
+            // In pages of the default 4096 bytes (neither our dumps nor sqlite3's set another).
+            _ = try connection.column("PRAGMA max_page_count=\(max(maxBytes / 4096, 1))")
+        }
         loader = DumpLoader(connection: connection)
         let policy = self.policy
         connection.setAuthorizer { request in
@@ -78,7 +90,7 @@ final class DumpRestore {
         } catch let error as SQLiteError {
             if let refusal = policy.refusal { throw DumpError.refused(refusal) }
             if error.message.contains("too many attached databases") {
-                throw DumpError.refused("it writes to another file (VACUUM INTO or ATTACH)")
+                throw DumpError.refused("it runs VACUUM, VACUUM INTO or ATTACH, which a dump has no need of")
             }
             throw DumpError.failed(error.message)
         }
@@ -86,7 +98,9 @@ final class DumpRestore {
 
     /// Whether `head`, the first bytes of a plaintext, look like SQL text rather than a
     /// database: printable text that starts as a dump does.
-    static func looksLikeSQL(_ head: [UInt8]) -> Bool {
+    static func looksLikeSQL(_ bytes: [UInt8]) -> Bool {
+        // The sniffer may hold more than it needs: decide on the first bytes only.
+        let head = bytes.prefix(32)
         guard !head.isEmpty,
             head.allSatisfy({ $0 == 9 || $0 == 10 || $0 == 13 || ($0 >= 32 && $0 != 127) || $0 >= 128 })
         else { return false }

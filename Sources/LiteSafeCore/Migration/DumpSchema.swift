@@ -1,3 +1,4 @@
+import Foundation
 import SQLite
 
 /// What a dump needs to know of a database's schema, read inside the dump's transaction.
@@ -119,12 +120,29 @@ struct DumpSchema {
         }
         let names = Set(all.map { $0.name.lowercased() })
         let alias = ["rowid", "_rowid_", "oid"].first { !names.contains($0) }
-        // An INTEGER PRIMARY KEY is the rowid itself, already among the columns.
-        let integerKey = keys.count == 1 && keys[0].type == "INTEGER"
+        // An INTEGER PRIMARY KEY is the rowid itself, already among the columns; declared
+        // `PRIMARY KEY DESC` it is not (a quirk SQLite keeps: lang_createtable.html#rowid).
+        let integerKey = keys.count == 1 && keys[0].type == "INTEGER" && !Self.isDescendingKey(keys[0].name, in: sql)
         let order = integerKey ? [keys[0].name] : alias.map { [$0] } ?? []
         return Table(
             name: name, sql: sql, kind: .ordinary, columns: columns, rowid: integerKey ? nil : alias, order: order,
             defaults: defaults)
+    }
+
+    /// Whether column `name`'s definition in a CREATE TABLE statement says `PRIMARY KEY DESC`.
+    static func isDescendingKey(_ name: String, in sql: String) -> Bool {
+        guard let open = sql.firstIndex(of: "("), let close = sql.lastIndex(of: ")") else { return false }
+        for definition in SchemaPlan.splitTopLevel(String(sql[sql.index(after: open)..<close])) {
+            let words = definition.uppercased().split(whereSeparator: \.isWhitespace)
+            let column = definition.split(whereSeparator: \.isWhitespace).first.map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"`[]'"))
+            }
+            guard column?.lowercased() == name.lowercased() else { continue }
+            for index in words.indices.dropLast(2) where words[index] == "PRIMARY" && words[index + 1] == "KEY" {
+                if words[index + 2].hasPrefix("DESC") { return true }
+            }
+        }
+        return false
     }
 
     /// Whether a CREATE TABLE statement ends with the WITHOUT ROWID option (the options come

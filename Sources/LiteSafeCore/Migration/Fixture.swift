@@ -85,15 +85,21 @@ struct DumpLoader {
     private var pending: [UInt8] = []
     /// Statements are run once this much text is waiting and it ends a statement.
     var batchSize = 1 << 20
+    /// How much was waiting when it last did not end a statement: the next check waits for
+    /// another `batchSize` (rechecking at every line of a long value would take quadratic time).
+    private var checkedAt = 0
 
     init(connection: Connection) { self.connection = connection }
 
     mutating func feed(_ bytes: UnsafeRawBufferPointer) throws {
+        // SQLite reads SQL up to a NUL: what followed one would be skipped, not run. No dump
+        // holds one (ours writes such text as X'…'), so a NUL is damage.
+        if bytes.contains(0) { throw DumpError.damaged("it holds a NUL byte") }
         var start = 0
         for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
             pending.append(contentsOf: bytes[start...index])
             start = index + 1
-            if pending.count >= batchSize { try runIfComplete() }
+            if pending.count >= checkedAt + batchSize { try runIfComplete() }
         }
         pending.append(contentsOf: bytes[start...])
     }
@@ -106,10 +112,14 @@ struct DumpLoader {
     }
 
     private mutating func runIfComplete() throws {
-        let text = String(decoding: pending, as: UTF8.self)
-        guard Connection.isComplete(text) else { return }
-        try connection.execute(text)
+        guard Connection.isComplete(bytes: pending) else {
+            checkedAt = pending.count
+            return
+        }
+        // As bytes: text in the dump that is not UTF-8 (stock .dump writes it raw) stays as it is.
+        try connection.execute(bytes: pending)
         pending.removeAll(keepingCapacity: true)
+        checkedAt = 0
     }
 }
 
@@ -125,6 +135,8 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
     case foreignKeys([String])
     /// SQLite could not run it.
     case failed(String)
+    /// It is not a dump as written (a NUL byte in it, say).
+    case damaged(String)
 
     public var description: String {
         switch self {
@@ -135,6 +147,7 @@ public enum DumpError: Error, Equatable, CustomStringConvertible {
         case .foreignKeys(let rows):
             "the dump's rows break foreign keys (\(rows.joined(separator: "; "))); nothing was restored"
         case .failed(let message): "the dump does not load: \(message); nothing was restored"
+        case .damaged(let why): "the dump is damaged: \(why); nothing was restored"
         }
     }
 }

@@ -34,7 +34,11 @@ struct TableComparison {
         let oldTable = "main." + quoted
         let all = keys + columns
         // typeof() beside each value: in SQL 1 = 1.0, and a diff must see the change of type.
-        let newProjection = all.map { "\(SQLLiteral.identifier($0)), typeof(\(SQLLiteral.identifier($0)))" }
+        // COLLATE BINARY: EXCEPT compares with each column's own collation, and under NOCASE or
+        // RTRIM 'bob' and 'Bob ' are one value; a diff must see every byte.
+        let newProjection = all.map {
+            "\(SQLLiteral.identifier($0)) COLLATE BINARY, typeof(\(SQLLiteral.identifier($0)))"
+        }
         // Keys come first; with each value followed by its type, key i is column 2i+1.
         let order = (0..<keys.count).map { String($0 * 2 + 1) }.joined(separator: ", ")
         guard existed else {
@@ -50,17 +54,19 @@ struct TableComparison {
             let value =
                 oldColumns.contains(column.lowercased()) || keys.contains(column)
                 ? SQLLiteral.identifier(column) : "(\(table.defaults[column] ?? "NULL"))"
-            return "\(value), typeof(\(value))"
+            return "\(value) COLLATE BINARY, typeof(\(value))"
         }
         changedSQL =
             "SELECT * FROM (SELECT \(newProjection.joined(separator: ", ")) FROM \(newTable) EXCEPT SELECT "
             + "\(oldProjection.joined(separator: ", ")) FROM \(oldTable)) ORDER BY \(order)"
-        let match = keys.map { "o.\(SQLLiteral.identifier($0)) IS n.\(SQLLiteral.identifier($0))" }
+        let match = keys.map { "o.\(SQLLiteral.identifier($0)) IS n.\(SQLLiteral.identifier($0)) COLLATE BINARY" }
         deletedSQL =
             "SELECT \(keys.map { "o." + SQLLiteral.identifier($0) }.joined(separator: ", ")) FROM \(oldTable) o "
             + "WHERE NOT EXISTS (SELECT 1 FROM \(newTable) n WHERE \(match.joined(separator: " AND "))) "
             + "ORDER BY \(keys.map(SQLLiteral.identifier).joined(separator: ", "))"
-        let conditions = keys.enumerated().map { "o.\(SQLLiteral.identifier($0.element)) IS ?\($0.offset + 1)" }
+        let conditions = keys.enumerated().map {
+            "o.\(SQLLiteral.identifier($0.element)) IS ?\($0.offset + 1) COLLATE BINARY"
+        }
         existsSQL = "SELECT 1 FROM \(oldTable) o WHERE " + conditions.joined(separator: " AND ")
     }
 

@@ -68,7 +68,7 @@ public struct RestoreEngine: Sendable {
         let limit = min(manifest?.plaintextSize ?? maxSize, folder.availableBytes() ?? .max)
         let decoded = try decode(
             source, identities: identities, limit: limit, into: file, cancellation: cancellation,
-            name: manifest?.database ?? name)
+            name: manifest?.database ?? name, availableBytes: folder.availableBytes())
         if let manifest, decoded.digest != manifest.plaintextSHA256 {
             throw BackupError.hashMismatch(
                 path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: decoded.digest)
@@ -130,7 +130,7 @@ public struct RestoreEngine: Sendable {
     /// `BackupError.cancelled(database: name)`.
     private func decode(
         _ source: RestoreSource, identities: [any AgeIdentity], limit: Int64, into file: AtomicFile,
-        cancellation: Cancellation?, name: String
+        cancellation: Cancellation?, name: String, availableBytes: Int64? = nil
     ) throws -> Decoded {
         var hash = SHA256()
         var size: Int64 = 0
@@ -160,7 +160,7 @@ public struct RestoreEngine: Sendable {
         var dump: DumpRestore?
         let contentStage = Sniffer { head in
             guard DumpRestore.looksLikeSQL(head) else { return write }
-            let loader = try DumpRestore(databaseAt: file.temporaryPath)
+            let loader = try DumpRestore(databaseAt: file.temporaryPath, maxBytes: availableBytes)
             dump = loader
             return { bytes in
                 if cancellation?.isCancelled == true { throw BackupError.cancelled(database: name) }

@@ -164,6 +164,21 @@ struct DatabaseDiffTests {
         #expect(try Connection(path: applied, options: [.readOnly]).integer("PRAGMA user_version") == 4)
     }
 
+    @Test("a change only a column's collation hides (NOCASE, RTRIM) is still a change")
+    func collations() throws {
+        let dir = try TemporaryDirectory()
+        let a = dir.path + "/a.db"
+        let b = dir.path + "/b.db"
+        let schema = "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE, pad TEXT COLLATE RTRIM);"
+        try Connection(path: a, options: [.readWrite, .create]).execute(schema + "INSERT INTO t VALUES (1, 'bob', 'a')")
+        try Connection(path: b, options: [.readWrite, .create]).execute(
+            schema + "INSERT INTO t VALUES (1, 'Bob', 'a ')")
+        let (sql, summary) = try Self.diff(a, b)
+        #expect(summary.tables.map(\.updates) == [1])
+        let applied = try Self.apply(sql, to: a, as: "applied.db", in: dir)
+        #expect(try DatabaseContent(applied) == DatabaseContent(b))
+    }
+
     @Test("a column whose type changed cannot be expressed, even with --schema")
     func refusesInexpressible() throws {
         let dir = try TemporaryDirectory()

@@ -59,6 +59,8 @@ struct DumpRestoreTests {
         #expect(try Fixtures.integrityCheck(out) == ["ok"])
         let (copy, original) = (try DatabaseContent(out), try DatabaseContent(source))
         #expect(copy.tables["st"] == original.tables["st"])
+        // Text that is not UTF-8 (stock .dump writes its bytes raw) comes back byte for byte.
+        #expect(copy.tables["plain"]?.contains { $0.last == .text([0xFF]) } == true)
         #expect(copy.tables["w"] == original.tables["w"])
         #expect(
             try Connection(path: out, options: [.readOnly]).column("SELECT rowid FROM f WHERE f MATCH 'world'") == ["1"]
@@ -80,6 +82,11 @@ struct DumpRestoreTests {
             (
                 "a pragma", "BEGIN TRANSACTION;\nPRAGMA temp_store_directory='%TARGET%';\nCOMMIT;\n",
                 "temp_store_directory"
+            ),
+            (
+                "a NUL byte",
+                "BEGIN TRANSACTION;\nCREATE TABLE t(a);\nINSERT INTO t VALUES(1);\0\nINSERT INTO t VALUES(2);\nCOMMIT;\n",
+                "NUL byte"
             ),
             (
                 "cut short", "BEGIN TRANSACTION;\nCREATE TABLE t(a);\nINSERT INTO t VALUES(1);\n",

@@ -17,6 +17,8 @@ enum DumpZoo {
             CREATE TABLE w(k TEXT, v INT, PRIMARY KEY(k, v)) WITHOUT ROWID;
             CREATE TABLE st(x INTEGER, y ANY) STRICT;
             CREATE TABLE plain(t TEXT);
+            CREATE TABLE descending(id INTEGER PRIMARY KEY DESC, v TEXT);
+            INSERT INTO descending(rowid, id, v) VALUES (7, 1, 'not the rowid'), (3, 2, 'two');
             CREATE VIRTUAL TABLE f USING fts5(title, body);
             CREATE VIRTUAL TABLE r USING rtree(id, x0, x1);
             CREATE TABLE doc(id INTEGER PRIMARY KEY, body TEXT);
