@@ -36,8 +36,8 @@ extension Daemon {
                 previous = try file.read()
             } catch {
                 logger.warning(
-                    "cannot read the previous state: \(error); starting a new one",
-                    metadata: [LogKey.path: "\(file.path)", LogKey.error: "\(error)"])
+                    "cannot read the previous state: \(Daemon.errorText(error)); starting a new one",
+                    metadata: [LogKey.path: "\(file.path)", LogKey.error: "\(Daemon.errorText(error))"])
             }
             for path in Verifier.removeLeftovers(in: configuration.stateDirectory) {
                 logger.log(.leftoverRemoved, level: .notice, "removed \(path), left by an interrupted verification")
@@ -55,8 +55,8 @@ extension Daemon {
             try FolderTrust.check(configuration.stateDirectory, create: true)
         } catch {
             logger.warning(
-                "cannot use the state folder \(configuration.stateDirectory): \(error); backups will fail until it is fixed",
-                metadata: [LogKey.path: "\(configuration.stateDirectory)", LogKey.error: "\(error)"])
+                "cannot use the state folder \(configuration.stateDirectory): \(Daemon.errorText(error)); backups will fail until it is fixed",
+                metadata: [LogKey.path: "\(configuration.stateDirectory)", LogKey.error: "\(Daemon.errorText(error))"])
         }
     }
 
@@ -88,8 +88,8 @@ extension Daemon {
                     metadata: metadata)
             } catch {
                 logger.warning(
-                    "cannot clean up the backups folder of '\(database.name)': \(error)",
-                    metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
+                    "cannot clean up the backups folder of '\(database.name)': \(Daemon.errorText(error))",
+                    metadata: metadata.merging([LogKey.error: "\(Daemon.errorText(error))"]) { $1 })
             }
         }
     }
@@ -118,8 +118,8 @@ extension Daemon {
                 }
             } catch {
                 logger.warning(
-                    "cannot list the backups of '\(database.name)': \(error); scheduling it as if it had none",
-                    metadata: [LogKey.database: "\(database.name)", LogKey.error: "\(error)"])
+                    "cannot list the backups of '\(database.name)': \(Daemon.errorText(error)); scheduling it as if it had none",
+                    metadata: [LogKey.database: "\(database.name)", LogKey.error: "\(Daemon.errorText(error))"])
             }
         }
         return history
