@@ -37,7 +37,6 @@ public final class Daemon: @unchecked Sendable {
     let runner: any BackupRunner
     let notifier: any ServiceNotifier
     let clock: any SchedulerClock
-    let options: DaemonOptions
     let logger: Logger
     let loadConfiguration: @Sendable (String) throws -> LoadedConfiguration
 
@@ -76,7 +75,6 @@ public final class Daemon: @unchecked Sendable {
         self.runner = runner
         self.notifier = notifier
         self.clock = clock
-        self.options = options
         self.logger = logger
         self.loadConfiguration = loadConfiguration
         machine = DaemonStateMachine(
