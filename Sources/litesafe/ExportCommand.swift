@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe export`: copies of a database in other systems.
 struct ExportCommand: ParsableCommand {

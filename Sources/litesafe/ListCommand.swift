@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

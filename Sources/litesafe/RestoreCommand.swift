@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import LiteSafeCore
+import LiteSafePresentation
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -95,7 +96,7 @@ struct RestoreCommand: ParsableCommand {
             if at != nil { throw ValidationError("--at picks among a database's backups; it does not go with a file") }
             let path = absolute(target)
             guard FileSystem.exists(path) else { throw FileSystemError("read", path: path, errno: ENOENT) }
-            return .file(path: path, manifest: try BackupListing.manifest(describing: path))
+            return .file(path: path, manifest: try Manifest.describing(path))
         }
         // Checked in validate().
         let time = at.flatMap(BackupName.parseISO8601)

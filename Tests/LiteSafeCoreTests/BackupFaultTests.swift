@@ -68,12 +68,12 @@ struct BackupFaultTests {
             try h.backUp()
             Issue.record("a corrupted database was backed up")
         } catch let error as BackupError {
-            guard case .checkFailed(let database, let details) = error else {
+            guard error.code == .checkFailed else {
                 Issue.record("wrong error: \(error)")
                 return
             }
-            #expect(database == "app")
-            #expect(details.contains("quick_check"))
+            #expect(error.database == "app")
+            #expect(error.reason?.contains("quick_check") == true)
             #expect(error.description.contains("nothing was published"))
         }
         #expect(try h.store.backups(of: "app") == [good])

@@ -94,7 +94,7 @@ extension ConfigurationReader {
         }
         var valid = true
         if let refusal = RecipientsFile.insecurity(file, contents) {
-            error("\(path): \(refusal)", at: node)
+            error("\(path): \(refusal)", at: node, fix: refusal.untrusted.map { .untrustedFile($0) })
             valid = false
         }
         guard let text = String(data: contents.data, encoding: .utf8) else {

@@ -4,9 +4,11 @@ import Foundation
 /// A file of age recipients (one `age1…` key per line, `#` comments, as `age -R` takes), read
 /// the same way by the configuration and by `litesafe backup --recipients-file`.
 public enum RecipientsFile {
-    /// Why a recipients file cannot be used; the description says what to do.
+    /// Why a recipients file cannot be used; the description says what to do, except for a
+    /// file others could change (`untrusted`), whose fix the edge words.
     public struct Refused: Error, CustomStringConvertible, Equatable {
         public let description: String
+        public var untrusted: UntrustedFile? = nil
     }
 
     /// The key `config/litesafe.yml` shows as an example; nobody holds its secret key, so backups
@@ -19,7 +21,7 @@ public enum RecipientsFile {
         switch ConfigurationFile.read(file) {
         case .failure(let failure): throw Refused(description: unreadable(file, failure))
         case .success(let contents):
-            if let refusal = insecurity(file, contents) { throw Refused(description: refusal) }
+            if let refusal = insecurity(file, contents) { throw refusal }
             guard let text = String(data: contents.data, encoding: .utf8) else {
                 throw Refused(description: notText(file))
             }
@@ -43,12 +45,15 @@ public enum RecipientsFile {
             : "cannot read \(file): \(failure.reason)"
     }
 
-    static func insecurity(_ file: String, _ contents: ConfigurationFile) -> String? {
+    static func insecurity(_ file: String, _ contents: ConfigurationFile) -> Refused? {
         guard ConfigurationFile.isWritableByOthers(contents.mode) else {
             return FileTrust.problem(file, owner: contents.owner, risk: "add their own key and read future backups")
+                .map { Refused(description: $0.description, untrusted: $0) }
         }
-        return
-            "\(file) is writable by group or others (mode \(ConfigurationFile.octal(contents.mode))): anyone who can write it could add their own key and read future backups; run `chmod go-w \(file)`"
+        return Refused(
+            description:
+                "\(file) is writable by group or others (mode \(ConfigurationFile.octal(contents.mode))): anyone who can write it could add their own key and read future backups; run `chmod go-w \(file)`"
+        )
     }
 
     static func notText(_ file: String) -> String {
@@ -59,9 +64,11 @@ public enum RecipientsFile {
 /// An age identity file (`age-keygen` output: `AGE-SECRET-KEY-1…` lines and `#` comments), read
 /// the same way by restore, verify and the daemon's restore tests.
 public enum IdentityFile {
-    /// Why an identity file is not used; the description says what to do and never quotes a key.
+    /// Why an identity file is not used; the description says what to do (except for a file
+    /// others could change, `untrusted`, whose fix the edge words) and never quotes a key.
     public struct Refused: Error, CustomStringConvertible, Equatable {
         public let description: String
+        public var untrusted: UntrustedFile? = nil
     }
 
     /// Reads and parses `file`; errors name the file (and the failing line), never the key.
@@ -85,7 +92,7 @@ public enum IdentityFile {
             )
         }
         if let problem = FileTrust.problem(file, owner: contents.owner, risk: "replace the secret key") {
-            throw Refused(description: problem)
+            throw Refused(description: problem.description, untrusted: problem)
         }
         if let problem = readableByOthers(file, mode: contents.mode) {
             guard let warn else { throw Refused(description: problem) }
