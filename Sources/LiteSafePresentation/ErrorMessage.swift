@@ -15,8 +15,9 @@ public enum ErrorMessage {
         case let error as FileSystemError: error.description + advice(error)
         case let error as UntrustedFolder: error.description + advice(error)
         case let error as UntrustedFile: error.description + advice(error)
-        case let error as RecipientsFile.Refused: error.description + (error.untrusted.map(advice) ?? "")
-        case let error as IdentityFile.Refused: error.description + (error.untrusted.map(advice) ?? "")
+        case let error as RecipientsFile.Refused: error.description + (error.fix.map(advice) ?? "")
+        case let error as IdentityFile.Refused: error.description + (error.fix.map(advice) ?? "")
+        case let error as ExportProblem: describe(error)
         case let error as ConfigurationError: error.problems.map(describe).joined(separator: "\n")
         case let problem as ConfigurationProblem: describe(problem)
         default: "\(error)"
@@ -27,7 +28,7 @@ public enum ErrorMessage {
     public static func knows(_ error: any Error) -> Bool {
         switch error {
         case is BackupError, is FileSystemError, is UntrustedFolder, is UntrustedFile, is RecipientsFile.Refused,
-            is IdentityFile.Refused, is ConfigurationError, is ConfigurationProblem:
+            is IdentityFile.Refused, is ConfigurationError, is ConfigurationProblem, is ExportProblem:
             true
         default: false
         }
@@ -35,15 +36,29 @@ public enum ErrorMessage {
 
     /// A configuration problem as `check-config` prints it: `source:line:column: message` and the fix.
     public static func describe(_ problem: ConfigurationProblem) -> String {
-        guard let fix = problem.fix else { return problem.description }
+        problem.description + (problem.fix.map(advice) ?? "")
+    }
+
+    /// The words for a fix that depends on the installation, to follow the problem's message.
+    static func advice(_ fix: ConfigurationProblem.Fix) -> String {
         switch fix {
-        case .fileSystem(let error): return problem.description + advice(error)
-        case .untrustedFile(let file): return problem.description + advice(file)
+        case .fileSystem(let error): advice(error)
+        case .untrustedFile(let file): advice(file)
         case .createConfiguration:
-            return problem.description
-                + "; create it (config/litesafe.yml is a documented example), or name another with --config or \(ConfigurationLoader.environmentVariable)"
-        case .createDestination(let path):
-            return problem.description + ": create it (install -d -m 0700 -o litesafe \(path)) or correct the path"
+            "; create it (config/litesafe.yml is a documented example), or name another with --config or \(ConfigurationLoader.environmentVariable)"
+        case .createDestination(let path): ": create it (install -d -m 0700 -o litesafe \(path)) or correct the path"
+        case .makeReadable: " (make install gives it to group litesafe: chgrp litesafe FILE; chmod 0640 FILE)"
+        case .replaceExampleKey: " (`litesafe keygen -o key.txt` on another host prints it)"
+        }
+    }
+
+    /// An export refusal in the words of `litesafe export`, whose `--type` option is the fix.
+    static func describe(_ problem: ExportProblem) -> String {
+        switch problem {
+        case .unknownOverride: "--type \(problem)"
+        case .coercions:
+            "\(problem); give --type TABLE.COLUMN=TYPE to say how such a column should be stored"
+        case .verificationFailed: problem.description
         }
     }
 

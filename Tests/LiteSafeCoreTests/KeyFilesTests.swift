@@ -57,20 +57,6 @@ import Testing
         }
     }
 
-    @Test func theExampleKeyIsRefusedInARecipientsFile() throws {
-        let fixture = try ConfigurationFixture()
-        let file = try fixture.write("recipients.txt", "\(identity.recipient)\n\(RecipientsFile.exampleKey)\n")
-        do {
-            _ = try RecipientsFile.read(file)
-            Issue.record("the example key was accepted")
-        } catch {
-            #expect(
-                "\(error)"
-                    == "\(file) holds the example key age1ql3z7hjy… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key (`litesafe keygen -o key.txt` on another host prints it)"
-            )
-        }
-    }
-
     @Test func aSecretKeyInARecipientsFileIsNeverQuoted() throws {
         let fixture = try ConfigurationFixture()
         let file = try fixture.write("recipients.txt", identity.identityFile(created: Date()), mode: 0o600)

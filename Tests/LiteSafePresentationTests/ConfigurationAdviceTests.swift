@@ -79,6 +79,50 @@ import Testing
                 == ("\(recipients) is owned by \(owner), not by root or \(me) (who runs LiteSafe): that user could add their own key and read future backups; give it to root with `chown root: \(recipients)` after checking its contents")
         )
     }
+
+    private func text(_ fixture: ConfigurationFixture, encryption lines: String) -> String {
+        fixture.text().replacingOccurrences(
+            of: "  encryption:\n    recipients: [\(ConfigurationFixture.recipient)]\n", with: lines)
+    }
+
+    @Test func refusesTheExampleKeyInlineAndInAFile() throws {
+        let fixture = try ConfigurationFixture()
+        let reason =
+            "holds the example key age1ql3z7hjy… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key (`litesafe keygen -o key.txt` on another host prints it)"
+        #expect(
+            fixture.problems(
+                text(fixture, encryption: "  encryption:\n    recipients: [\(RecipientsFile.exampleKey)]\n")) == [
+                    "test.yml:4:18: defaults.encryption.recipients \(reason)"
+                ])
+        let file = try fixture.write("recipients.txt", "# replace it\n" + RecipientsFile.exampleKey + "\n")
+        #expect(
+            fixture.problems(text(fixture, encryption: "  encryption:\n    recipients_file: \(file)\n")) == [
+                "test.yml:4:22: defaults.encryption.recipients_file: \(file) \(reason)"
+            ])
+    }
+
+    @Test func theExampleKeyIsRefusedInARecipientsFile() throws {
+        let fixture = try ConfigurationFixture()
+        let file = try fixture.write("recipients.txt", "\(identity.recipient)\n\(RecipientsFile.exampleKey)\n")
+        #expect(
+            Self.refusal { _ = try RecipientsFile.read(file) }
+                == ("\(file) holds the example key age1ql3z7hjy… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key (`litesafe keygen -o key.txt` on another host prints it)")
+        )
+    }
+
+    @Test("a configuration file the service cannot read: how make install makes it readable")
+    func unreadableConfiguration() throws {
+        let fixture = try ConfigurationFixture()
+        let path = fixture.root + "/folder.yml"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let problems = fixture.problems(path: path)
+        #expect(problems.count == 1, "\(problems)")
+        #expect(
+            problems.first?.hasSuffix(
+                "; it must be readable by the user LiteSafe runs as (make install gives it to group litesafe: chgrp litesafe FILE; chmod 0640 FILE)"
+            ) == true, "\(problems)")
+        #expect(fixture.rejection(path: path)?.first?.description.contains("chgrp") == false)
+    }
 }
 
 extension ConfigurationFixture {

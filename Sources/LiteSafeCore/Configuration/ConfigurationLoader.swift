@@ -46,8 +46,8 @@ public enum ConfigurationLoader {
             throw ConfigurationError(source: path, problems: reader.problems)
         case .failure(let failure):
             reader.error(
-                "cannot read the configuration file: \(failure.reason); it must be readable by the user LiteSafe runs as (make install gives it to group litesafe: chgrp litesafe FILE; chmod 0640 FILE)",
-                at: nil)
+                "cannot read the configuration file: \(failure.reason); it must be readable by the user LiteSafe runs as",
+                at: nil, fix: .makeReadable)
             throw ConfigurationError(source: path, problems: reader.problems)
         }
         if ConfigurationFile.isWritableByOthers(file.mode) {

@@ -36,6 +36,10 @@ public struct ConfigurationProblem: Sendable, Hashable, CustomStringConvertible 
         case createConfiguration
         /// The destination folder does not exist: create it for the service's user.
         case createDestination(path: String)
+        /// The configuration file cannot be read: give it to the service's group.
+        case makeReadable
+        /// The example key from `config/litesafe.yml`: make a key of one's own.
+        case replaceExampleKey
     }
 
     public init(

@@ -207,9 +207,10 @@ public struct PostgresExportPlan: Sendable {
     }
 }
 
-/// Why an export cannot start or finish as asked.
+/// Why an export cannot start or finish as asked; the command line's words for the fix (its
+/// `--type` option) are the edge's to add.
 public enum ExportProblem: Error, Equatable, CustomStringConvertible {
-    /// `--type` names a column the database does not have.
+    /// A type override names a column the database does not have.
     case unknownOverride(String)
     /// Values that would change on their way into PostgreSQL.
     case coercions([PostgresExport.Coercion], total: Int)
@@ -218,12 +219,12 @@ public enum ExportProblem: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknownOverride(let key): "--type \(key): there is no such table.column in the database"
+        case .unknownOverride(let key): "\(key): there is no such table.column in the database"
         case .coercions(let problems, let total):
             "\(total) \(total == 1 ? "value" : "values") would not reach PostgreSQL unchanged:\n"
                 + problems.map { "  " + $0.description }.joined(separator: "\n")
                 + (total > problems.count ? "\n  … and \(total - problems.count) more" : "")
-                + "\nnothing was exported; give --type TABLE.COLUMN=TYPE to say how such a column should be stored"
+                + "\nnothing was exported"
         case .verificationFailed(let lines):
             "PostgreSQL's copy does not match the SQLite database, so it was rolled back:\n"
                 + lines.map { "  " + $0 }.joined(separator: "\n")
