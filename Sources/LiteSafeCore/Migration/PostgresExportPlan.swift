@@ -2,7 +2,7 @@ import Foundation
 import SQLite
 
 /// What an export creates in PostgreSQL for one SQLite database, read from its schema: each
-/// table's columns with their PostgreSQL types (by the documented map, or `--type`), keys,
+/// table's columns with their PostgreSQL types (by the documented map, or an override), keys,
 /// NOT NULL, defaults, UNIQUE, foreign keys and indexes; and what it cannot export.
 public struct PostgresExportPlan: Sendable {
     public struct Column: Sendable, Equatable {
@@ -10,6 +10,8 @@ public struct PostgresExportPlan: Sendable {
         public let declared: String
         public var type: PostgresType
         public var reason: String
+        /// The type the operator chose for this column (the command line words it), if any.
+        public var override: String? = nil
         public let notNull: Bool
         public let defaultSQL: String?
         /// A generated column's expression (SQLite computes it; PostgreSQL must as well).
@@ -102,10 +104,12 @@ public struct PostgresExportPlan: Sendable {
             let key = "\(name).\(column)"
             var type: PostgresType = .text
             var reason = ""
+            var override: String?
             var typedByValues = false
             if let chosen = overrides[key] {
                 type = PostgresType(chosen)
-                reason = "--type \(key)=\(chosen)"
+                reason = "chosen: \(key)=\(chosen)"
+                override = chosen
                 used.insert(key)
             } else if let mapped = PostgresType.mapping(declared: declared) {
                 (type, reason) = mapped
@@ -116,7 +120,8 @@ public struct PostgresExportPlan: Sendable {
             let generated = hidden == 2 || hidden == 3 ? Self.generatedExpression(column, in: sql) : nil
             columns.append(
                 Column(
-                    name: column, declared: declared, type: type, reason: reason, notNull: info.integer(at: 2) != 0,
+                    name: column, declared: declared, type: type, reason: reason, override: override,
+                    notNull: info.integer(at: 2) != 0,
                     defaultSQL: info.text(at: 3), generated: generated, typedByValues: typedByValues))
             let pk = Int(info.integer(at: 4))
             if pk > 0 { keys.append((pk, column, declared.uppercased())) }
