@@ -18,6 +18,7 @@ public enum ErrorMessage {
         case let error as RecipientsFile.Refused: error.description + (error.fix.map(advice) ?? "")
         case let error as IdentityFile.Refused: error.description + (error.fix.map(advice) ?? "")
         case let error as ExportProblem: describe(error)
+        case let manifest as DamagedManifest: describe(manifest)
         case let error as ConfigurationError: error.problems.map(describe).joined(separator: "\n")
         case let problem as ConfigurationProblem: describe(problem)
         default: "\(error)"
@@ -28,7 +29,8 @@ public enum ErrorMessage {
     public static func knows(_ error: any Error) -> Bool {
         switch error {
         case is BackupError, is FileSystemError, is UntrustedFolder, is UntrustedFile, is RecipientsFile.Refused,
-            is IdentityFile.Refused, is ConfigurationError, is ConfigurationProblem, is ExportProblem:
+            is IdentityFile.Refused, is ConfigurationError, is ConfigurationProblem, is ExportProblem,
+            is DamagedManifest:
             true
         default: false
         }
@@ -50,6 +52,13 @@ public enum ErrorMessage {
         case .makeReadable: " (make install gives it to group litesafe: chgrp litesafe FILE; chmod 0640 FILE)"
         case .replaceExampleKey: " (`litesafe keygen -o key.txt` on another host prints it)"
         }
+    }
+
+    /// A damaged manifest, with the advice for the error that made it unreadable.
+    static func describe(_ manifest: DamagedManifest) -> String {
+        guard let cause = manifest.cause, knows(cause) else { return manifest.description }
+        return
+            "manifest \(manifest.location.escapingControlCharacters) is damaged: \(describe(cause)); it was skipped (move it aside once you have looked at it)"
     }
 
     /// An export refusal in the words of `litesafe export`, whose `--type` option is the fix.

@@ -47,7 +47,7 @@ struct PruneCommand: ParsableCommand {
                 if dryRun {
                     // A real prune logs these itself; they are kept whatever the policy says.
                     for manifest in try store.listing(of: database.name).damaged {
-                        note("litesafe: warning: \(manifest)")
+                        note("litesafe: warning: \(ErrorMessage.describe(manifest))")
                     }
                 }
                 print(

@@ -102,7 +102,9 @@ struct RestoreCommand: ParsableCommand {
         let time = at.flatMap(BackupName.parseISO8601)
         // One name gives exactly one store, or an error naming the configured databases.
         let (database, store) = try location.stores(only: [target])[0]
-        let backup = try store.backup(of: database, atOrBefore: time) { note("litesafe: warning: \($0)") }
+        let backup = try store.backup(of: database, atOrBefore: time) {
+            note("litesafe: warning: \(ErrorMessage.describe($0))")
+        }
         return .stored(backup, store: store)
     }
 

@@ -136,4 +136,20 @@ import Testing
                 == "/srv/app.db was replaced, removed or created by another process during the restore; it was left as it is — stop whatever changes it and run the restore again"
         )
     }
+
+    @Test("a manifest the service may not read keeps the read error's advice in list and prune")
+    func damagedManifests() {
+        let denied = FileSystemError("read", path: "/b/app/x.manifest.json", errno: EACCES)
+        let manifest = DamagedManifest(location: "/b/app/x.manifest.json", reason: "\(denied)", cause: denied)
+        #expect(
+            "\(manifest)"
+                == "manifest /b/app/x.manifest.json is damaged: cannot read /b/app/x.manifest.json: Permission denied; it was skipped (move it aside once you have looked at it)"
+        )
+        #expect(
+            ErrorMessage.describe(manifest)
+                == "manifest /b/app/x.manifest.json is damaged: cannot read /b/app/x.manifest.json: Permission denied — check the owner and mode of the path (the service runs as user litesafe); it was skipped (move it aside once you have looked at it)"
+        )
+        let plain = DamagedManifest(location: "/b/app/y.manifest.json", reason: "not JSON")
+        #expect(ErrorMessage.describe(plain) == "\(plain)")
+    }
 }

@@ -57,10 +57,11 @@ public struct DirectoryStore: BackupStore {
                         reason: "it is larger than the \(Manifest.maximumSize) bytes a manifest may have"))
                 continue
             } catch let error as BackupError where error.code == .unreadableManifest {
-                listing.damaged.append(DamagedManifest(location: location, reason: error.reason ?? error.message))
+                listing.damaged.append(
+                    DamagedManifest(location: location, reason: error.reason ?? error.message, cause: error.cause))
                 continue
             } catch {
-                listing.damaged.append(DamagedManifest(location: location, reason: "\(error)"))
+                listing.damaged.append(DamagedManifest(location: location, reason: "\(error)", cause: error))
                 continue
             }
             let stem = String(name.dropLast(BackupName.manifestSuffix.count))
