@@ -1,5 +1,6 @@
 import ArgumentParser
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `--config <file> | --from <dir>`: where list, restore, verify and prune find backups.
 struct StoreOptions: ParsableArguments {
