@@ -92,6 +92,54 @@ struct PageCaptureTests {
         #expect(firstWrite == .write(offset: 0, count: 4096))
     }
 
+    @Test("every page size SQLite allows is captured as its file backup is", arguments: [512, 65536])
+    func pageSizes(pageSize: Int) throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/a.db"
+        let db = try Connection(path: path, options: [.readWrite, .create])
+        try db.execute("PRAGMA page_size=\(pageSize)")
+        _ = try db.column("PRAGMA journal_mode=wal")
+        try db.execute(
+            "CREATE TABLE t(x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO t SELECT randomblob(1500) FROM n"
+        )
+        let result = try capture(db)
+        #expect(result.captured.pageSize == pageSize)
+        #expect(result.pages == Array(2...result.captured.pageCount))
+        #expect(result.image == (try fileBackup(db, to: dir.path + "/b.db")))
+    }
+
+    @Test("an empty database file captures as the one page a backup of it writes")
+    func emptyDatabase() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path + "/empty.db"
+        FileManager.default.createFile(atPath: path, contents: Data())
+        let source = try Connection(path: path, options: [.readWrite])
+        let result = try capture(source)
+        #expect(result.pages.isEmpty)
+        #expect(result.captured.pageCount == 1)
+        #expect(result.image == (try fileBackup(source, to: dir.path + "/b.db")))
+    }
+
+    @Test("two captures at once, on two threads, each get their own database's pages")
+    func concurrentCaptures() async throws {
+        let dir = try TemporaryDirectory()
+        for name in ["a", "b"] { try makeLargeDatabase(at: dir.path + "/\(name).db") }
+        let images = try await withThrowingTaskGroup(of: (String, [UInt8], [UInt8]).self) { group in
+            for name in ["a", "b"] {
+                let path = dir.path + "/\(name).db"
+                let copy = dir.path + "/\(name)-copy.db"
+                group.addTask {
+                    let source = try Connection(path: path, options: [.readWrite])
+                    return (name, try capture(source).image, try fileBackup(source, to: copy))
+                }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = ($1.1, $1.2) }
+        }
+        #expect(images["a"]?.0 == images["a"]?.1)
+        #expect(images["b"]?.0 == images["b"]?.1)
+        #expect(images["a"]?.0 != images["b"]?.0)
+    }
+
     @Test("under the bank writer every capture is consistent, passes integrity_check and is the snapshot's file copy")
     func bankWriter() throws {
         let dir = try TemporaryDirectory()
