@@ -104,7 +104,7 @@ let package = Package(
             dependencies: ["Age", "TestTools", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestTools"]),
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestTools"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "SQLite", "TestTools"]),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", "TestTools", .product(name: "Logging", package: "swift-log")]),
