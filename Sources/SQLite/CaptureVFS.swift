@@ -109,12 +109,9 @@ final class CaptureVFS {
         vfs.pointee.zName = UnsafePointer(cName)
         vfs.pointee.pAppData = Unmanaged.passUnretained(self).toOpaque()
         let rc = sqlite3_vfs_register(vfs, 0)
-        guard rc == SQLITE_OK else {
-            vfs.deallocate()
-            methods.deallocate()
-            free(cName)
-            throw SQLiteError(code: rc, operation: "register capture VFS")
-        }
+        // Every property is set, so a throw here still runs deinit, which frees them (and
+        // unregistering a VFS that was never registered does nothing).
+        guard rc == SQLITE_OK else { throw SQLiteError(code: rc, operation: "register capture VFS") }
     }
 
     deinit {
