@@ -38,7 +38,8 @@ public final class MotoServer: @unchecked Sendable {
         throws
     {
         guard FileManager.default.isExecutableFile(atPath: Self.python) else {
-            throw MotoServerError("moto is not installed in \(Self.python): run `make deps` (it makes .build/venv-moto)")
+            throw MotoServerError(
+                "moto is not installed in \(Self.python): run `make deps` (it makes .build/venv-moto)")
         }
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments =
@@ -70,15 +71,17 @@ public final class MotoServer: @unchecked Sendable {
             let port: Int
             let bucket: String
             let region: String
-            let access_key_id: String
-            let secret_access_key: String
+            let accessKeyId: String
+            let secretAccessKey: String
         }
-        let ready = try JSONDecoder().decode(Ready.self, from: Data(line))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let ready = try decoder.decode(Ready.self, from: Data(line))
         port = ready.port
         self.bucket = ready.bucket
         self.region = ready.region
-        accessKeyID = ready.access_key_id
-        secretAccessKey = ready.secret_access_key
+        accessKeyID = ready.accessKeyId
+        secretAccessKey = ready.secretAccessKey
         checksSignatures = checkSignatures
     }
 
