@@ -119,7 +119,7 @@ let package = Package(
                 "LiteSafeDaemon", "LiteSafeCore", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestTools"]),
-        .testTarget(name: "S3Tests", dependencies: ["S3"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "HTTP", "TestTools"]),
         .testTarget(
             name: "ObjectStoreTests",
             dependencies: ["ObjectStore", "S3", "HTTP", "LiteSafeCore", "TestSupport", "TestTools"]),

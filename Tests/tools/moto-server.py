@@ -12,6 +12,7 @@ closes, so it never outlives the test process that started it.
 import argparse
 import json
 import logging
+import signal
 import sys
 import urllib.request
 
@@ -25,6 +26,8 @@ def main():
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--check-signatures", action="store_true")
     arguments = parser.parse_args()
+    # A child of a Swift test process inherits its blocked SIGTERM; let stopping work as usual.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
