@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "litesafe",
             dependencies: [
-                "LiteSafeCore", "LiteSafeDaemon", "Systemd", "Age", "CProcessControl",
+                "LiteSafeCore", "LiteSafeDaemon", "Systemd", "Age", "CProcessControl", "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -122,7 +122,10 @@ let package = Package(
         .testTarget(name: "S3Tests", dependencies: ["S3", "HTTP", "TestTools"]),
         .testTarget(
             name: "ObjectStoreTests",
-            dependencies: ["ObjectStore", "S3", "HTTP", "LiteSafeCore", "TestSupport", "TestTools"]),
+            dependencies: [
+                "ObjectStore", "S3", "HTTP", "LiteSafeCore", "Age", "TestSupport", "TestTools",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "HTTPTests",
             dependencies: ["HTTP", "TestTools", .product(name: "Crypto", package: "swift-crypto")]),
