@@ -16,15 +16,24 @@ import S3
 ///
 /// A holder that dies leaves the lease until it expires: a backup, prune or cleanup of that
 /// database waits at most the lease duration (`lease_duration`, 10 minutes by default).
-final class S3Lease: StoreLock, @unchecked Sendable {
-    // @unchecked: `etag` and `released` are only touched under `condition`.
+final class S3Lease: StoreLock {
     private let client: S3Client
     private let key: String
     private let holder: String
     private let duration: Duration
-    private let condition = NSCondition()
-    private var etag: String
-    private var released = false
+    /// Shared with the renewing thread, which must not keep the lease itself alive: a lease
+    /// dropped without `release()` is released by its deinit.
+    private let holding: Holding
+
+    /// The lease's ETag and whether it was released, under `condition`.
+    private final class Holding: @unchecked Sendable {
+        // @unchecked: `etag` and `released` are only touched under `condition`.
+        let condition = NSCondition()
+        var etag: String
+        var released = false
+
+        init(etag: String) { self.etag = etag }
+    }
 
     init(client: S3Client, key: String, database: String, location: String, duration: Duration) throws {
         self.client = client
@@ -33,9 +42,14 @@ final class S3Lease: StoreLock, @unchecked Sendable {
         let holder = "\(ProcessInfo.processInfo.hostName) pid \(getpid()) \(UInt64.random(in: 0...UInt64.max))"
         self.holder = holder
         let busy = BackupError.alreadyRunning(database: database, lockPath: location)
-        etag = try Self.take(client: client, key: key, holder: holder, duration: duration, busy: busy)
+        let etag = try Self.take(client: client, key: key, holder: holder, duration: duration, busy: busy)
         try Self.confirm(client: client, key: key, holder: holder, busy: busy)
-        startRenewing()
+        holding = Holding(etag: etag)
+        let thread = Thread { [client, holding] in
+            Self.renew(client: client, key: key, holder: holder, duration: duration, holding: holding)
+        }
+        thread.name = "litesafe-s3-lease"
+        thread.start()
     }
 
     /// Puts a lease naming `holder` if there is none or the one there expired; returns its ETag.
@@ -90,38 +104,33 @@ final class S3Lease: StoreLock, @unchecked Sendable {
         return Date(timeIntervalSince1970: TimeInterval(epoch))
     }
 
-    private func startRenewing() {
-        let thread = Thread { [self] in renewUntilReleased() }
-        thread.name = "litesafe-s3-lease"
-        thread.start()
-    }
-
-    private func renewUntilReleased() {
+    /// Renews the lease every third of its duration until it is released.
+    private static func renew(client: S3Client, key: String, holder: String, duration: Duration, holding: Holding) {
         let interval = TimeInterval(duration.components.seconds) / 3
-        condition.lock()
-        defer { condition.unlock() }
-        while !released {
-            if condition.wait(until: Date().addingTimeInterval(max(interval, 1))) { continue }
-            if released { break }
+        holding.condition.lock()
+        defer { holding.condition.unlock() }
+        while !holding.released {
+            if holding.condition.wait(until: Date().addingTimeInterval(max(interval, 1))) { continue }
+            if holding.released { break }
             // A failed renewal is tried again at the next interval; a lease taken over is lost.
             if let renewed = try? client.put(
-                key: key, bytes: Self.document(holder: holder, duration: duration), ifMatch: etag)
+                key: key, bytes: document(holder: holder, duration: duration), ifMatch: holding.etag)
             {
-                etag = renewed
+                holding.etag = renewed
             }
         }
     }
 
     func release() {
-        condition.lock()
-        guard !released else {
-            condition.unlock()
+        holding.condition.lock()
+        guard !holding.released else {
+            holding.condition.unlock()
             return
         }
-        released = true
-        let etag = etag
-        condition.broadcast()
-        condition.unlock()
+        holding.released = true
+        let etag = holding.etag
+        holding.condition.broadcast()
+        holding.condition.unlock()
         try? client.delete(key: key, ifMatch: etag)
     }
 

@@ -9,8 +9,14 @@ import Testing
 @Suite("The S3 store")
 struct S3StoreTests {
     static func bytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        bytes.withUnsafeMutableBytes { buffer in
+            var generator = SystemRandomNumberGenerator()
+            for offset in stride(from: 0, to: count - count % 8, by: 8) {
+                buffer.storeBytes(of: generator.next(), toByteOffset: offset, as: UInt64.self)
+            }
+        }
+        return bytes
     }
 
     @Test("a wrong secret: SignatureDoesNotMatch, at once, named with the bucket and request id, no secret printed")
@@ -150,6 +156,32 @@ struct S3StoreTests {
         try client.delete(key: key)
         try subject.store.lock(database: "app").release()
         #expect(try client.head(key: key) == nil)
+        // Dropped without release: its deinit releases it (the renewing thread must not keep it).
+        _ = try subject.store.lock(database: "app")
+        #expect(try client.head(key: key) == nil)
+    }
+
+    @Test("a held lease is renewed past its duration, and nobody takes it meanwhile")
+    func leaseRenewal() throws {
+        let subject = try S3StoreSubject(options: S3Store.Options(leaseDuration: .seconds(3)))
+        let client = try subject.client
+        let key = subject.key("app", S3Store.leaseName)
+        func expiry() throws -> Int {
+            let (bytes, _) = try #require(try client.getSmall(key: key, limit: 1000))
+            let fields = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+            return try #require(fields["expires_epoch"] as? Int)
+        }
+        let held = try subject.store.lock(database: "app")
+        defer { held.release() }
+        let first = try expiry()
+        // Until the first expiry has passed by the clock the lease is judged by, then a little.
+        let deadline = Date().addingTimeInterval(30)
+        while Date().timeIntervalSince1970 < Double(first) + 1.5 {
+            #expect(Date() < deadline, "no renewal within 30 s")
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(try expiry() > first)
+        #expect(throws: BackupError.self) { try subject.sameLocation().lock(database: "app") }
     }
 
     @Test("credentials from a file in AWS's format; a file others can read is refused with the fix")
