@@ -12,10 +12,12 @@ final class S3StoreSubject: StoreContractSubject {
     let options: S3Store.Options
     let store: any BackupStore
 
-    init(options: S3Store.Options = S3Store.Options(), secret: String? = nil) throws {
+    /// A subject on the shared server, reached at `endpoint` if given (a proxy in front of it).
+    init(options: S3Store.Options = S3Store.Options(), secret: String? = nil, endpoint: String? = nil) throws {
         server = try MotoServer.shared()
         location = S3Location(
-            bucket: server.bucket, prefix: MotoServer.uniquePrefix(), region: server.region, endpoint: server.endpoint,
+            bucket: server.bucket, prefix: MotoServer.uniquePrefix(), region: server.region,
+            endpoint: endpoint ?? server.endpoint,
             pathStyle: true)
         self.options = options
         store = S3Store(location, environment: Self.environment(server, secret: secret), options: options)

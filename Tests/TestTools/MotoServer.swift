@@ -102,5 +102,5 @@ public final class MotoServer: @unchecked Sendable {
 
 public struct MotoServerError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
