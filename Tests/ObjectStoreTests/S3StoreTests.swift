@@ -205,8 +205,15 @@ struct S3StoreTests {
         #expect(!"\(error)".contains(server.secretAccessKey))
     }
 
-    @Test("the factory leaves folders to the core's stores")
-    func factoryDelegates() {
+    @Test("the factory leaves folders to the core's stores; the core's own factory refuses S3 with the reason")
+    func factoryDelegates() throws {
         #expect(S3StoreFactory().makeStore(at: .directory("/nowhere")) is DirectoryStore)
+        let location = StoreLocation.s3(S3Location(bucket: "b", prefix: "db01", region: "eu-central-1"))
+        #expect(location.description == "s3://b/db01/" && location.description(of: "app") == "s3://b/db01/app")
+        #expect(S3StoreFactory(environment: [:]).makeStore(at: location) is S3Store)
+        let error = try #require(throws: (any Error).self) {
+            try StandardStoreFactory().makeStore(at: location).listing(of: "app")
+        }
+        #expect("\(error)".contains("S3StoreFactory"))
     }
 }
