@@ -70,11 +70,14 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]),
 
+        // MARK: What operators read: tables, JSON, summaries, and errors with their advice.
+        .target(name: "LiteSafePresentation", dependencies: ["LiteSafeCore"]),
+
         // MARK: The long-running service: scheduler, timers, signals, reload, watchdog.
         .target(
             name: "LiteSafeDaemon",
             dependencies: [
-                "LiteSafeCore", "Systemd", "CMalloc",
+                "LiteSafeCore", "LiteSafePresentation", "Systemd", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
@@ -82,7 +85,8 @@ let package = Package(
         .executableTarget(
             name: "litesafe",
             dependencies: [
-                "LiteSafeCore", "LiteSafeDaemon", "Systemd", "Age", "CProcessControl", "ObjectStore",
+                "LiteSafeCore", "LiteSafePresentation", "LiteSafeDaemon", "Systemd", "Age", "CProcessControl",
+                "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -118,6 +122,9 @@ let package = Package(
             dependencies: [
                 "LiteSafeDaemon", "LiteSafeCore", "TestSupport", .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(
+            name: "LiteSafePresentationTests",
+            dependencies: ["LiteSafePresentation", "LiteSafeCore", "Age", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestTools"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "HTTP", "TestTools"]),
         .testTarget(

@@ -35,9 +35,10 @@ extension Daemon {
             do {
                 previous = try file.read()
             } catch {
+                let text = Daemon.errorText(error)
                 logger.warning(
-                    "cannot read the previous state: \(error); starting a new one",
-                    metadata: [LogKey.path: "\(file.path)", LogKey.error: "\(error)"])
+                    "cannot read the previous state: \(text); starting a new one",
+                    metadata: [LogKey.path: "\(file.path)", LogKey.error: "\(text)"])
             }
             for path in Verifier.removeLeftovers(in: configuration.stateDirectory) {
                 logger.log(.leftoverRemoved, level: .notice, "removed \(path), left by an interrupted verification")
@@ -54,9 +55,10 @@ extension Daemon {
         do {
             try FolderTrust.check(configuration.stateDirectory, create: true)
         } catch {
+            let text = Daemon.errorText(error)
             logger.warning(
-                "cannot use the state folder \(configuration.stateDirectory): \(error); backups will fail until it is fixed",
-                metadata: [LogKey.path: "\(configuration.stateDirectory)", LogKey.error: "\(error)"])
+                "cannot use the state folder \(configuration.stateDirectory): \(text); backups will fail until it is fixed",
+                metadata: [LogKey.path: "\(configuration.stateDirectory)", LogKey.error: "\(text)"])
         }
     }
 
@@ -87,9 +89,10 @@ extension Daemon {
                     "another backup or prune of '\(database.name)' is running; leaving its folder to it",
                     metadata: metadata)
             } catch {
+                let text = Daemon.errorText(error)
                 logger.warning(
-                    "cannot clean up the backups folder of '\(database.name)': \(error)",
-                    metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
+                    "cannot clean up the backups folder of '\(database.name)': \(text)",
+                    metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
             }
         }
     }
@@ -117,9 +120,10 @@ extension Daemon {
                         name: database.name, succeeded: true, date: created, storedSize: newest.manifest.storedSize)
                 }
             } catch {
+                let text = Daemon.errorText(error)
                 logger.warning(
-                    "cannot list the backups of '\(database.name)': \(error); scheduling it as if it had none",
-                    metadata: [LogKey.database: "\(database.name)", LogKey.error: "\(error)"])
+                    "cannot list the backups of '\(database.name)': \(text); scheduling it as if it had none",
+                    metadata: [LogKey.database: "\(database.name)", LogKey.error: "\(text)"])
             }
         }
         return history

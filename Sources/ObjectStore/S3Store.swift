@@ -102,8 +102,8 @@ public struct S3Store: BackupStore {
         var listing = StoreListing()
         for name in objects.keys.sorted() where name.hasSuffix(BackupName.manifestSuffix) && !name.hasPrefix(".") {
             let location = display(database, name)
-            func damaged(_ reason: String) {
-                listing.damaged.append(DamagedManifest(location: location, reason: reason))
+            func damaged(_ reason: String, cause: (any Error)? = nil) {
+                listing.damaged.append(DamagedManifest(location: location, reason: reason, cause: cause))
             }
             if (objects[name] ?? 0) > Manifest.maximumSize {
                 // Refused unread: a writer of the bucket could otherwise make a listing hold gigabytes.
@@ -116,11 +116,11 @@ public struct S3Store: BackupStore {
             let manifest: Manifest
             do {
                 manifest = try Manifest.decode(bytes, path: location)
-            } catch BackupError.unreadableManifest(_, let reason) {
-                damaged(reason)
+            } catch let error as BackupError where error.code == .unreadableManifest {
+                damaged(error.reason ?? error.message, cause: error.cause)
                 continue
             } catch {
-                damaged("\(error)")
+                damaged("\(error)", cause: error)
                 continue
             }
             let stem = String(name.dropLast(BackupName.manifestSuffix.count))

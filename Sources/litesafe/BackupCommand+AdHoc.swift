@@ -2,6 +2,7 @@ import Age
 import Foundation
 import Glibc
 import LiteSafeCore
+import LiteSafePresentation
 
 extension BackupCommand {
     /// The job `--database` describes, after checking every ad-hoc input at once.
@@ -45,14 +46,14 @@ extension BackupCommand {
             do {
                 keys.append(try X25519Recipient(parsing: recipient))
             } catch {
-                usage.append("--recipient '\(AgeKeys.redactingSecretKeys(recipient))': \(error)")
+                usage.append("--recipient '\(AgeKeys.redactingSecretKeys(recipient))': \(ErrorMessage.describe(error))")
             }
         }
         for file in recipientsFiles {
             do {
                 keys += try RecipientsFile.read(absolute(file))
             } catch {
-                failures.append("--recipients-file: \(error)")
+                failures.append("--recipients-file: \(ErrorMessage.describe(error))")
             }
         }
         if let problem = Self.problem(withDatabase: source) { failures.append(problem) }
@@ -98,12 +99,12 @@ extension BackupCommand {
     /// A failed ad-hoc backup's error, in the words of the command line (the core's messages
     /// speak of the configuration).
     static func describeAdHoc(_ error: any Error) -> String {
-        switch error {
-        case BackupError.sourceMissing(let path):
-            "database \(path) does not exist (nothing was created); check the path given to --database"
-        case BackupError.sourceIsSymlink(let path):
-            "database path \(path) contains a symbolic link, which LiteSafe refuses; pass the real path to --database"
-        default: "\(error)"
+        switch (error as? BackupError)?.code {
+        case .sourceMissing:
+            "database \((error as? BackupError)?.location ?? "") does not exist (nothing was created); check the path given to --database"
+        case .sourceIsSymlink:
+            "database path \((error as? BackupError)?.location ?? "") contains a symbolic link, which LiteSafe refuses; pass the real path to --database"
+        default: ErrorMessage.describe(error)
         }
     }
 }

@@ -2,6 +2,7 @@ import Age
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 struct BackupCommand: ParsableCommand {
@@ -97,10 +98,10 @@ struct BackupCommand: ParsableCommand {
                 )
             } catch {
                 failures += 1
-                let reason = database == nil ? "\(error)" : Self.describeAdHoc(error)
+                let reason = database == nil ? ErrorMessage.describe(error) : Self.describeAdHoc(error)
                 logger.log(
                     .backupFailed, level: .error, "backup of '\(job.name)' failed: \(reason)",
-                    metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(error)"])
+                    metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(reason)"])
             }
         }
         if failures > 0 { throw ExitCode(1) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe check-config`: validates the configuration file and shows what it will do.
 struct CheckConfigCommand: ParsableCommand {
@@ -25,12 +26,13 @@ struct CheckConfigCommand: ParsableCommand {
         do throws(ConfigurationError) {
             let loaded = try ConfigurationLoader.load(path: path)
             if !quiet { print(loaded.configuration.summary(now: Date())) }
-            writeToStandardError(loaded.warnings.map(\.description) + [SQLiteInfo.walResetBugNotice].compactMap { $0 })
+            writeToStandardError(
+                loaded.warnings.map(ErrorMessage.describe) + [SQLiteInfo.walResetBugNotice].compactMap { $0 })
         } catch {
             let errors = error.errors.count
             let warnings = error.warnings.count
             writeToStandardError(
-                error.problems.map(\.description) + [
+                error.problems.map(ErrorMessage.describe) + [
                     "\(path): \(errors) \(errors == 1 ? "error" : "errors"), \(warnings) \(warnings == 1 ? "warning" : "warnings"); the configuration was not accepted"
                 ])
             throw ExitCode.failure

@@ -2,6 +2,7 @@ import Age
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 import Systemd
 
@@ -44,7 +45,7 @@ enum LiteSafeVersionText {
 
 /// Prints `error` the way every subcommand reports failure, and turns it into exit status 1.
 func fail(_ error: any Error) -> ExitCode {
-    note("litesafe: error: \(error)")
+    note("litesafe: error: \(ErrorMessage.describe(error))")
     return ExitCode(1)
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 /// `--config <file>`, the same in every subcommand that reads the configuration.
@@ -17,7 +18,8 @@ struct ConfigFileOption: ParsableArguments {
     func load(logger: Logger? = nil) throws -> Configuration {
         let loaded = try ConfigurationLoader.load(path: path)
         for warning in loaded.warnings {
-            if let logger { logger.warning("\(warning)") } else { note("litesafe: \(warning)") }
+            let text = ErrorMessage.describe(warning)
+            if let logger { logger.warning("\(text)") } else { note("litesafe: \(text)") }
         }
         return loaded.configuration
     }

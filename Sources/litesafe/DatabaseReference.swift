@@ -1,6 +1,7 @@
 import Age
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 /// A database a migration command reads: a database file, a backup or dump file, or a stored

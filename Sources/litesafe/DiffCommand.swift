@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe diff`: the SQL that turns one database into another.
 struct DiffCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe dump`: a logical SQL dump of a live database, from one consistent snapshot.
 struct DumpCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe export`: copies of a database in other systems.
 struct ExportCommand: ParsableCommand {
@@ -108,8 +109,10 @@ struct ExportPostgresCommand: ParsableCommand {
             for table in report.plan.tables {
                 print("\(table.name): \(report.rows[table.name] ?? 0) rows")
                 for column in table.columns {
+                    // A type chosen on the command line is named as it was given.
+                    let reason = column.override.map { "--type \(table.name).\(column.name)=\($0)" } ?? column.reason
                     print(
-                        "  \(column.name) \(column.declared.isEmpty ? "(no type)" : column.declared) → \(column.type): \(column.reason)"
+                        "  \(column.name) \(column.declared.isEmpty ? "(no type)" : column.declared) → \(column.type): \(reason)"
                     )
                 }
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe fixture`: a deterministic copy of a database for tests, or a check of one.
 struct FixtureCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import Age
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +41,7 @@ struct ListCommand: ParsableCommand {
             print(BackupListing.table(rows), terminator: "")
         }
         // Every backup that could be listed is shown; the damaged ones make the exit status say so.
-        for manifest in damaged { note("litesafe: error: \(manifest)") }
+        for manifest in damaged { note("litesafe: error: \(ErrorMessage.describe(manifest))") }
         if !damaged.isEmpty { throw ExitCode(1) }
     }
 }

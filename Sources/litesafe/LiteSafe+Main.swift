@@ -1,6 +1,7 @@
 import Age
 import ArgumentParser
 import Foundation
+import LiteSafePresentation
 
 /// How every subcommand ends: one error style and one exit status per class of error.
 ///
@@ -49,7 +50,8 @@ extension LiteSafe {
             Self.write(lines)
             Foundation.exit(ExitCode.validationFailure.rawValue)
         default:
-            let message = fullMessage(for: error)
+            // The core's errors get the advice that depends on how LiteSafe runs.
+            let message = ErrorMessage.knows(error) ? "Error: " + ErrorMessage.describe(error) : fullMessage(for: error)
             if !message.isEmpty {
                 Self.write([message.hasPrefix("Error: ") ? "litesafe: error: " + message.dropFirst(7) : message])
             }

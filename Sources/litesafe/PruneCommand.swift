@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe prune`: deletes the backups the configured retention no longer keeps.
 struct PruneCommand: ParsableCommand {
@@ -46,7 +47,7 @@ struct PruneCommand: ParsableCommand {
                 if dryRun {
                     // A real prune logs these itself; they are kept whatever the policy says.
                     for manifest in try store.listing(of: database.name).damaged {
-                        note("litesafe: warning: \(manifest)")
+                        note("litesafe: warning: \(ErrorMessage.describe(manifest))")
                     }
                 }
                 print(
@@ -56,7 +57,7 @@ struct PruneCommand: ParsableCommand {
                     terminator: "")
             } catch {
                 failures += 1
-                note("litesafe: error: \(database.name): \(error)")
+                note("litesafe: error: \(database.name): \(ErrorMessage.describe(error))")
             }
         }
         if failures > 0 { throw ExitCode(1) }

@@ -1,6 +1,7 @@
 import Age
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 extension RestoreCommand {

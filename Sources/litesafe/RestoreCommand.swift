@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import LiteSafeCore
+import LiteSafePresentation
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -95,13 +96,15 @@ struct RestoreCommand: ParsableCommand {
             if at != nil { throw ValidationError("--at picks among a database's backups; it does not go with a file") }
             let path = absolute(target)
             guard FileSystem.exists(path) else { throw FileSystemError("read", path: path, errno: ENOENT) }
-            return .file(path: path, manifest: try BackupListing.manifest(describing: path))
+            return .file(path: path, manifest: try Manifest.describing(path))
         }
         // Checked in validate().
         let time = at.flatMap(BackupName.parseISO8601)
         // One name gives exactly one store, or an error naming the configured databases.
         let (database, store) = try location.stores(only: [target])[0]
-        let backup = try store.backup(of: database, atOrBefore: time) { note("litesafe: warning: \($0)") }
+        let backup = try store.backup(of: database, atOrBefore: time) {
+            note("litesafe: warning: \(ErrorMessage.describe($0))")
+        }
         return .stored(backup, store: store)
     }
 

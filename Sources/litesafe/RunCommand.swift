@@ -1,6 +1,7 @@
 import ArgumentParser
 import LiteSafeCore
 import LiteSafeDaemon
+import LiteSafePresentation
 import Logging
 import Systemd
 
@@ -31,7 +32,7 @@ struct RunCommand: ParsableCommand {
         do {
             configuration = try configFile.load(logger: logger)
         } catch let error as ConfigurationError {
-            for problem in error.problems { note(problem.description) }
+            for problem in error.problems { note(ErrorMessage.describe(problem)) }
             let count = error.errors.count
             note("litesafe: \(error.source): \(count) \(count == 1 ? "error" : "errors"); not starting")
             throw ExitCode(1)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 
 /// `litesafe status`: what the daemon last recorded, whether or not it runs.
 struct StatusCommand: ParsableCommand {
@@ -38,7 +39,7 @@ struct StatusCommand: ParsableCommand {
             throw fail(error)
         }
         if json {
-            print(String(decoding: try StateFile.encoder.encode(report), as: UTF8.self))
+            print(try report.json())
         } else {
             print(report.table(timeZone: configuration.timeZone), terminator: "")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import ObjectStore
 
 /// `--config <file> | --from <dir>|s3://bucket/prefix`: where list, restore, verify and prune find

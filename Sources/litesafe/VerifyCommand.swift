@@ -2,6 +2,7 @@ import Age
 import ArgumentParser
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 /// `litesafe verify`: rereads stored backups against their manifests, or restores each one.

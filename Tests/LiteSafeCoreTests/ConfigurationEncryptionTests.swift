@@ -96,22 +96,6 @@ import Testing
         }
     }
 
-    @Test func refusesTheExampleKeyInlineAndInAFile() throws {
-        let fixture = try ConfigurationFixture()
-        let reason =
-            "holds the example key age1ql3z7hjy… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key (`litesafe keygen -o key.txt` on another host prints it)"
-        #expect(
-            fixture.problems(
-                text(fixture, encryption: "  encryption:\n    recipients: [\(RecipientsFile.exampleKey)]\n")) == [
-                    "test.yml:4:18: defaults.encryption.recipients \(reason)"
-                ])
-        let file = try fixture.write("recipients.txt", "# replace it\n" + RecipientsFile.exampleKey + "\n")
-        #expect(
-            fixture.problems(text(fixture, encryption: "  encryption:\n    recipients_file: \(file)\n")) == [
-                "test.yml:4:22: defaults.encryption.recipients_file: \(file) \(reason)"
-            ])
-    }
-
     @Test func acceptsASingleRecipientWithoutBrackets() throws {
         let fixture = try ConfigurationFixture()
         let lines = "  encryption:\n    recipients: \(ConfigurationFixture.recipient)\n"

@@ -61,18 +61,6 @@ import Testing
         #expect(try fixture.load(sibling).configuration.databases[0].destination == fixture.root + "/data-backups/app")
     }
 
-    @Test func refusesAMissingDestinationWithTheOtherProblems() throws {
-        let fixture = try ConfigurationFixture()
-        let text = fixture.text()
-            .replacingOccurrences(of: "destination: \(fixture.destination)", with: "destination: \(fixture.root)/gone")
-            .replacingOccurrences(of: fixture.databasePath, with: fixture.root + "/missing/app.db")
-        #expect(
-            fixture.problems(text) == [
-                "test.yml:2:16: destination folder \(fixture.root)/gone does not exist, so every backup would fail: create it (install -d -m 0700 -o litesafe \(fixture.root)/gone) or correct the path",
-                "test.yml:7:11: databases.app.path: folder \(fixture.root)/missing does not exist; create it or correct the path",
-            ])
-    }
-
     @Test(arguments: [0o664, 0o646, 0o620, 0o602] as [mode_t])
     func refusesAConfigurationFileOthersCanWrite(mode: mode_t) throws {
         let fixture = try ConfigurationFixture()
@@ -117,20 +105,6 @@ import Testing
         #expect(
             fixture.problems(fixture.text(top: "verify_identity: \(missing)")) == [
                 "test.yml:1:18: verify_identity: \(missing) does not exist; create it with `age-keygen -o \(missing)` on a host allowed to hold the secret key, or remove verify_identity"
-            ])
-    }
-
-    @Test("a read-only metrics folder (the unit's sandbox without ReadWritePaths=) says how to allow it")
-    func warnsWhenTheMetricsFolderIsReadOnly() throws {
-        let fixture = try ConfigurationFixture()
-        let folder = fixture.root + "/textfile"
-        try Mount.tmpfs(at: folder, size: "64k")
-        defer { Mount.unmount(folder) }
-        #expect(try fixture.warnings(fixture.text(top: "metrics_textfile: \(folder)/litesafe.prom")).isEmpty)
-        try Mount.remountReadOnly(folder)
-        #expect(
-            try fixture.warnings(fixture.text(top: "metrics_textfile: \(folder)/litesafe.prom")) == [
-                "test.yml:1:19: warning: metrics_textfile: cannot write \(folder)/litesafe.prom: Read-only file system — the file system is read-only here: remount it read-write or choose another folder; under the systemd unit, allow the folder with `systemctl edit litesafe` ([Service] ReadWritePaths=\(folder))"
             ])
     }
 

@@ -163,15 +163,6 @@ import Testing
         #expect(loaded.configuration.databases.map(\.name) == ["app"])
     }
 
-    @Test func reportsAMissingFile() throws {
-        let fixture = try ConfigurationFixture()
-        let path = fixture.root + "/absent.yml"
-        #expect(
-            fixture.problems(path: path) == [
-                "\(path): configuration file not found; create it (config/litesafe.yml is a documented example), or name another with --config or LITESAFE_CONFIG"
-            ])
-    }
-
     @Test func reportsAnEmptyFile() throws {
         let fixture = try ConfigurationFixture()
         #expect(
@@ -181,78 +172,27 @@ import Testing
     }
 }
 
-/// A temporary host (a database folder and file, a backup folder) and a valid file that uses it.
-final class ConfigurationFixture {
-    static let recipient = "age1te7zhy77v4vuwg6kz8cvrma4l7rjknvwpg048da2gvklgq435slq66lp2d"
-    static let otherRecipient = "age19yna0xy7pa97q5qhkre5vhlq03p6wpu076kykx6nj5gvk7syrdeqn038zm"
-
-    let directory: TemporaryDirectory
-    var root: String { directory.path }
-    var databasePath: String { root + "/data/app.db" }
-    var destination: String { root + "/backups" }
-
-    init() throws {
-        directory = try TemporaryDirectory("litesafe-config")
-        try write("data/app.db", "")
-        try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-    }
-
-    /// The smallest valid file; `top` becomes line 1, else `defaults` becomes line 2.
-    func text(top: String? = nil, defaults: String? = nil) -> String {
-        var lines: [String] = []
-        if let top { lines.append(top) }
-        lines.append("defaults:")
-        if let defaults { lines.append(defaults) }
-        lines += [
-            "  destination: \(destination)",
-            "  encryption:",
-            "    recipients: [\(Self.recipient)]",
-            "databases:",
-            "  - name: app",
-            "    path: \(databasePath)",
-        ]
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    func load(_ text: String) throws(ConfigurationError) -> LoadedConfiguration {
-        try ConfigurationLoader.load(text: text, source: "test.yml")
-    }
-
-    /// Every problem reported for `text`, as printed; records an issue if the text loads.
+extension ConfigurationFixture {
+    /// Every problem reported for `text`, as the core words it; records an issue if the text loads.
     func problems(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
-        rejection(sourceLocation) { () throws(ConfigurationError) in _ = try load(text) }
+        guard let problems = rejection(text) else {
+            Issue.record("expected the configuration to be rejected", sourceLocation: sourceLocation)
+            return []
+        }
+        return problems.map(\.description)
     }
 
-    /// Every problem reported for the file at `path`, as printed.
+    /// Every problem reported for the file at `path`, as the core words it.
     func problems(path: String, sourceLocation: SourceLocation = #_sourceLocation) -> [String] {
-        rejection(sourceLocation) { () throws(ConfigurationError) in _ = try ConfigurationLoader.load(path: path) }
+        guard let problems = rejection(path: path) else {
+            Issue.record("expected the configuration to be rejected", sourceLocation: sourceLocation)
+            return []
+        }
+        return problems.map(\.description)
     }
 
     /// The warnings of a text that must load.
     func warnings(_ text: String) throws -> [String] {
         try load(text).warnings.map(\.description)
-    }
-
-    private func rejection(
-        _ sourceLocation: SourceLocation, _ body: () throws(ConfigurationError) -> Void
-    ) -> [String] {
-        do throws(ConfigurationError) {
-            try body()
-            Issue.record("expected the configuration to be rejected", sourceLocation: sourceLocation)
-            return []
-        } catch {
-            return error.problems.map(\.description)
-        }
-    }
-
-    /// Writes `contents` to `name` below the fixture with `mode`, creating folders; returns the path.
-    @discardableResult
-    func write(_ name: String, _ contents: String, mode: mode_t = 0o644) throws -> String {
-        let path = root + "/" + name
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(contents.utf8).write(to: URL(fileURLWithPath: path))
-        guard chmod(path, mode) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        return path
     }
 }

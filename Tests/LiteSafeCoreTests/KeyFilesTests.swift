@@ -42,28 +42,6 @@ import Testing
         ) { try IdentityFile.read(file, warn: { _ in }) }
     }
 
-    @Test(.enabled(if: isRoot, "only root can give a file to another user"))
-    func filesOwnedByAnotherUserAreRefused() throws {
-        let fixture = try ConfigurationFixture()
-        let key = try fixture.write("key.txt", identity.identityFile(created: Date()), mode: 0o600)
-        let recipients = try fixture.write("recipients.txt", "\(identity.recipient)\n", mode: 0o600)
-        for file in [key, recipients] { #expect(chown(file, Self.otherUser, Self.otherUser) == 0) }
-        let owner = FileTrust.userName(Self.otherUser)
-        let me = FileTrust.userName(geteuid())
-        #expect(
-            throws: IdentityFile.Refused(
-                description:
-                    "\(key) is owned by \(owner), not by root or \(me) (who runs LiteSafe): that user could replace the secret key; give it to root with `chown root: \(key)` after checking its contents"
-            )
-        ) { try IdentityFile.read(key, warn: { _ in }) }
-        #expect(
-            throws: RecipientsFile.Refused(
-                description:
-                    "\(recipients) is owned by \(owner), not by root or \(me) (who runs LiteSafe): that user could add their own key and read future backups; give it to root with `chown root: \(recipients)` after checking its contents"
-            )
-        ) { try RecipientsFile.read(recipients) }
-    }
-
     @Test func identityErrorsNeverQuoteTheKey() throws {
         let fixture = try ConfigurationFixture()
         var broken = identity.encoded
@@ -76,20 +54,6 @@ import Testing
         } catch {
             #expect("\(error)".contains("\(file):2"), "\(error)")
             #expect(!"\(error)".contains(broken.dropFirst(16).prefix(20)), "\(error)")
-        }
-    }
-
-    @Test func theExampleKeyIsRefusedInARecipientsFile() throws {
-        let fixture = try ConfigurationFixture()
-        let file = try fixture.write("recipients.txt", "\(identity.recipient)\n\(RecipientsFile.exampleKey)\n")
-        do {
-            _ = try RecipientsFile.read(file)
-            Issue.record("the example key was accepted")
-        } catch {
-            #expect(
-                "\(error)"
-                    == "\(file) holds the example key age1ql3z7hjy… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key (`litesafe keygen -o key.txt` on another host prints it)"
-            )
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import LiteSafeCore
@@ -33,17 +34,6 @@ import Testing
             #expect("\(error)".contains("is not a valid name"), "\(error)")
             #expect(!"\(error)".contains("\u{1B}"), "\(error)")
         }
-    }
-
-    @Test func listEscapesControlCharactersFromManifests() {
-        let hostile = "ok\u{1B}]0;owned\u{07}\u{202E}txt.exe\u{0}\n"
-        let backup = StoredBackup(
-            id: BackupID(database: "app", stem: "x"), manifest: manifest(check: hostile), dataLocation: "/b/app/x",
-            manifestLocation: "/b/app/x.manifest.json")
-        let table = BackupListing.table([backup])
-        #expect(table.contains("ok\\u{1B}]0;owned\\u{7}\\u{202E}txt.exe\\u{0}\\u{A}"), "\(table)")
-        #expect(!table.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(table)")
-        #expect(table.split(separator: "\n").count == 2)
     }
 
     @Test(arguments: [

@@ -70,8 +70,8 @@ struct PrunerTests {
             try Pruner().prune(
                 "app", in: w.store, policy: RetentionPolicy(keepLast: 1), timeZone: F.utc, logger: w.logs.logger)
         } throws: { error in
-            guard case BackupError.alreadyRunning(let database, let lockPath) = error else { return false }
-            return database == "app" && lockPath == w.folder.path + "/app/.lock"
+            guard let error = error as? BackupError, error.code == .alreadyRunning else { return false }
+            return error.database == "app" && error.location == w.folder.path + "/app/.lock"
         }
         #expect(try w.files() == before)
         // The holder can prune under the lock it already has.

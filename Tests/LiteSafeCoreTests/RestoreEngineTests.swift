@@ -128,12 +128,12 @@ struct RestoreEngineTests {
             try restore(h, .stored(backup, store: h.store), out: out, force: true)
             Issue.record("replaced a database a process had open")
         } catch let error as BackupError {
-            guard case .outputInUse(let path, let processes) = error else {
+            guard error.code == .outputInUse else {
                 Issue.record("wrong error \(error)")
                 return
             }
-            #expect(path == out)
-            #expect(processes.contains { $0.contains("pid \(holder.processIdentifier)") })
+            #expect(error.location == out)
+            #expect(error.reason?.contains("pid \(holder.processIdentifier)") == true)
         }
         #expect(try Fixtures.sha256(out) == before)
     }

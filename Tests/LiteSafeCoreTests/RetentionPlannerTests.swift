@@ -1,38 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import LiteSafeCore
-
-/// In-memory backups for planning: a manifest and paths, no files.
-enum RetentionFixture {
-    static let utc = TimeZone.utc
-
-    static func date(_ text: String) -> Date { BackupName.parseISO8601(text)! }
-
-    static func backup(_ created: Date, check: String = "quick_check ok", database: String = "app") -> StoredBackup {
-        let stem = BackupName.stem(database: database, date: created)
-        let manifest = Manifest(
-            database: database, sourcePath: "/data/\(database).db", created: created, file: stem + ".sqlite.zst.age",
-            sqliteVersion: "3.40.1", pageSize: 4096, pageCount: 1, walMode: true, plaintextSize: 4096,
-            plaintextSHA256: "", storedSize: 0, storedSHA256: "", compression: "zstd:3", encryption: "age",
-            recipients: [], check: check, litesafeVersion: "test")
-        return StoredBackup(
-            id: BackupID(database: database, stem: stem), manifest: manifest,
-            dataLocation: "/backups/\(database)/" + manifest.file,
-            manifestLocation: "/backups/\(database)/" + stem + BackupName.manifestSuffix)
-    }
-
-    static func backup(_ created: String, check: String = "quick_check ok") -> StoredBackup {
-        backup(date(created), check: check)
-    }
-
-    /// The plan as `time: action reasons` lines, newest first: what an example spells out.
-    static func lines(_ decisions: [RetentionDecision]) -> [String] {
-        decisions.map {
-            "\(BackupName.iso8601($0.backup.manifest.created).prefix(16)) \($0.action.rawValue) \($0.reasons.joined(separator: ", "))"
-        }
-    }
-}
 
 @Suite("Retention: worked examples")
 struct RetentionPlannerTests {
@@ -60,12 +30,6 @@ struct RetentionPlannerTests {
                 "2026-10-31T06:00 keep monthly 2026-10",
                 "2026-09-30T06:00 delete no rule keeps it",
             ])
-        // The README shows this plan as `prune --dry-run` prints it; keep the two in step.
-        let report = RetentionReport.text(
-            database: "app", policy: policy, timeZone: F.utc, decisions: plan, dryRun: true)
-        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("README.md")
-        #expect(try String(contentsOf: readme, encoding: .utf8).contains("$ litesafe prune --dry-run app\n" + report))
     }
 
     @Test("periods without backups are skipped, not counted; yearly and hourly name their period")
@@ -236,29 +200,5 @@ struct RetentionPlannerTests {
             backups: [first, second], policy: RetentionPolicy(keepLast: 1), timeZone: F.utc, now: created)
         #expect(plan.map(\.backup) == [second, first])
         #expect(plan.map(\.isKept) == [true, false])
-    }
-
-    @Test("the prune report shows local times, actions and reasons")
-    func report() throws {
-        let berlin = try #require(TimeZone(identifier: "Europe/Berlin"))
-        let backups = ["2026-11-26T12:00:03Z", "2026-11-26T06:00:03Z"].map { F.backup($0) }
-        let policy = RetentionPolicy(keepLast: 1, keepDaily: 7)
-        let plan = RetentionPlanner.plan(backups: backups, policy: policy, timeZone: berlin, now: Date())
-        let text = RetentionReport.text(
-            database: "app", policy: policy, timeZone: berlin, decisions: plan, dryRun: false)
-        #expect(
-            text == """
-                app: keep_last 1, keep_daily 7; time zone Europe/Berlin
-                  keep    2026-11-26 13:00:03 +01:00  app-20261126T120003.000000Z.sqlite.zst.age  last 1/1, daily 2026-11-26
-                  delete  2026-11-26 07:00:03 +01:00  app-20261126T060003.000000Z.sqlite.zst.age  no rule keeps it
-                app: kept 1, deleted 1
-
-                """)
-        let dry = RetentionReport.text(database: "app", policy: policy, timeZone: berlin, decisions: plan, dryRun: true)
-        #expect(dry.hasSuffix("app: would keep 1, would delete 1 (dry run: nothing was deleted)\n"))
-        #expect(
-            RetentionReport.localTime(
-                F.date("2026-07-01T00:00:00Z"), in: try #require(TimeZone(identifier: "America/St_Johns")))
-                == "2026-06-30 21:30:00 -02:30")
     }
 }

@@ -72,7 +72,7 @@ struct DaemonStorageTests {
             reloaded.signal()
         }
         .start()
-        #expect(eventually { daemon.queue.sync { daemon.reloadRequested } })
+        #expect(eventually { daemon.queue.sync { daemon.machine.reloadQueued } })
         #expect(harness.notifier.count("RELOADING=1") == 0)
         store.release()
         #expect(started.wait(timeout: .now() + 10) == .success)

@@ -82,8 +82,8 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
             let manifest: Manifest
             do {
                 manifest = try Manifest.decode(bytes, path: location)
-            } catch BackupError.unreadableManifest(_, let reason) {
-                listing.damaged.append(DamagedManifest(location: location, reason: reason))
+            } catch let error as BackupError where error.code == .unreadableManifest {
+                listing.damaged.append(DamagedManifest(location: location, reason: error.reason ?? error.message))
                 continue
             } catch {
                 listing.damaged.append(DamagedManifest(location: location, reason: "\(error)"))

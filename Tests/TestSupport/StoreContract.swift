@@ -271,8 +271,8 @@ public enum StoreContract {
         do {
             _ = try other.lock(database: database)
             throw Violation(description: "a second lock was taken while the first was held")
-        } catch BackupError.alreadyRunning(let name, _) {
-            try expect(name == database, "the busy lock names \(name)")
+        } catch let error as BackupError where error.code == .alreadyRunning {
+            try expect(error.database == database, "the busy lock names \(error.database ?? "nothing")")
         }
         // Another database's lock is its own.
         try other.lock(database: "other").release()

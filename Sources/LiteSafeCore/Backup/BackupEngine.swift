@@ -54,7 +54,7 @@ public struct BackupEngine: Sendable {
         do {
             staged = try snapshotTaker.copy(job, into: stagingPath, cancellation: cancellation, logger: logger)
         } catch let error as BackupError {
-            if case .checkFailed = error { logCheckFailed(error, metadata: metadata, logger: logger) }
+            if error.code == .checkFailed { logCheckFailed(error, metadata: metadata, logger: logger) }
             throw error
         }
         CrashPoint.backupAfterSnapshot.reached()
@@ -82,7 +82,7 @@ public struct BackupEngine: Sendable {
                     if cancellation.isCancelled { check.interrupt() }
                 }
             } catch let error as BackupError {
-                if case .checkFailed = error { logCheckFailed(error, metadata: metadata, logger: logger) }
+                if error.code == .checkFailed { logCheckFailed(error, metadata: metadata, logger: logger) }
                 throw error
             }
             let manifest = Manifest(

@@ -14,12 +14,12 @@ public struct LoadedConfiguration: Sendable, Equatable {
 /// Finds, reads and validates `litesafe.yml`: the one way `run`, a SIGHUP reload and
 /// `check-config` get a configuration, so all three accept and reject exactly the same files.
 public enum ConfigurationLoader {
-    /// Where the configuration lives when neither `--config` nor `LITESAFE_CONFIG` says otherwise.
+    /// Where the configuration lives when neither the command line nor `LITESAFE_CONFIG` says otherwise.
     public static let defaultPath = "/etc/litesafe/litesafe.yml"
     /// The environment variable that overrides `defaultPath`.
     public static let environmentVariable = "LITESAFE_CONFIG"
 
-    /// The configuration path to use: the `--config` flag, else `LITESAFE_CONFIG`, else `defaultPath`.
+    /// The configuration path to use: the command line's (`flag`), else `LITESAFE_CONFIG`, else `defaultPath`.
     ///
     /// An empty value counts as not given, as `LITESAFE_CONFIG=` in a unit file usually means "unset".
     public static func resolvePath(
@@ -42,14 +42,12 @@ public enum ConfigurationLoader {
         switch ConfigurationFile.read(path) {
         case .success(let read): file = read
         case .failure(let failure) where failure.isMissing:
-            reader.error(
-                "configuration file not found; create it (config/litesafe.yml is a documented example), or name another with --config or \(environmentVariable)",
-                at: nil)
+            reader.error("configuration file not found", at: nil, fix: .createConfiguration)
             throw ConfigurationError(source: path, problems: reader.problems)
         case .failure(let failure):
             reader.error(
-                "cannot read the configuration file: \(failure.reason); it must be readable by the user LiteSafe runs as (make install gives it to group litesafe: chgrp litesafe FILE; chmod 0640 FILE)",
-                at: nil)
+                "cannot read the configuration file: \(failure.reason); it must be readable by the user LiteSafe runs as",
+                at: nil, fix: .makeReadable)
             throw ConfigurationError(source: path, problems: reader.problems)
         }
         if ConfigurationFile.isWritableByOthers(file.mode) {
@@ -59,7 +57,7 @@ public enum ConfigurationLoader {
                 at: nil)
         }
         if let problem = FileTrust.problem(path, owner: file.owner, risk: "redirect backups or turn encryption off") {
-            reader.error(problem, at: nil)
+            reader.error(problem.description, at: nil, fix: .untrustedFile(problem))
         }
         guard let text = String(data: file.data, encoding: .utf8) else {
             reader.error("the configuration file is not UTF-8 text", at: nil)

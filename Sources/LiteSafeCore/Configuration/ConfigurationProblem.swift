@@ -19,15 +19,38 @@ public struct ConfigurationProblem: Sendable, Hashable, CustomStringConvertible 
     public var line: Int?
     /// The 1-based column, counted in Unicode scalars as libyaml does.
     public var column: Int?
-    /// What is wrong and how to fix it, without the location.
+    /// What is wrong (and, where it does not depend on how LiteSafe runs, how to fix it),
+    /// without the location.
     public var message: String
+    /// What would fix it, for the edge to word (`ErrorMessage`): the fixes that name commands,
+    /// users or flags of an installation are not the core's to spell.
+    public var fix: Fix?
 
-    public init(severity: Severity, source: String, line: Int? = nil, column: Int? = nil, message: String) {
+    /// A fix that depends on how LiteSafe is installed and run.
+    public enum Fix: Sendable, Hashable {
+        /// The message ends with this error; its advice applies.
+        case fileSystem(FileSystemError)
+        /// The message ends with this refusal; its advice applies.
+        case untrustedFile(UntrustedFile)
+        /// The configuration file does not exist: create it, or name another.
+        case createConfiguration
+        /// The destination folder does not exist: create it for the service's user.
+        case createDestination(path: String)
+        /// The configuration file cannot be read: give it to the service's group.
+        case makeReadable
+        /// The example key from `config/litesafe.yml`: make a key of one's own.
+        case replaceExampleKey
+    }
+
+    public init(
+        severity: Severity, source: String, line: Int? = nil, column: Int? = nil, message: String, fix: Fix? = nil
+    ) {
         self.severity = severity
         self.source = source
         self.line = line
         self.column = column
         self.message = message
+        self.fix = fix
     }
 
     /// `source:line:column`, or just `source` for the whole file.

@@ -70,7 +70,7 @@ extension ConfigurationReader {
             do {
                 let recipient = try X25519Recipient(parsing: text)
                 if let problem = RecipientsFile.exampleKeyProblem([recipient], in: path) {
-                    self.error(problem, at: item)
+                    self.error(problem, at: item, fix: .replaceExampleKey)
                     valid = false
                 }
                 recipients.append(recipient)
@@ -94,7 +94,7 @@ extension ConfigurationReader {
         }
         var valid = true
         if let refusal = RecipientsFile.insecurity(file, contents) {
-            error("\(path): \(refusal)", at: node)
+            error("\(path): \(refusal)", at: node, fix: refusal.fix)
             valid = false
         }
         guard let text = String(data: contents.data, encoding: .utf8) else {
@@ -105,7 +105,7 @@ extension ConfigurationReader {
             // Names the failing line as `file:line`, and rejects a file with no keys at all.
             let recipients = try AgeKeys.parseRecipients(text, source: file)
             if let problem = RecipientsFile.exampleKeyProblem(recipients, in: file) {
-                error("\(path): \(problem)", at: node)
+                error("\(path): \(problem)", at: node, fix: .replaceExampleKey)
                 return nil
             }
             return valid ? recipients : nil

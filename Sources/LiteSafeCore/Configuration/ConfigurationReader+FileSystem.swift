@@ -55,8 +55,8 @@ extension ConfigurationReader {
             error("destination \(root) is not a folder; correct the path", at: node)
         case .failure(let failure) where failure.isMissing:
             error(
-                "destination folder \(root) does not exist, so every backup would fail: create it (install -d -m 0700 -o litesafe \(root)) or correct the path",
-                at: node)
+                "destination folder \(root) does not exist, so every backup would fail", at: node,
+                fix: .createDestination(path: root))
         case .failure(let failure):
             warning("cannot check the destination folder \(root): \(failure.reason)", at: node)
         }
@@ -70,7 +70,8 @@ extension ConfigurationReader {
         } else if access(folder, W_OK) != 0 {
             // Checked as the user the check runs as: under systemd (ExecStartPre=) that is the
             // service, inside its sandbox, where only ReadWritePaths= folders are writable.
-            warning("\(fieldPath): \(FileSystemError("write", path: file))", at: node)
+            let error = FileSystemError("write", path: file)
+            warning("\(fieldPath): \(error)", at: node, fix: .fileSystem(error))
         }
     }
 
@@ -85,7 +86,7 @@ extension ConfigurationReader {
                 at: node)
         case .success(let (_, owner)):
             if let problem = FileTrust.problem(file, owner: owner, risk: "replace the secret key") {
-                error("\(fieldPath): \(problem)", at: node)
+                error("\(fieldPath): \(problem)", at: node, fix: .untrustedFile(problem))
             }
         case .failure(let failure) where failure.isMissing:
             error(

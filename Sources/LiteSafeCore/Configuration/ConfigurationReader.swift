@@ -28,20 +28,23 @@ final class ConfigurationReader {
 
     var hasErrors: Bool { collected.contains { $0.severity == .error } }
 
-    func error(_ message: String, at node: Node?) {
-        report(.error, message, at: node?.mark.map(Position.init))
+    func error(_ message: String, at node: Node?, fix: ConfigurationProblem.Fix? = nil) {
+        report(.error, message, at: node?.mark.map(Position.init), fix: fix)
     }
 
-    func warning(_ message: String, at node: Node?) {
-        report(.warning, message, at: node?.mark.map(Position.init))
+    func warning(_ message: String, at node: Node?, fix: ConfigurationProblem.Fix? = nil) {
+        report(.warning, message, at: node?.mark.map(Position.init), fix: fix)
     }
 
-    func report(_ severity: ConfigurationProblem.Severity, _ message: String, at position: Position?) {
+    func report(
+        _ severity: ConfigurationProblem.Severity, _ message: String, at position: Position?,
+        fix: ConfigurationProblem.Fix? = nil
+    ) {
         collected.append(
             ConfigurationProblem(
                 severity: severity, source: source, line: position?.line, column: position?.column,
                 // A secret key pasted into any field must not reach the journal through us.
-                message: AgeKeys.redactingSecretKeys(message)))
+                message: AgeKeys.redactingSecretKeys(message), fix: fix))
     }
 
     /// A 1-based line and column, kept apart from the node it came from.

@@ -12,23 +12,32 @@ enum FileTrust {
     /// and `risk` says what a stranger could do with it ("turn encryption off").
     ///
     /// The mode of the file itself is left to the caller, which words that refusal its own way.
-    static func problem(_ path: String, owner: uid_t, risk: String) -> String? {
+    static func problem(_ path: String, owner: uid_t, risk: String) -> UntrustedFile? {
         let me = geteuid()
         if owner != 0 && owner != me {
-            return
-                "\(path) is owned by \(userName(owner)), not by root or \(userName(me)) (who runs LiteSafe): that user could \(risk); give it to root with `chown root: \(path)` after checking its contents"
+            return UntrustedFile(
+                path: path, reason: .ownedByOther,
+                message:
+                    "\(path) is owned by \(userName(owner)), not by root or \(userName(me)) (who runs LiteSafe): that user could \(risk)"
+            )
         }
         for folder in folders(above: path) {
             var status = stat()
             guard lstat(folder, &status) == 0 else { continue }
             let mode = status.st_mode & 0o7777
             if status.st_uid != 0 && status.st_uid != me {
-                return
-                    "\(path) is in the folder \(folder), owned by \(userName(status.st_uid)), not by root or \(userName(me)): that user could replace the file and \(risk); move the file to a folder owned by root, such as /etc/litesafe"
+                return UntrustedFile(
+                    path: path, reason: .folderOwnedByOther(folder: folder),
+                    message:
+                        "\(path) is in the folder \(folder), owned by \(userName(status.st_uid)), not by root or \(userName(me)): that user could replace the file and \(risk)"
+                )
             }
             if mode & 0o022 != 0 && mode & S_ISVTX == 0 {
-                return
-                    "\(path) is in the folder \(folder), which group or others may write (mode \(ConfigurationFile.octal(mode))): they could replace the file and \(risk); run `chmod go-w \(folder)`"
+                return UntrustedFile(
+                    path: path, reason: .folderWritableByOthers(folder: folder),
+                    message:
+                        "\(path) is in the folder \(folder), which group or others may write (mode \(ConfigurationFile.octal(mode))): they could replace the file and \(risk)"
+                )
             }
         }
         return nil
@@ -56,4 +65,24 @@ enum FileTrust {
         else { return "uid \(uid)" }
         return "user \(String(cString: name)) (uid \(uid))"
     }
+}
+
+/// A file LiteSafe takes orders from that someone other than root or the running user could
+/// change (see `FileTrust`); the fix is the edge's to word.
+public struct UntrustedFile: Error, CustomStringConvertible, Sendable, Hashable {
+    public enum Reason: Sendable, Hashable {
+        /// The file belongs to another user.
+        case ownedByOther
+        /// A folder above it belongs to another user.
+        case folderOwnedByOther(folder: String)
+        /// A folder above it is writable by group or others and not sticky.
+        case folderWritableByOthers(folder: String)
+    }
+
+    public let path: String
+    public let reason: Reason
+    /// What is wrong and what a stranger could do with it.
+    public let message: String
+
+    public var description: String { message }
 }

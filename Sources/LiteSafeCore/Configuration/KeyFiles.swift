@@ -4,9 +4,11 @@ import Foundation
 /// A file of age recipients (one `age1…` key per line, `#` comments, as `age -R` takes), read
 /// the same way by the configuration and by `litesafe backup --recipients-file`.
 public enum RecipientsFile {
-    /// Why a recipients file cannot be used; the description says what to do.
+    /// Why a recipients file cannot be used; the description says what to do, except where the
+    /// fix depends on the installation (`fix`, which the edge words).
     public struct Refused: Error, CustomStringConvertible, Equatable {
         public let description: String
+        public var fix: ConfigurationProblem.Fix? = nil
     }
 
     /// The key `config/litesafe.yml` shows as an example; nobody holds its secret key, so backups
@@ -19,22 +21,25 @@ public enum RecipientsFile {
         switch ConfigurationFile.read(file) {
         case .failure(let failure): throw Refused(description: unreadable(file, failure))
         case .success(let contents):
-            if let refusal = insecurity(file, contents) { throw Refused(description: refusal) }
+            if let refusal = insecurity(file, contents) { throw refusal }
             guard let text = String(data: contents.data, encoding: .utf8) else {
                 throw Refused(description: notText(file))
             }
             // Names the failing line as `file:line`, and rejects a file with no keys at all.
             let recipients = try AgeKeys.parseRecipients(text, source: file)
-            if let refusal = exampleKeyProblem(recipients, in: file) { throw Refused(description: refusal) }
+            if let refusal = exampleKeyProblem(recipients, in: file) {
+                throw Refused(description: refusal, fix: .replaceExampleKey)
+            }
             return recipients
         }
     }
 
-    /// The refusal when `recipients` include `exampleKey`, naming where it was found.
+    /// The refusal when `recipients` include `exampleKey`, naming where it was found (the edge
+    /// adds how to make a key of one's own: `ConfigurationProblem.Fix.replaceExampleKey`).
     public static func exampleKeyProblem(_ recipients: [X25519Recipient], in place: String) -> String? {
         guard recipients.contains(where: { $0.description == exampleKey }) else { return nil }
         return
-            "\(place) holds the example key \(exampleKey.prefix(12))… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key (`litesafe keygen -o key.txt` on another host prints it)"
+            "\(place) holds the example key \(exampleKey.prefix(12))… from config/litesafe.yml, whose secret key nobody has: backups encrypted to it could never be restored; replace it with your own public key"
     }
 
     static func unreadable(_ file: String, _ failure: ConfigurationFile.ReadFailure) -> String {
@@ -43,12 +48,15 @@ public enum RecipientsFile {
             : "cannot read \(file): \(failure.reason)"
     }
 
-    static func insecurity(_ file: String, _ contents: ConfigurationFile) -> String? {
+    static func insecurity(_ file: String, _ contents: ConfigurationFile) -> Refused? {
         guard ConfigurationFile.isWritableByOthers(contents.mode) else {
             return FileTrust.problem(file, owner: contents.owner, risk: "add their own key and read future backups")
+                .map { Refused(description: $0.description, fix: .untrustedFile($0)) }
         }
-        return
-            "\(file) is writable by group or others (mode \(ConfigurationFile.octal(contents.mode))): anyone who can write it could add their own key and read future backups; run `chmod go-w \(file)`"
+        return Refused(
+            description:
+                "\(file) is writable by group or others (mode \(ConfigurationFile.octal(contents.mode))): anyone who can write it could add their own key and read future backups; run `chmod go-w \(file)`"
+        )
     }
 
     static func notText(_ file: String) -> String {
@@ -59,9 +67,11 @@ public enum RecipientsFile {
 /// An age identity file (`age-keygen` output: `AGE-SECRET-KEY-1…` lines and `#` comments), read
 /// the same way by restore, verify and the daemon's restore tests.
 public enum IdentityFile {
-    /// Why an identity file is not used; the description says what to do and never quotes a key.
+    /// Why an identity file is not used; the description says what to do (except where the
+    /// fix depends on the installation: `fix`, which the edge words) and never quotes a key.
     public struct Refused: Error, CustomStringConvertible, Equatable {
         public let description: String
+        public var fix: ConfigurationProblem.Fix? = nil
     }
 
     /// Reads and parses `file`; errors name the file (and the failing line), never the key.
@@ -85,7 +95,7 @@ public enum IdentityFile {
             )
         }
         if let problem = FileTrust.problem(file, owner: contents.owner, risk: "replace the secret key") {
-            throw Refused(description: problem)
+            throw Refused(description: problem.description, fix: .untrustedFile(problem))
         }
         if let problem = readableByOthers(file, mode: contents.mode) {
             guard let warn else { throw Refused(description: problem) }

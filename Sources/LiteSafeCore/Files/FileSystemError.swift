@@ -1,10 +1,17 @@
 import Glibc
 
-/// A file-system call that failed: what we did, on which path, and errno.
+/// A file-system call that failed: what we did, on which path, and errno (the cause), with a
+/// `code` to match on.
 ///
-/// The description says what to do about the common causes, because an operator reads it
-/// in the journal at three in the morning.
-public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatable {
+/// The description says what to do about the causes that do not depend on how LiteSafe is run;
+/// for a read-only file system and a refused permission, the fix depends on the service's
+/// sandbox and user, and `ErrorMessage` at the edge adds it.
+public struct FileSystemError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// The kinds of failure callers and the edge tell apart.
+    public enum Code: Sendable, Hashable {
+        case noSpace, readOnly, permissionDenied, notFound, io, symbolicLink, crossDevice, other
+    }
+
     public let operation: String
     public let path: String
     public let errno: Int32
@@ -15,21 +22,30 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
         self.errno = errno
     }
 
-    public var description: String {
-        let reason = String(cString: strerror(errno))
-        let base = "cannot \(operation) \(path): \(reason)"
+    public var code: Code {
         switch errno {
-        case ENOSPC, EDQUOT: return base + " — free space on that file system, or use a folder on a bigger one"
-        case EROFS:
-            // Under the unit's ProtectSystem=strict every folder not in ReadWritePaths= is read-only.
-            return base
-                + " — the file system is read-only here: remount it read-write or choose another folder; under the systemd unit, allow the folder with `systemctl edit litesafe` ([Service] ReadWritePaths=\(FileSystem.parent(of: path)))"
-        case EACCES, EPERM: return base + " — check the owner and mode of the path (the service runs as user litesafe)"
-        case ENOENT: return base + " — create it first, or fix the path"
-        case EIO: return base + " — the disk reported an I/O error; check `dmesg` and the disk's health"
-        case ELOOP: return base + " — the path is a symbolic link, which LiteSafe refuses; use the real path"
-        case EXDEV: return base + " — the two paths are on different file systems"
-        default: return base
+        case ENOSPC, EDQUOT: .noSpace
+        case EROFS: .readOnly
+        case EACCES, EPERM: .permissionDenied
+        case ENOENT: .notFound
+        case EIO: .io
+        case ELOOP: .symbolicLink
+        case EXDEV: .crossDevice
+        default: .other
+        }
+    }
+
+    /// `cannot OPERATION PATH: strerror`.
+    public var message: String { "cannot \(operation) \(path): \(String(cString: strerror(errno)))" }
+
+    public var description: String {
+        switch code {
+        case .noSpace: message + " — free space on that file system, or use a folder on a bigger one"
+        case .notFound: message + " — create it first, or fix the path"
+        case .io: message + " — the disk reported an I/O error; check `dmesg` and the disk's health"
+        case .symbolicLink: message + " — the path is a symbolic link, which LiteSafe refuses; use the real path"
+        case .crossDevice: message + " — the two paths are on different file systems"
+        case .readOnly, .permissionDenied, .other: message
         }
     }
 }

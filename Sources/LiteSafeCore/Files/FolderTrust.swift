@@ -108,7 +108,7 @@ public enum FolderTrust {
     }
 
     /// The login name of `uid`, or the number when it has none.
-    static func userName(_ uid: uid_t) -> String {
+    public static func userName(_ uid: uid_t) -> String {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
@@ -145,6 +145,7 @@ public struct UntrustedFolder: Error, CustomStringConvertible, Sendable, Equatab
         self.user = user
     }
 
+    /// What is wrong; the fix (which user to run as, which command) is the edge's to add.
     public var description: String {
         let me = FolderTrust.userName(user)
         switch reason {
@@ -152,20 +153,20 @@ public struct UntrustedFolder: Error, CustomStringConvertible, Sendable, Equatab
             let name = FolderTrust.userName(owner)
             if user == 0 {
                 return
-                    "\(path) belongs to user \(name), and LiteSafe runs as root here: root does not work in a folder another user controls (that user could turn root's file operations against any file); run LiteSafe as \(name) (`runuser -u \(name) -- litesafe …`), or give the folder to root (`chown -R root: \(path)`)"
+                    "\(path) belongs to user \(name), and LiteSafe runs as root here: root does not work in a folder another user controls (that user could turn root's file operations against any file)"
             }
             return
-                "\(path) belongs to user \(name), not to \(me), who runs LiteSafe: LiteSafe only writes in folders of its own; run it as \(name), or `chown -R \(me): \(path)`"
+                "\(path) belongs to user \(name), not to \(me), who runs LiteSafe: LiteSafe only writes in folders of its own"
         case .writableByOthers(let mode):
             return
-                "\(path) is writable by its group or others (mode \(octal(mode))): anyone who can write it could plant or swap files in it; run `chmod go-w \(path)`"
+                "\(path) is writable by its group or others (mode \(octal(mode))): anyone who can write it could plant or swap files in it"
         case .parentOwnedByOther(let parent, let owner):
             let name = FolderTrust.userName(owner)
             return
-                "\(path) is inside \(parent), which belongs to user \(name): that user could replace the folder under LiteSafe (running as \(me)); keep LiteSafe's folders under folders owned by \(me == "root" ? "root" : "root or \(me)")"
+                "\(path) is inside \(parent), which belongs to user \(name): that user could replace the folder under LiteSafe (running as \(me))"
         case .parentWritableByOthers(let parent, let mode):
             return
-                "\(path) is inside \(parent), which others may write (mode \(octal(mode))): anyone could replace the folder under LiteSafe; run `chmod go-w \(parent)` or choose a folder elsewhere"
+                "\(path) is inside \(parent), which others may write (mode \(octal(mode))): anyone could replace the folder under LiteSafe"
         }
     }
 

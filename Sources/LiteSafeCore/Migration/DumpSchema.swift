@@ -29,6 +29,9 @@ struct DumpSchema {
         let order: [String]
         /// Each column's DEFAULT expression, where it has one.
         var defaults: [String: String] = [:]
+        /// Whether `columns` are all the table's columns, in order, and no rowid is kept apart,
+        /// so an INSERT can leave out the column list (as `sqlite3 .dump` does).
+        var insertsEveryColumn = false
     }
 
     /// Tables in creation order, without SQLite's own and without shadow tables.
@@ -113,10 +116,11 @@ struct DumpSchema {
         let columns = all.filter { $0.hidden == 0 }.map(\.name)
         let keys = all.filter { $0.primaryKey > 0 }.sorted { $0.primaryKey < $1.primaryKey }
         let defaults = Dictionary(uniqueKeysWithValues: all.compactMap { c in c.defaultValue.map { (c.name, $0) } })
+        let everyColumn = all.allSatisfy { $0.hidden == 0 }
         if isWithoutRowid(sql) {
             return Table(
                 name: name, sql: sql, kind: .ordinary, columns: columns, rowid: nil, order: keys.map(\.name),
-                defaults: defaults)
+                defaults: defaults, insertsEveryColumn: everyColumn)
         }
         let names = Set(all.map { $0.name.lowercased() })
         let alias = ["rowid", "_rowid_", "oid"].first { !names.contains($0) }
@@ -126,7 +130,7 @@ struct DumpSchema {
         let order = integerKey ? [keys[0].name] : alias.map { [$0] } ?? []
         return Table(
             name: name, sql: sql, kind: .ordinary, columns: columns, rowid: integerKey ? nil : alias, order: order,
-            defaults: defaults)
+            defaults: defaults, insertsEveryColumn: everyColumn && integerKey)
     }
 
     /// Whether column `name`'s definition in a CREATE TABLE statement says `PRIMARY KEY DESC`.

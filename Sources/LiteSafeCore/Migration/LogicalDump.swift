@@ -84,14 +84,14 @@ public struct LogicalDump: Sendable {
             try out.line("DELETE FROM sqlite_sequence;")
             summary.rows += try rows(
                 "sqlite_sequence", select: "SELECT name, seq FROM sqlite_sequence ORDER BY name",
-                columns: "name,seq", connection, into: &out)
+                columns: "(name,seq)", connection, into: &out)
         }
         if schema.hasStatistics {
             // What `sqlite3 .dump` does too: ANALYZE of the schema table creates sqlite_stat1.
             try out.line("ANALYZE sqlite_schema;")
             summary.rows += try rows(
                 "sqlite_stat1", select: "SELECT tbl, idx, stat FROM sqlite_stat1 ORDER BY tbl, idx",
-                columns: "tbl,idx,stat", connection, into: &out)
+                columns: "(tbl,idx,stat)", connection, into: &out)
         }
         for sql in schema.others { try out.line(sql + ";") }
         for table in schema.tables where table.kind == .externalContent {
@@ -114,16 +114,16 @@ public struct LogicalDump: Sendable {
         let order =
             table.order.isEmpty ? "" : " ORDER BY " + table.order.map(SQLLiteral.identifier).joined(separator: ", ")
         let select = "SELECT \(selected.joined(separator: ", ")) FROM \(SQLLiteral.identifier(table.name))\(order)"
-        return try rows(
-            SQLLiteral.identifier(table.name), select: select, columns: selected.joined(separator: ","), connection,
-            into: &out)
+        // Every column in order needs no list (and the dump is smaller by a list a row).
+        let columns = table.kind == .ordinary && table.insertsEveryColumn ? "" : "(\(selected.joined(separator: ",")))"
+        return try rows(SQLLiteral.identifier(table.name), select: select, columns: columns, connection, into: &out)
     }
 
     private func rows(
         _ table: String, select: String, columns: String, _ connection: Connection, into out: inout Output
     ) throws -> Int64 {
         let statement = try connection.prepare(select)
-        let prefix = Array("INSERT INTO \(table)(\(columns)) VALUES(".utf8)
+        let prefix = Array("INSERT INTO \(table)\(columns) VALUES(".utf8)
         let count = statement.columnCount
         var rows: Int64 = 0
         while try statement.step() {

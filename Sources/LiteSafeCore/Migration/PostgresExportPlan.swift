@@ -2,7 +2,7 @@ import Foundation
 import SQLite
 
 /// What an export creates in PostgreSQL for one SQLite database, read from its schema: each
-/// table's columns with their PostgreSQL types (by the documented map, or `--type`), keys,
+/// table's columns with their PostgreSQL types (by the documented map, or an override), keys,
 /// NOT NULL, defaults, UNIQUE, foreign keys and indexes; and what it cannot export.
 public struct PostgresExportPlan: Sendable {
     public struct Column: Sendable, Equatable {
@@ -10,6 +10,8 @@ public struct PostgresExportPlan: Sendable {
         public let declared: String
         public var type: PostgresType
         public var reason: String
+        /// The type the operator chose for this column (the command line words it), if any.
+        public var override: String? = nil
         public let notNull: Bool
         public let defaultSQL: String?
         /// A generated column's expression (SQLite computes it; PostgreSQL must as well).
@@ -102,10 +104,12 @@ public struct PostgresExportPlan: Sendable {
             let key = "\(name).\(column)"
             var type: PostgresType = .text
             var reason = ""
+            var override: String?
             var typedByValues = false
             if let chosen = overrides[key] {
                 type = PostgresType(chosen)
-                reason = "--type \(key)=\(chosen)"
+                reason = "chosen: \(key)=\(chosen)"
+                override = chosen
                 used.insert(key)
             } else if let mapped = PostgresType.mapping(declared: declared) {
                 (type, reason) = mapped
@@ -116,7 +120,8 @@ public struct PostgresExportPlan: Sendable {
             let generated = hidden == 2 || hidden == 3 ? Self.generatedExpression(column, in: sql) : nil
             columns.append(
                 Column(
-                    name: column, declared: declared, type: type, reason: reason, notNull: info.integer(at: 2) != 0,
+                    name: column, declared: declared, type: type, reason: reason, override: override,
+                    notNull: info.integer(at: 2) != 0,
                     defaultSQL: info.text(at: 3), generated: generated, typedByValues: typedByValues))
             let pk = Int(info.integer(at: 4))
             if pk > 0 { keys.append((pk, column, declared.uppercased())) }
@@ -207,9 +212,10 @@ public struct PostgresExportPlan: Sendable {
     }
 }
 
-/// Why an export cannot start or finish as asked.
+/// Why an export cannot start or finish as asked; the command line's words for the fix (its
+/// `--type` option) are the edge's to add.
 public enum ExportProblem: Error, Equatable, CustomStringConvertible {
-    /// `--type` names a column the database does not have.
+    /// A type override names a column the database does not have.
     case unknownOverride(String)
     /// Values that would change on their way into PostgreSQL.
     case coercions([PostgresExport.Coercion], total: Int)
@@ -218,12 +224,12 @@ public enum ExportProblem: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknownOverride(let key): "--type \(key): there is no such table.column in the database"
+        case .unknownOverride(let key): "\(key): there is no such table.column in the database"
         case .coercions(let problems, let total):
             "\(total) \(total == 1 ? "value" : "values") would not reach PostgreSQL unchanged:\n"
                 + problems.map { "  " + $0.description }.joined(separator: "\n")
                 + (total > problems.count ? "\n  … and \(total - problems.count) more" : "")
-                + "\nnothing was exported; give --type TABLE.COLUMN=TYPE to say how such a column should be stored"
+                + "\nnothing was exported"
         case .verificationFailed(let lines):
             "PostgreSQL's copy does not match the SQLite database, so it was rolled back:\n"
                 + lines.map { "  " + $0 }.joined(separator: "\n")

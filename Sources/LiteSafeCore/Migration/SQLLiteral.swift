@@ -97,17 +97,33 @@ enum SQLLiteral {
     }
 
     /// `X'…'`, lower-case hex, from borrowed bytes.
+    ///
+    /// Two digits a byte from a table, through a buffer on the stack appended a few KiB at a
+    /// time: dumps of BLOB-heavy tables spend most of their own time here.
     static func appendHex(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.append(contentsOf: "X'".utf8)
         out.reserveCapacity(out.count + bytes.count * 2 + 1)
-        for byte in bytes {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
+        let chunk = 4096
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: chunk) { buffer in
+            hexPairs.withUnsafeBufferPointer { pairs in
+                var start = 0
+                while start < bytes.count {
+                    let end = min(start + chunk, bytes.count)
+                    for index in start..<end { buffer[index - start] = pairs[Int(bytes[index])] }
+                    out.append(contentsOf: UnsafeRawBufferPointer(start: buffer.baseAddress, count: (end - start) * 2))
+                    start = end
+                }
+            }
         }
         out.append(UInt8(ascii: "'"))
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Each byte's two lower-case hex digits, as they lie in memory (first digit first).
+    private static let hexPairs: [UInt16] = (0..<256).map { byte in
+        let digits = Array("0123456789abcdef".utf8)
+        let pair = [digits[byte >> 4], digits[byte & 0x0F]]
+        return pair.withUnsafeBytes { $0.load(as: UInt16.self) }
+    }
 
     /// `X'…'`, lower-case hex.
     static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {

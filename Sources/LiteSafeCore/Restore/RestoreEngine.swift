@@ -229,9 +229,9 @@ public struct RestoreEngine: Sendable {
             // SQLite found no file, or a damaged one, where the private folder was.
             if !workspace.isInPlace { throw RestoreError.folderChanged(path: output) }
             throw BackupError.restoredCheckFailed(path: output, details: error.message)
-        } catch BackupError.restoredCheckFailed(let path, let details) {
+        } catch let error as BackupError where error.code == .restoredCheckFailed {
             if !workspace.isInPlace { throw RestoreError.folderChanged(path: output) }
-            throw BackupError.restoredCheckFailed(path: path, details: details)
+            throw error
         }
     }
 

@@ -7,8 +7,8 @@ import Foundation
 /// What `litesafe status` tells: the daemon's state file judged against the configuration and
 /// the clock: which databases are fine, which failing, and whether the state can be trusted.
 ///
-/// A pure value built by `init(configuration:state:stateFile:daemonRunning:now:)`; `table(…)`
-/// prints it for people and `StateFile.encoder` for scripts (`--json`, keys stable).
+/// A pure value built by `init(configuration:state:stateFile:daemonRunning:now:)`;
+/// `LiteSafePresentation` prints it for people and for scripts (`--json`, keys stable).
 public struct StateReport: Codable, Sendable, Equatable {
     /// The state file read.
     public var stateFile: String
@@ -20,7 +20,8 @@ public struct StateReport: Codable, Sendable, Equatable {
     public var stale: Bool
     /// Since when the state has been out of date, when known.
     public var staleSince: Date?
-    /// Why the state is stale, in a sentence; nil when it is not.
+    /// Why the state is stale, in a sentence; nil when it is not. What to do about it (start,
+    /// reload, read the journal) depends on how the daemon runs: the edge adds it.
     public var staleReason: String?
     /// One per configured database, in configuration order.
     public var databases: [Row]
@@ -97,7 +98,7 @@ public struct StateReport: Codable, Sendable, Equatable {
             daemon = Daemon(status: .neverRan)
             stale = true
             staleReason =
-                "no state file \(stateFile): the daemon has not run with this state_directory (systemctl start litesafe)"
+                "no state file \(stateFile): the daemon has not run with this state_directory"
             databases = configuration.databases.map {
                 Row(
                     name: $0.name, health: .unknown, running: false, consecutiveFailures: 0, failuresTotal: 0)
@@ -141,7 +142,7 @@ public struct StateReport: Codable, Sendable, Equatable {
             } else {
                 stale = true
                 staleReason =
-                    "the daemon does not back up \(unknown.map { "'\($0)'" }.joined(separator: ", ")) yet: the configuration changed since it loaded it (systemctl reload litesafe)"
+                    "the daemon does not back up \(unknown.map { "'\($0)'" }.joined(separator: ", ")) yet: the configuration changed since it loaded it"
             }
         case .stopped:
             stale = true
@@ -156,7 +157,7 @@ public struct StateReport: Codable, Sendable, Equatable {
             stale = true
             staleSince = state.updated
             staleReason =
-                "the daemon (pid \(state.pid)) runs but has not updated its state for more than \(formatDuration(DaemonState.staleAfter)) (it rewrites it every \(formatDuration(DaemonState.heartbeat))): it may be stuck; see journalctl -u litesafe"
+                "the daemon (pid \(state.pid)) runs but has not updated its state for more than \(formatDuration(DaemonState.staleAfter)) (it rewrites it every \(formatDuration(DaemonState.heartbeat))): it may be stuck"
         case .neverRan:
             stale = true
         }

@@ -40,10 +40,18 @@ public struct DamagedManifest: Error, Sendable, Equatable, CustomStringConvertib
     public let location: String
     /// What is wrong with it.
     public let reason: String
+    /// The error reading it gave, when that is the reason (kept for the edge's advice).
+    public let cause: (any Error)?
 
-    public init(location: String, reason: String) {
+    public init(location: String, reason: String, cause: (any Error)? = nil) {
         self.location = location
         self.reason = reason
+        self.cause = cause
+    }
+
+    /// Equal when they name the same manifest for the same reason (the cause is not compared).
+    public static func == (lhs: DamagedManifest, rhs: DamagedManifest) -> Bool {
+        lhs.location == rhs.location && lhs.reason == rhs.reason
     }
 
     public var description: String {

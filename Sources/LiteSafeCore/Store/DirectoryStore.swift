@@ -56,11 +56,12 @@ public struct DirectoryStore: BackupStore {
                         location: location,
                         reason: "it is larger than the \(Manifest.maximumSize) bytes a manifest may have"))
                 continue
-            } catch BackupError.unreadableManifest(_, let reason) {
-                listing.damaged.append(DamagedManifest(location: location, reason: reason))
+            } catch let error as BackupError where error.code == .unreadableManifest {
+                listing.damaged.append(
+                    DamagedManifest(location: location, reason: error.reason ?? error.message, cause: error.cause))
                 continue
             } catch {
-                listing.damaged.append(DamagedManifest(location: location, reason: "\(error)"))
+                listing.damaged.append(DamagedManifest(location: location, reason: "\(error)", cause: error))
                 continue
             }
             let stem = String(name.dropLast(BackupName.manifestSuffix.count))

@@ -91,7 +91,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         } catch let error as DecodingError {
             throw BackupError.unreadableManifest(path: path, reason: error.readable)
         } catch {
-            throw BackupError.unreadableManifest(path: path, reason: "\(error)")
+            throw BackupError.unreadableManifest(path: path, reason: "\(error)", cause: error)
         }
     }
 }

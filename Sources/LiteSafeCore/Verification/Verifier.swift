@@ -19,8 +19,8 @@ public struct Verifier: Sendable {
     ) throws {
         do {
             try Self.checkStoredBytes(backup, store: store, cancellation: cancellation)
-        } catch BackupError.cancelled(let database) {
-            throw BackupError.cancelled(database: database)
+        } catch let error as BackupError where error.code == .cancelled {
+            throw error
         } catch {
             logFailure(backup, error: error, logger: logger)
             throw error
@@ -50,8 +50,8 @@ public struct Verifier: Sendable {
             result = try RestoreEngine().restore(
                 .stored(backup, store: store), identities: identities,
                 to: folder + "/restored.db", force: false, cancellation: cancellation, logger: logger)
-        } catch BackupError.cancelled(let database) {
-            throw BackupError.cancelled(database: database)
+        } catch let error as BackupError where error.code == .cancelled {
+            throw error
         } catch {
             logFailure(backup, error: error, logger: logger)
             throw error

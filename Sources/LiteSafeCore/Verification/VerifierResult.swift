@@ -1,4 +1,4 @@
-/// The verdict on one backup (or on a database with none), as `litesafe verify` prints it.
+/// The verdict on one backup (or on a database with none).
 public struct VerifierResult: Sendable {
     public enum Outcome: Sendable {
         /// It matched; `plaintextSize` is the restored size after a restore test.
@@ -22,15 +22,4 @@ public struct VerifierResult: Sendable {
 
     public var passed: Bool { if case .passed = outcome { true } else { false } }
 
-    /// `app/app-20261126T120003.123456Z.sqlite.zst.age`, or `app` when there is no backup.
-    public var subject: String { backup.map { database + "/" + $0.manifest.file } ?? database }
-
-    /// One line: `SUBJECT: ok (…)` or `SUBJECT: FAILED: reason`.
-    public var line: String {
-        switch outcome {
-        case .passed(let size?): "\(subject): ok (restored \(ByteCount(size)); SHA-256 and integrity_check ok)"
-        case .passed(nil): "\(subject): ok (stored SHA-256 matches)"
-        case .failed(let error): "\(subject): FAILED: \(error)"
-        }
-    }
 }

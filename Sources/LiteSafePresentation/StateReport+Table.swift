@@ -1,13 +1,33 @@
 import Foundation
+import LiteSafeCore
 
 extension StateReport {
+    /// The report with the operator's next step added to `staleReason`: start the service,
+    /// reload it, or read its journal.
+    public var withAdvice: StateReport {
+        var report = self
+        guard stale, let reason = staleReason else { return report }
+        switch daemon.status {
+        case .neverRan: report.staleReason = reason + " (systemctl start litesafe)"
+        case .running: report.staleReason = reason + " (systemctl reload litesafe)"
+        case .stuck: report.staleReason = reason + "; see journalctl -u litesafe"
+        case .stopped, .gone: break
+        }
+        return report
+    }
+
+    /// The report for scripts (`status --json`): keys stable, as the README lists them.
+    public func json() throws -> String {
+        String(decoding: try StateFile.encoder.encode(withAdvice), as: UTF8.self)
+    }
+
     /// The report for people: a line about the daemon, a table with one row per database,
     /// then a line per failure with its reason, and the verification schedule.
     ///
     /// Times are ages ("3 min ago", "in 57 min"); absolute times are in `timeZone`.
     public func table(timeZone: TimeZone) -> String {
         var lines: [String] = [daemonLine(timeZone: timeZone)]
-        if stale, let staleReason {
+        if stale, let staleReason = withAdvice.staleReason {
             let since =
                 staleSince.map { " since \(Self.date($0, timeZone: timeZone)) (\(Self.age($0, now: now)))" } ?? ""
             lines.append("STALE\(since): \(staleReason.escapingControlCharacters)")

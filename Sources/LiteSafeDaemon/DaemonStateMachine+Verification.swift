@@ -2,15 +2,9 @@ import Foundation
 import LiteSafeCore
 import Logging
 
-extension Daemon {
+extension DaemonStateMachine {
     /// The name of the one job in `verifyScheduler`.
     static let verificationJobName = "verification"
-
-    /// A scheduled verification started and not yet reported back.
-    struct InFlightVerification {
-        let started: ClockReading
-        let cancellation: Cancellation
-    }
 
     /// The schedule of `verify_schedule`, or nil without one; the first verification comes one
     /// scheduled time after `lastRun` (the previous run's, from the state file), or after now.
@@ -29,7 +23,7 @@ extension Daemon {
 
     /// Applies a reloaded `verify_schedule`: a new or changed schedule counts from the latest
     /// verification; a removed one lets a running verification finish.
-    func rescheduleVerification(now: ClockReading) {
+    mutating func rescheduleVerification(now: ClockReading) {
         guard let job = verificationJob else {
             _ = verifyScheduler?.update(jobs: [], maxConcurrent: 1, now: now)
             return
@@ -45,25 +39,21 @@ extension Daemon {
 
     /// Asks the verification schedule what is due, starts it, and returns how long until it
     /// needs asking again.
-    func runDueVerification(now: ClockReading) -> Duration? {
+    mutating func runDueVerification(now: ClockReading) -> Duration? {
         guard let decision = verifyScheduler?.decide(now: now) else { return nil }
         if !decision.runs.isEmpty { startVerification(now: now) }
         return decision.sleep
     }
 
-    /// Verifies every configured database's backups on a thread of its own (it reads every
-    /// stored byte, or restores every backup), reporting back on the daemon's queue.
+    /// Verifies every configured database's backups.
     ///
     /// It takes no store lock, so backups and prunes go on meanwhile: new backups are published
     /// atomically and a backup pruned while it is read is left out (`Verifier.verifyBackups`).
-    func startVerification(now: ClockReading) {
+    mutating func startVerification(now: ClockReading) {
         let databases = configuration.databases
         let identityFile = configuration.verifyIdentity
-        // The state folder: private to the service (0700), and it must already have room for
-        // the largest database (staging is inside it).
-        let scratch = configuration.stateDirectory
-        let cancellation = Cancellation()
-        verification = InFlightVerification(started: now, cancellation: cancellation)
+        let id = nextWorkID()
+        verification = InFlightVerification(started: now, id: id)
         if state.verification == nil, let schedule = configuration.verifySchedule {
             state.verification = DaemonState.VerificationSchedule(
                 schedule: "\(schedule)", kind: identityFile == nil ? .scrub : .restoreTest)
@@ -71,48 +61,45 @@ extension Daemon {
         state.verification?.lastStart = now.wall
         stateWrites.markChanged(urgent: true)
         let kind = identityFile == nil ? "scrub" : "restore test"
-        logger.info(
-            "scheduled verification started: \(kind) of the backups of \(quotedNames(databases.map(\.name)))")
-        let logger = logger
-        let thread = Thread { [self] in
-            let result = Result {
-                try Verifier().verifyAll(
-                    databases, stores: stores, identityFile: identityFile, scratch: scratch, cancellation: cancellation,
-                    logger: logger)
-            }
-            queue.async { self.verificationEnded(cancellation: cancellation, result: result) }
-        }
-        thread.name = "litesafe verify"
-        thread.start()
+        log("scheduled verification started: \(kind) of the backups of \(quotedNames(databases.map(\.name)))")
+        // The state folder as scratch: private to the service (0700), and it must already have
+        // room for the largest database (staging is inside it).
+        emit(
+            .startVerification(
+                VerificationStart(
+                    id: id, databases: databases, identityFile: identityFile, scratch: configuration.stateDirectory)))
     }
 
-    /// Records a verification's verdicts, logs them, and decides again; while stopping, it may
-    /// complete the stop.
-    func verificationEnded(cancellation: Cancellation, result: Result<[Verifier.DatabaseReport], any Error>) {
-        guard let running = verification, running.cancellation === cancellation else { return }
+    /// The scheduled verification ended: records its verdicts, logs them, and decides again;
+    /// while stopping, it may complete the stop. A report of another run is ignored.
+    mutating func verificationFinished(
+        id: WorkID, result: Result<[Verifier.DatabaseReport], any Error>, now: ClockReading
+    ) -> [Action] {
+        guard let running = verification, running.id == id else { return [] }
         verification = nil
         if phase == .stopping || phase == .stopped {
-            if phase == .stopping && inFlight.isEmpty { finishStopping(exitCode: 0) }
-            return
+            if phase == .stopping && inFlight.isEmpty { finishStopping(exitCode: 0, now: now) }
+            return takeActions()
         }
-        let now = clock.now()
         // Never retried: a verification fails on damaged files, which a retry finds damaged again.
         _ = verifyScheduler?.finished(Self.verificationJobName, success: true, now: now)
         state.verification?.lastEnd = now.wall
         stateWrites.markChanged(urgent: true)
         switch result {
         case .failure(let error):
-            logger.log(
-                .scheduledVerifyFailed, level: .error, "scheduled verification stopped: \(error)",
-                metadata: [LogKey.error: "\(error)"])
+            let text = Daemon.errorText(error)
+            log(
+                .scheduledVerifyFailed, level: .error, "scheduled verification stopped: \(text)",
+                metadata: [LogKey.error: "\(text)"])
         case .success(let reports):
             record(reports, now: now)
         }
-        runDueBackups()
+        runDueWork(now: now)
         releaseMemoryWhenIdle()
+        return takeActions()
     }
 
-    private func record(_ reports: [Verifier.DatabaseReport], now: ClockReading) {
+    private mutating func record(_ reports: [Verifier.DatabaseReport], now: ClockReading) {
         // A database removed by a reload while it was verified is no longer shown anywhere.
         for report in reports where configuration.database(named: report.database) != nil {
             state.update(report.database) { entry in
@@ -125,7 +112,7 @@ extension Daemon {
         let checked = reports.map(\.checked).reduce(0, +)
         let failed = reports.filter { !$0.ok }
         guard !failed.isEmpty else {
-            logger.log(
+            log(
                 .scheduledVerifyCompleted,
                 "scheduled verification passed: \(checked) \(checked == 1 ? "backup" : "backups") of \(reports.count) \(reports.count == 1 ? "database" : "databases") ok"
             )
@@ -135,7 +122,7 @@ extension Daemon {
             let reason = report.reason ?? "failed"
             let count =
                 report.failed > 0 ? "\(report.failed) of \(report.checked) backups failed" : "it could not be checked"
-            logger.log(
+            log(
                 .scheduledVerifyFailed, level: .error,
                 "scheduled verification of '\(report.database)' FAILED: \(count): \(reason)",
                 metadata: [LogKey.database: "\(report.database)", LogKey.error: "\(reason)"])

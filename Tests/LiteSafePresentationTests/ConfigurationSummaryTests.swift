@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 
 @testable import LiteSafeCore
+@testable import LiteSafePresentation
 
 /// What `check-config` prints for a valid file.
 @Suite struct ConfigurationSummaryTests {

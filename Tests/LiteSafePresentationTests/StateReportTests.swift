@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LiteSafeCore
+@testable import LiteSafePresentation
 
 @Suite("StateReport: what litesafe status says")
 struct StateReportTests {
@@ -142,6 +143,27 @@ struct StateReportTests {
         #expect(stuck.exitCode == 3)
         #expect(stuck.daemon.status == .stuck)
         #expect(stuck.staleReason?.contains("has not updated its state for more than 15m") == true)
+        #expect(stuck.staleReason?.hasSuffix(": it may be stuck") == true)
+        #expect(stuck.table(timeZone: .gmt).contains(": it may be stuck; see journalctl -u litesafe\n"))
+    }
+
+    @Test("what to do about a stale state is said at the edge, in the table and in --json alike")
+    func staleAdvice() throws {
+        let never = report(nil)
+        #expect(
+            never.staleReason
+                == "no state file /var/lib/litesafe/state.json: the daemon has not run with this state_directory")
+        let told =
+            "no state file /var/lib/litesafe/state.json: the daemon has not run with this state_directory (systemctl start litesafe)"
+        #expect(never.table(timeZone: .gmt).contains("STALE: \(told)\n"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(never.json().utf8)) as? [String: Any])
+        #expect(object["stale_reason"] as? String == told)
+        let unknown = report(state { $0.databases.removeAll { $0.name == "crm" } })
+        #expect(unknown.staleReason?.hasSuffix("the configuration changed since it loaded it") == true)
+        #expect(unknown.withAdvice.staleReason?.hasSuffix("since it loaded it (systemctl reload litesafe)") == true)
+        // A clean stop needs no advice.
+        let stopped = report(state { $0.stopped = now.addingTimeInterval(-60) }, running: false)
+        #expect(stopped.withAdvice.staleReason == stopped.staleReason)
     }
 
     @Test("a database the daemon does not know yet: stale until a reload")

@@ -1,6 +1,19 @@
 import Foundation
+import LiteSafeCore
 
 extension VerifierResult {
+    /// `app/app-20261126T120003.123456Z.sqlite.zst.age`, or `app` when there is no backup.
+    public var subject: String { backup.map { database + "/" + $0.manifest.file } ?? database }
+
+    /// One line, as `litesafe verify` prints it: `SUBJECT: ok (…)` or `SUBJECT: FAILED: reason`.
+    public var line: String {
+        switch outcome {
+        case .passed(let size?): "\(subject): ok (restored \(ByteCount(size)); SHA-256 and integrity_check ok)"
+        case .passed(nil): "\(subject): ok (stored SHA-256 matches)"
+        case .failed(let error): "\(subject): FAILED: \(ErrorMessage.describe(error))"
+        }
+    }
+
     /// A JSON array, one object per result: `database`, `file` and `data_path` (null without a
     /// backup), `mode` (`scrub` or `restore-test`), `ok`, and `error` when it failed.
     public static func json(_ results: [VerifierResult]) throws -> String {
@@ -15,7 +28,7 @@ extension VerifierResult {
             switch result.outcome {
             case .passed(let size?): object["plaintext_size"] = size
             case .passed(nil): break
-            case .failed(let error): object["error"] = "\(error)"
+            case .failed(let error): object["error"] = ErrorMessage.describe(error)
             }
             return object
         }

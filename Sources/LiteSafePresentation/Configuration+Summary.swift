@@ -1,4 +1,5 @@
 import Foundation
+import LiteSafeCore
 
 extension Configuration {
     /// What this configuration will do, as `check-config` prints it: global settings, then each

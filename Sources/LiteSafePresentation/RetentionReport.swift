@@ -1,4 +1,5 @@
 import Foundation
+import LiteSafeCore
 
 /// How `litesafe prune` shows a plan: one line per backup, newest first, with what happens to it
 /// and why, times in the zone the calendar rules use.

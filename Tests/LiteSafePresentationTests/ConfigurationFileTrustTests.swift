@@ -1,4 +1,5 @@
 import Foundation
+import LiteSafePresentation
 import TestSupport
 import Testing
 
@@ -27,12 +28,12 @@ import Testing
         #expect(fixture.problems(path: path, accepted: true).isEmpty)
     }
 
-    @Test(.enabled(if: KeyFilesTests.isRoot, "only root can give a file to another user"))
+    @Test(.enabled(if: ConfigurationAdviceTests.isRoot, "only root can give a file to another user"))
     func aFileOwnedByAnotherUserIsRefusedWhateverItsMode() throws {
         let fixture = try ConfigurationFixture()
         let path = try fixture.write("litesafe.yml", fixture.text(), mode: 0o600)
-        chown(path, KeyFilesTests.otherUser, KeyFilesTests.otherUser)
-        let owner = FileTrust.userName(KeyFilesTests.otherUser)
+        chown(path, ConfigurationAdviceTests.otherUser, ConfigurationAdviceTests.otherUser)
+        let owner = FileTrust.userName(ConfigurationAdviceTests.otherUser)
         let me = FileTrust.userName(geteuid())
         #expect(
             fixture.problems(path: path) == [
@@ -40,30 +41,34 @@ import Testing
             ])
     }
 
-    @Test(.enabled(if: KeyFilesTests.isRoot, "only root can give a folder to another user"))
+    @Test(.enabled(if: ConfigurationAdviceTests.isRoot, "only root can give a folder to another user"))
     func aFolderOwnedByAnotherUserIsRefused() throws {
         let fixture = try ConfigurationFixture()
         let path = try fixture.write("theirs/litesafe.yml", fixture.text(), mode: 0o600)
         let folder = fixture.root + "/theirs"
-        chown(folder, KeyFilesTests.otherUser, KeyFilesTests.otherUser)
+        chown(folder, ConfigurationAdviceTests.otherUser, ConfigurationAdviceTests.otherUser)
         #expect(
             fixture.problems(path: path) == [
-                "\(path): \(path) is in the folder \(folder), owned by \(FileTrust.userName(KeyFilesTests.otherUser)), not by root or \(FileTrust.userName(geteuid())): that user could replace the file and redirect backups or turn encryption off; move the file to a folder owned by root, such as /etc/litesafe"
+                "\(path): \(path) is in the folder \(folder), owned by \(FileTrust.userName(ConfigurationAdviceTests.otherUser)), not by root or \(FileTrust.userName(geteuid())): that user could replace the file and redirect backups or turn encryption off; move the file to a folder owned by root, such as /etc/litesafe"
             ])
     }
 
-    @Test(.enabled(if: KeyFilesTests.isRoot, "only root can give a file to another user"))
+    @Test(.enabled(if: ConfigurationAdviceTests.isRoot, "only root can give a file to another user"))
     func recipientsAndIdentityFilesOfAnotherUserAreRefusedByTheConfiguration() throws {
         let fixture = try ConfigurationFixture()
         let recipients = try fixture.write("recipients.txt", ConfigurationFixture.otherRecipient + "\n", mode: 0o600)
         let identity = try fixture.write("identity.txt", "AGE-SECRET-KEY-1\n", mode: 0o600)
-        for file in [recipients, identity] { chown(file, KeyFilesTests.otherUser, KeyFilesTests.otherUser) }
+        for file in [recipients, identity] {
+            chown(file, ConfigurationAdviceTests.otherUser, ConfigurationAdviceTests.otherUser)
+        }
         let text =
             fixture.text(top: "verify_identity: \(identity)")
             + "    encryption:\n      recipients_file: \(recipients)\n"
         let problems = fixture.problems(text)
         #expect(problems.count == 2, "\(problems)")
-        #expect(problems.allSatisfy { $0.contains("is owned by \(FileTrust.userName(KeyFilesTests.otherUser))") })
+        #expect(
+            problems.allSatisfy { $0.contains("is owned by \(FileTrust.userName(ConfigurationAdviceTests.otherUser))") }
+        )
         #expect(problems.first?.hasPrefix("test.yml:1:18: verify_identity: \(identity) is owned by") == true)
         #expect(problems.last?.hasPrefix("test.yml:10:24: databases.app.encryption.recipients_file:") == true)
     }
@@ -84,18 +89,5 @@ import Testing
             fixture.problems(fixture.text().replacingOccurrences(of: ConfigurationFixture.recipient, with: secret)) == [
                 "test.yml:4:18: defaults.encryption.recipients: invalid recipient AGE-SECRET-KEY-…: this is a secret key (AGE-SECRET-KEY-…, not repeated here), which belongs off this host; use its public key: `age-keygen -y FILE`; a recipient is an age public key such as age1… (age-keygen -y KEYFILE prints it)"
             ])
-    }
-}
-
-extension ConfigurationFixture {
-    /// The problems for the file at `path`, which must load (`accepted`): empty when it does.
-    func problems(path: String, accepted: Bool) -> [String] {
-        do {
-            _ = try ConfigurationLoader.load(path: path)
-            return []
-        } catch {
-            Issue.record("expected \(path) to load: \(error.problems.map(\.description))")
-            return error.problems.map(\.description)
-        }
     }
 }

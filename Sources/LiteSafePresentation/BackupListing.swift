@@ -1,6 +1,7 @@
 import Foundation
+import LiteSafeCore
 
-/// How `list` shows backups, and how a lone file finds its manifest.
+/// How `list` shows backups: a table for people, JSON for scripts.
 public enum BackupListing {
     /// A fixed-width table, newest first, one row per backup.
     public static func table(_ backups: [StoredBackup]) -> String {
@@ -33,23 +34,5 @@ public enum BackupListing {
         let data = try JSONSerialization.data(
             withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
-    }
-
-    /// The manifest beside `path` that describes it, if any (a file copied out of a store
-    /// with its manifest keeps its hash check).
-    public static func manifest(describing path: String) throws -> Manifest? {
-        let folder = FileSystem.parent(of: path)
-        let name = FileSystem.basename(of: path)
-        guard let names = try? FileSystem.contents(of: folder) else { return nil }
-        for candidate in names where candidate.hasSuffix(BackupName.manifestSuffix) {
-            let manifestPath = folder + "/" + candidate
-            if let manifest = try? Manifest.decode(
-                FileSystem.readSmallFile(manifestPath, limit: Manifest.maximumSize), path: manifestPath),
-                manifest.file == name
-            {
-                return manifest
-            }
-        }
-        return nil
     }
 }

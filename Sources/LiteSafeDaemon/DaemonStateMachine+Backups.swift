@@ -1,0 +1,175 @@
+import Foundation
+import LiteSafeCore
+import Logging
+
+extension DaemonStateMachine {
+    /// The schedule timer fired: starts the backups and the verification that are due, writes
+    /// the state if it is time, and arms the timer for the next decision.
+    mutating func timerFired(now: ClockReading) -> [Action] {
+        runDueWork(now: now)
+        return takeActions()
+    }
+
+    /// Starts what the schedulers say is due (backups and the scheduled verification), arms the
+    /// timer for their next decision and writes the state if it changed.
+    mutating func runDueWork(now: ClockReading) {
+        guard phase == .starting || phase == .running else { return }
+        enforceDeadlines(now: now)
+        let decision = scheduler.decide(now: now)
+        if let step = decision.clockStep {
+            // Next-run times moved with the wall clock, and a state written before a forward
+            // step would look stale to `litesafe status`: write it again now.
+            stateWrites.markChanged(urgent: true)
+            let size = formatDuration(step < .zero ? .zero - step : step)
+            log(
+                .clockStepped, level: .notice,
+                "the wall clock was set \(step < .zero ? "back" : "forward") by about \(size); cron schedules follow it"
+            )
+        }
+        for run in decision.runs { startBackup(run, now: now) }
+        if !decision.runs.isEmpty { stateWrites.markChanged() }
+        let verifySleep = runDueVerification(now: now)
+        let stateSleep = persistStateIfNeeded(now: now)
+        let sleep = [decision.sleep, verifySleep, stateSleep].compactMap { $0 }.min() ?? decision.sleep
+        emit(.armScheduleTimer(after: sleep))
+        publishStatus(now: now)
+    }
+
+    /// Starts `run` under the configuration as it is now.
+    mutating func startBackup(_ run: Scheduler.Run, now: ClockReading) {
+        guard let database = configuration.database(named: run.name) else {
+            // The scheduler's jobs are the configuration's databases; this would be a bug.
+            log(level: .error, "the scheduler started '\(run.name)', which is not configured; skipping it")
+            _ = scheduler.finished(run.name, success: false, now: now)
+            return
+        }
+        let id = nextWorkID()
+        inFlight[run.name] = InFlightBackup(started: now, id: id)
+        let metadata: Logger.Metadata = [LogKey.database: "\(run.name)"]
+        switch run.reason {
+        case .retry:
+            log(.backupRetry, "retrying the backup of '\(run.name)' (attempt \(run.attempt))", metadata: metadata)
+        case .catchUp:
+            log(level: .debug, "backing up '\(run.name)' now: it is overdue or has no backup yet", metadata: metadata)
+        case .scheduled:
+            break  // The engine logs the start.
+        }
+        emit(.startBackup(BackupStart(id: id, run: run, database: database, configuration: configuration)))
+    }
+
+    /// A backup ended: records and logs how, and decides again (a slot is free); while stopping,
+    /// the last one to end completes the stop. A report of a backup not in flight is ignored.
+    mutating func backupFinished(
+        _ name: String, id: WorkID, result: Result<BackupSummary, any Error>, now: ClockReading
+    ) -> [Action] {
+        guard let backup = inFlight[name], backup.id == id else { return [] }
+        inFlight[name] = nil
+        let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
+        if phase == .stopping || phase == .stopped {
+            if case .failure(let error) = result {
+                let text = Daemon.errorText(error)
+                log(
+                    .backupCancelled, level: .notice, "the backup of '\(name)' stopped: \(text)",
+                    metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
+            }
+            if phase == .stopping && inFlight.isEmpty && verification == nil { finishStopping(exitCode: 0, now: now) }
+            return takeActions()
+        }
+        stateWrites.markChanged()
+        switch result {
+        case .success(let summary):
+            last = StatusLine.LastBackup(
+                name: name, succeeded: true, date: backup.started.wall, storedSize: summary.storedSize)
+            let duration = summary.duration ?? (now.monotonic - backup.started.monotonic)
+            state.update(name) { entry in
+                entry.lastSuccess = DaemonState.Backup(
+                    time: backup.started.wall, file: summary.file, sizeBytes: summary.storedSize,
+                    durationSeconds: duration.seconds)
+                entry.consecutiveFailures = 0
+                if let retained = summary.retained { entry.retained = retained }
+            }
+            logOutcome(scheduler.finished(name, success: true, now: now), of: name, now: now)
+        case .failure(let error):
+            let text = Daemon.errorText(error)
+            last = StatusLine.LastBackup(name: name, succeeded: false, date: backup.started.wall)
+            state.update(name) { entry in
+                entry.lastFailure = DaemonState.Failure(time: now.wall, reason: text)
+                entry.consecutiveFailures += 1
+                entry.failuresTotal += 1
+            }
+            log(
+                .backupFailed, level: .error, "backup of '\(name)' failed: \(text)",
+                metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
+            logOutcome(scheduler.finished(name, success: false, now: now), of: name, now: now)
+        }
+        runDueWork(now: now)
+        releaseMemoryWhenIdle()
+        return takeActions()
+    }
+
+    /// Once nothing runs, the memory finished backups freed goes back to the system.
+    mutating func releaseMemoryWhenIdle() {
+        guard inFlight.isEmpty, verification == nil else { return }
+        emit(.releaseMemory)
+    }
+
+    /// Logs what follows a finished backup.
+    mutating func logOutcome(_ outcome: Scheduler.FinishOutcome?, of name: String, now: ClockReading) {
+        let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
+        switch outcome {
+        case .succeeded(let next):
+            log(
+                level: .debug,
+                "next backup of '\(name)': \(next.map { describeTime($0, now: now) } ?? "none scheduled")",
+                metadata: metadata)
+        case .retrying(let attempt, let date, let delay):
+            log(
+                .backupRetry, level: .notice,
+                "the backup of '\(name)' will be retried at \(describeTime(date, now: now)) (in \(formatDuration(delay)), attempt \(attempt))",
+                metadata: metadata)
+        case .failedUntilNextRun(let failures, let next):
+            log(
+                .backupRetry, level: .notice,
+                "the backup of '\(name)' failed \(failures) \(failures == 1 ? "time" : "times") in a row; the next scheduled backup (\(next.map { describeTime($0, now: now) } ?? "none")) is the next attempt",
+                metadata: metadata)
+        case .unscheduled:
+            log(
+                "'\(name)' was removed from the configuration while it was backed up; no more backups are scheduled and its backups are kept",
+                metadata: metadata)
+        case nil:
+            break
+        }
+    }
+
+    // MARK: The watchdog.
+
+    /// The watchdog timer fired: pings unless a backup has run past its deadline.
+    ///
+    /// A backup stuck in the kernel would otherwise go unnoticed forever behind a blind timer:
+    /// withholding the ping lets systemd restart the service (`WatchdogSec=`), and the restart's
+    /// start-up removes what the stuck backup left.
+    mutating func watchdogFired(now: ClockReading) -> [Action] {
+        guard phase != .stopped, phase != .created else { return [] }
+        if !enforceDeadlines(now: now) { emit(.notify(.watchdog)) }
+        return takeActions()
+    }
+
+    /// Cancels the backups that have run past `DaemonOptions.backupDeadline` (logging each once);
+    /// returns whether any such backup is still running.
+    @discardableResult
+    mutating func enforceDeadlines(now: ClockReading) -> Bool {
+        var overdue = false
+        for (name, backup) in inFlight where now.monotonic - backup.started.monotonic >= options.backupDeadline {
+            overdue = true
+            guard !backup.isOverdue else { continue }
+            inFlight[name]?.isOverdue = true
+            emit(.cancel(backup.id))
+            let deadline = formatDuration(options.backupDeadline)
+            log(
+                .backupFailed, level: .error,
+                "the backup of '\(name)' has run longer than its \(deadline) deadline; cancelling it, and holding back the watchdog until it ends so that systemd restarts the service if it is stuck",
+                metadata: [LogKey.database: "\(name)", LogKey.error: "ran longer than \(deadline)"])
+        }
+        return overdue
+    }
+}
