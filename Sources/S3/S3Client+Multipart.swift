@@ -60,14 +60,41 @@ extension S3Client {
             HTTPHeader("Content-Type", "application/xml"),
         ]
         if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
-        let response = try send(
-            Request(
-                operation: "CompleteMultipartUpload", method: "POST", key: key, query: [.init("uploadId", uploadID)],
-                headers: headers, body: bytes, isTransfer: true))
+        let response: HTTPResponse
+        do {
+            response = try send(
+                Request(
+                    operation: "CompleteMultipartUpload", method: "POST", key: key,
+                    query: [.init("uploadId", uploadID)], headers: headers, body: bytes, isTransfer: true))
+        } catch {
+            // Retried after a lost answer, the first attempt may have completed it: a 412 is success
+            // when the object there has the ETag these parts make.
+            guard error.code == .preconditionFailed, error.attempts > 1, ifNoneMatch,
+                let head = try? head(key: key), head.etag == Self.multipartETag(parts)
+            else { throw error }
+            return head.etag
+        }
         // S3 may answer 200 with an error document once it has started answering (its docs say so).
         let document = try parse(
             response, operation: "CompleteMultipartUpload", expecting: "CompleteMultipartUploadResult", orError: true)
         return document?["ETag"] ?? ""
+    }
+
+    /// The ETag S3 gives an object completed from `parts` whose ETags are their MD5s:
+    /// `"<MD5 of the parts' MD5s>-<number of parts>"`.
+    public static func multipartETag(_ parts: [S3UploadedPart]) -> String {
+        var digests: [UInt8] = []
+        for part in parts {
+            let hex = Array(part.etag.utf8.filter { $0 != UInt8(ascii: "\"") })
+            guard hex.count == 32 else { return "" }
+            for index in stride(from: 0, to: 32, by: 2) {
+                guard let byte = UInt8(String(decoding: hex[index..<(index + 2)], as: UTF8.self), radix: 16) else {
+                    return ""
+                }
+                digests.append(byte)
+            }
+        }
+        return "\"" + SigV4Signer.hex(Insecure.MD5.hash(data: digests)) + "-\(parts.count)\""
     }
 
     /// Aborts an upload, dropping its parts (no error if it is gone already).

@@ -43,6 +43,19 @@ struct S3FaultTests {
         #expect(report.ranges == ["bytes=\(bytes.count / 2)-", "bytes=\(bytes.count / 2 + bytes.count / 4)-"])
     }
 
+    @Test("a data PUT stored but its answer lost: the retry's 412 is recognised as our own object, not a clash")
+    func lostAnswer() throws {
+        let proxy = try FaultProxy()
+        let subject = try S3StoreSubject(options: S3Store.Options(retry: Self.retry), endpoint: proxy.endpoint)
+        let bytes = S3StoreTests.bytes(2000)
+        // The intent object's PUT passes; the data PUT reaches moto, and its answer never comes back.
+        try proxy.arm("drop-answer", count: 1, after: 1)
+        let backup = try StoreContract.publish(bytes, at: 0, in: subject.store)
+        #expect(try proxy.report().served["drop-answer"] == 1)
+        #expect(try subject.store.backups(of: "app") == [backup])
+        #expect(try StoreContract.readBack(backup, from: subject.store) == bytes)
+    }
+
     @Test("a store failing past the retries during a backup: an error naming SlowDown, nothing listed, cleaned up")
     func failingCommit() throws {
         let proxy = try FaultProxy()

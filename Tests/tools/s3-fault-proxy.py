@@ -9,6 +9,9 @@ are armed through its own paths, which never reach the server:
                                                  have passed) get 503 SlowDown
   POST /fault-proxy/arm?fault=drop-get&count=N[&after=M]   the next N object GETs send half
                                                  their body, then the connection is closed
+  POST /fault-proxy/arm?fault=drop-answer&count=N[&after=M]   the next N requests reach the
+                                                 server, but the connection is closed before
+                                                 its answer is passed on
   GET  /fault-proxy/report                       JSON: faults served, and the Range headers seen
 It exits when its standard input closes, so it never outlives the test that started it.
 """
@@ -24,8 +27,8 @@ import urllib.parse
 
 UPSTREAM = int(sys.argv[1])
 lock = threading.Lock()
-armed = {"slowdown": [0, 0], "drop-get": [0, 0]}  # [requests to let pass first, faults to serve]
-served = {"slowdown": 0, "drop-get": 0}
+armed = {"slowdown": [0, 0], "drop-get": [0, 0], "drop-answer": [0, 0]}  # [requests to let pass first, faults to serve]
+served = {"slowdown": 0, "drop-get": 0, "drop-answer": 0}
 ranges = []
 
 
@@ -81,6 +84,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         response = upstream.getresponse()
         content = response.read()
         upstream.close()
+        if take("drop-answer"):
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         object_get = self.command == "GET" and url.path.count("/") >= 2 and "uploads" not in url.query \
             and "list-type" not in url.query
         drop = object_get and response.status in (200, 206) and len(content) > 1 and take("drop-get")
