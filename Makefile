@@ -94,6 +94,7 @@ lint:
 
 ## bench: release build, then LiteSafe against the script a user would write
 bench: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product s3-upload-bench
 	./scripts/bench
 
 ## order-file: profile the daemon (valgrind) and rewrite the function order `make release` links with

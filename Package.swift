@@ -96,6 +96,10 @@ let package = Package(
         // `scripts/capture-bench`: a snapshot's pages captured vs the staging copy (issue 14's measurement).
         .executableTarget(
             name: "page-capture-bench", dependencies: ["SQLite", "Zstd"], path: "Tests/tools/page-capture-bench"),
+        // `make bench`: one backup file uploaded through the S3 store, against `aws s3 cp`.
+        .executableTarget(
+            name: "s3-upload-bench", dependencies: ["ObjectStore", "S3", "LiteSafeCore"],
+            path: "Tests/tools/s3-upload-bench"),
 
         // MARK: Tests mirror the sources.
         // What any test needs (temporary folders, subprocesses, SQLite fixtures, servers): no domain.

@@ -26,6 +26,10 @@ static inline CURLcode ccurl_setopt_callback(void *setopt, CURL *handle, CURLopt
                                              curl_write_callback value) {
     return ((ccurl_setopt_function)setopt)(handle, option, value);
 }
+// The progress callback (CURLOPT_XFERINFOFUNCTION), through which a transfer is cancelled.
+static inline CURLcode ccurl_setopt_xferinfo(void *setopt, CURL *handle, curl_xferinfo_callback value) {
+    return ((ccurl_setopt_function)setopt)(handle, CURLOPT_XFERINFOFUNCTION, value);
+}
 static inline CURLcode ccurl_getinfo_long(void *getinfo, CURL *handle, CURLINFO info, long *value) {
     return ((ccurl_getinfo_function)getinfo)(handle, info, value);
 }

@@ -13,13 +13,18 @@ final class Transfer {
     var sent: Int64 = 0
     let bodyLimit: Int
     let receive: ((UnsafeRawBufferPointer) throws -> Void)?
+    let cancellation: HTTPCancellation?
     var status = 0
     var headers: [HTTPHeader] = []
     var collected: [UInt8] = []
     /// Why a callback stopped the transfer; it explains curl's generic "aborted by callback" / write error.
     var failure: Failure?
 
-    init(body: HTTPRequest.Body, bodyLimit: Int, receive: ((UnsafeRawBufferPointer) throws -> Void)?) {
+    init(
+        body: HTTPRequest.Body, bodyLimit: Int, receive: ((UnsafeRawBufferPointer) throws -> Void)?,
+        cancellation: HTTPCancellation?
+    ) {
+        self.cancellation = cancellation
         self.body = body
         self.bodyLimit = bodyLimit
         self.receive = receive
@@ -42,6 +47,16 @@ final class Transfer {
         }
         return length
     }
+
+    /// curl calls it at least once a second while a transfer is under way, idle or not.
+    static let onProgress:
+        @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {
+            user, _, _, _, _ in
+            let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+            guard transfer.cancellation?.isCancelled ?? false else { return 0 }
+            transfer.failure = Failure(code: .cancelled, detail: "cancelled", error: nil)
+            return 1
+        }
 
     static let onBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
         data, size, count, user in

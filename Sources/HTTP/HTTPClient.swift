@@ -76,8 +76,13 @@ public final class HTTPClient {
     private func perform(
         _ request: HTTPRequest, bodyLimit: Int, receive: ((UnsafeRawBufferPointer) throws -> Void)?
     ) throws(HTTPError) -> HTTPResponse {
-        let transfer = Transfer(body: request.body, bodyLimit: bodyLimit, receive: receive)
+        let transfer = Transfer(
+            body: request.body, bodyLimit: bodyLimit, receive: receive, cancellation: request.cancellation)
         let description = "\(request.method) \(HTTPError.redacted(request.url))"
+        if request.cancellation?.isCancelled ?? false {
+            throw HTTPError(
+                code: .cancelled, request: description, detail: "cancelled before it started", underlying: nil)
+        }
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl.slistFreeAll(headerList) }
         // An empty `Expect:` stops curl's 100-continue wait before large bodies.
@@ -121,6 +126,11 @@ public final class HTTPClient {
         set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_HEADERDATA, unmanaged.toOpaque()))
         set(ccurl_setopt_callback(curl.setopt, handle, CURLOPT_WRITEFUNCTION, Transfer.onBody))
         set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_WRITEDATA, unmanaged.toOpaque()))
+        if request.cancellation != nil {
+            set(ccurl_setopt_long(curl.setopt, handle, CURLOPT_NOPROGRESS, 0))
+            set(ccurl_setopt_xferinfo(curl.setopt, handle, Transfer.onProgress))
+            set(ccurl_setopt_pointer(curl.setopt, handle, CURLOPT_XFERINFODATA, unmanaged.toOpaque()))
+        }
         switch (request.method, request.body.length) {
         case ("GET", nil):
             break

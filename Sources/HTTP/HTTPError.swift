@@ -23,6 +23,8 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
         case invalidRequest = "invalid-request"
         /// libcurl could not be loaded (the Debian package libcurl4 is missing) or set up.
         case libcurlUnavailable = "libcurl-unavailable"
+        /// The request's ``HTTPCancellation`` was cancelled while it was under way.
+        case cancelled
         /// Anything else curl reports.
         case transferFailed = "transfer-failed"
     }

@@ -19,10 +19,14 @@ public struct HTTPRequest {
     public var body: Body
     /// The deadline for the whole exchange, from connecting to the last byte of the response.
     public var timeout: Duration
+    /// What stops the request early, if anything.
+    public var cancellation: HTTPCancellation?
 
     public init(
-        method: String, url: String, headers: [HTTPHeader] = [], body: Body = .none, timeout: Duration = .seconds(60)
+        method: String, url: String, headers: [HTTPHeader] = [], body: Body = .none, timeout: Duration = .seconds(60),
+        cancellation: HTTPCancellation? = nil
     ) {
+        self.cancellation = cancellation
         self.method = method
         self.url = url
         self.headers = headers

@@ -1,12 +1,19 @@
+import Foundation
 import LiteSafeCore
 import S3
 
 /// A backup being uploaded: up to one part size it is held and sent in one PUT at `commit`;
-/// beyond, it goes up as a multipart upload while it is written (one part in memory at a time),
-/// completed at `commit` and aborted on failure or `abandon`.
+/// beyond, it goes up as a multipart upload while it is written, a few parts in flight at once
+/// (`S3PartUploader`: memory stays within `Options.partsInFlight + 1` parts), completed at
+/// `commit` and aborted on failure or `abandon`.
 ///
 /// `commit` writes, in order: the intent object, the data (`If-None-Match: *`), a HEAD that
-/// confirms its size, the manifest (`If-None-Match: *`), and removes the intent object.
+/// confirms its size and checksum, the manifest (`If-None-Match: *`), and removes the intent
+/// object. Every PUT and part carries `Content-MD5` and `x-amz-checksum-sha256`; the HEAD
+/// compares the object's SHA-256 checksum (a multipart upload's composite) when the service
+/// keeps one, else its ETag when that is an MD5, with what was computed here before sending,
+/// so a body damaged on the way by a service that checks neither is caught without reading the
+/// object back.
 final class S3PendingBackup: PendingBackup {
     private let store: S3Store
     private let client: S3Client
@@ -14,8 +21,8 @@ final class S3PendingBackup: PendingBackup {
     private let stem: String
     private let dataKey: String
     private var buffer: [UInt8] = []
-    private var uploadID: String?
-    private var parts: [S3UploadedPart] = []
+    private var uploader: S3PartUploader?
+    private var partsSubmitted = 0
     private var size: Int64 = 0
     private var finished = false
 
@@ -44,9 +51,13 @@ final class S3PendingBackup: PendingBackup {
 
     private func uploadPart(_ bytes: [UInt8]) throws {
         do {
-            if uploadID == nil { uploadID = try client.createMultipartUpload(key: dataKey) }
-            parts.append(
-                try client.uploadPart(key: dataKey, uploadID: uploadID!, number: parts.count + 1, bytes: bytes))
+            if uploader == nil {
+                uploader = S3PartUploader(
+                    client: client, key: dataKey, uploadID: try client.createMultipartUpload(key: dataKey),
+                    maximumInFlight: store.options.partsInFlight)
+            }
+            partsSubmitted += 1
+            try uploader!.submit(number: partsSubmitted, bytes: bytes)
         } catch {
             abortUpload()
             throw error
@@ -59,15 +70,24 @@ final class S3PendingBackup: PendingBackup {
         let folder = store.folder(database)
         let intent = folder + S3Store.intentPrefix + stem
         try client.put(key: intent, bytes: [])
+        let expected: (etag: String, checksum: String)
         do {
-            if let uploadID {
+            if let uploader {
                 if !buffer.isEmpty { try uploadPart(buffer) }
                 buffer = []
-                try client.completeMultipartUpload(key: dataKey, uploadID: uploadID, parts: parts, ifNoneMatch: true)
-                self.uploadID = nil
+                let parts = try uploader.finish()
+                try client.completeMultipartUpload(
+                    key: dataKey, uploadID: uploader.uploadID, parts: parts, ifNoneMatch: true)
+                self.uploader = nil
+                expected = (S3Client.expectedMultipartETag(parts), S3Client.compositeChecksum(parts))
             } else {
+                let digests = S3Digests(of: buffer)
                 try client.put(key: dataKey, bytes: buffer, ifNoneMatch: true)
                 buffer = []
+                expected = (
+                    "\"" + digests.md5.map { String(format: "%02x", $0) }.joined() + "\"",
+                    Data(digests.sha256).base64EncodedString()
+                )
             }
         } catch let error as S3Error where error.code == .preconditionFailed {
             // Someone else's object is under the name: ours never got there.
@@ -79,12 +99,17 @@ final class S3PendingBackup: PendingBackup {
             abortUpload()
             throw error
         }
-        let stored = try client.head(key: dataKey)
+        let stored = try client.head(key: dataKey, checksums: true)
+        let location = store.display(database, fileName)
         guard let stored, stored.size == size else {
-            try? client.delete(key: dataKey)
-            try? client.delete(key: intent)
-            throw S3StoreError.sizeMismatch(
-                location: store.display(database, fileName), sent: size, stored: stored?.size ?? 0)
+            if (try? client.delete(key: dataKey)) != nil { try? client.delete(key: intent) }
+            throw S3StoreError.sizeMismatch(location: location, sent: size, stored: stored?.size ?? 0)
+        }
+        if let mismatch = Self.mismatch(stored, expected: expected) {
+            // Stored, but not the bytes sent: it must never be listed (without a manifest it is
+            // not; if the delete fails, the intent object stays for the next cleanup).
+            if (try? client.delete(key: dataKey)) != nil { try? client.delete(key: intent) }
+            throw S3StoreError.checksumMismatch(location: location, detail: mismatch)
         }
         let manifestName = stem + BackupName.manifestSuffix
         do {
@@ -114,9 +139,29 @@ final class S3PendingBackup: PendingBackup {
         abortUpload()
     }
 
+    /// Aborts the multipart upload once no part of it is in flight any more (a part arriving
+    /// after the abort would be billed until the next cleanup); if the abort fails, `abandon`
+    /// and deinit try again, and failing that the next run's cleanup does.
     private func abortUpload() {
-        if let uploadID { try? client.abortMultipartUpload(key: dataKey, uploadID: uploadID) }
-        uploadID = nil
+        guard let uploader else { return }
+        uploader.drain()
+        if (try? client.abortMultipartUpload(key: dataKey, uploadID: uploader.uploadID)) != nil {
+            self.uploader = nil
+        }
+    }
+
+    /// Why the object `head` describes is not the one sent, if it is not: its SHA-256 checksum
+    /// when the service returned one, else its ETag when that is an MD5 (not with SSE-KMS).
+    static func mismatch(_ head: S3ObjectHead, expected: (etag: String, checksum: String)) -> String? {
+        if let checksum = head.checksumSHA256 {
+            // A composite may come with its part count (`…=-3`, AWS) or without (moto); base64 has no `-`.
+            return checksum.split(separator: "-").first == expected.checksum.split(separator: "-").first
+                ? nil : "its SHA-256 checksum is \(checksum), but the bytes sent have \(expected.checksum)"
+        }
+        let etag = head.etag.lowercased()
+        let hex = etag.trimmingCharacters(in: ["\""]).split(separator: "-").first ?? ""
+        guard hex.count == 32, hex.allSatisfy(\.isHexDigit) else { return nil }
+        return etag == expected.etag ? nil : "its ETag is \(head.etag), but the bytes sent make \(expected.etag)"
     }
 
     deinit { abortUpload() }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import LiteSafeCore
 import S3
 
@@ -13,19 +14,27 @@ public struct S3Store: BackupStore {
     /// What can be tuned, mostly for tests.
     public struct Options: Sendable {
         /// Backups up to this size go up in one PUT; larger ones in parts of this size
-        /// (at least S3's 5 MiB), so at most about one part is held in memory.
+        /// (at least S3's 5 MiB).
         public var partSize: Int
+        /// How many parts are uploaded at once (at least 1); memory holds this many parts plus
+        /// the one being filled.
+        public var partsInFlight: Int
         /// Keys per ListObjectsV2 page (S3's maximum is 1000).
         public var pageSize: Int
         /// How long a lock lasts without renewal; a holder renews it every third of that.
         public var leaseDuration: Duration
         public var retry: S3Client.RetryPolicy
+        /// What stops the store's requests under way (a daemon's stop); nil: nothing does.
+        public var cancellation: HTTPCancellation?
 
         public init(
-            partSize: Int = 8 << 20, pageSize: Int = 1000, leaseDuration: Duration = .seconds(600),
-            retry: S3Client.RetryPolicy = S3Client.RetryPolicy()
+            partSize: Int = 8 << 20, partsInFlight: Int = 3, pageSize: Int = 1000,
+            leaseDuration: Duration = .seconds(600), retry: S3Client.RetryPolicy = S3Client.RetryPolicy(),
+            cancellation: HTTPCancellation? = nil
         ) {
+            self.cancellation = cancellation
             self.partSize = max(partSize, S3Client.minimumPartSize)
+            self.partsInFlight = max(1, partsInFlight)
             self.pageSize = pageSize
             self.leaseDuration = leaseDuration
             self.retry = retry
@@ -57,7 +66,8 @@ public struct S3Store: BackupStore {
                 return try S3Client(
                     S3Client.Configuration(
                         bucket: bucket.bucket, region: bucket.region, endpoint: endpoint, pathStyle: bucket.pathStyle,
-                        credentials: credentials, credentialsSource: source, retry: options.retry))
+                        credentials: credentials, credentialsSource: source, retry: options.retry,
+                        cancellation: options.cancellation))
             } catch {
                 throw .configuration(location: bucket.description, reason: (error as? S3Error)?.message ?? "\(error)")
             }

@@ -9,6 +9,9 @@ public enum S3StoreError: Error, Sendable, CustomStringConvertible {
     case credentials(source: String, reason: String)
     /// After an upload, S3 holds an object of another size than was sent; it was deleted.
     case sizeMismatch(location: String, sent: Int64, stored: Int64)
+    /// After an upload, S3 holds an object of the right size whose checksum or ETag is not the
+    /// bytes sent (damaged on the way by a service that checks neither); it was deleted.
+    case checksumMismatch(location: String, detail: String)
     /// The store's settings cannot make a client (a malformed endpoint).
     case configuration(location: String, reason: String)
 
@@ -20,6 +23,8 @@ public enum S3StoreError: Error, Sendable, CustomStringConvertible {
             "cannot use the S3 credentials in \(source): \(reason)"
         case .sizeMismatch(let location, let sent, let stored):
             "S3 stored \(stored) bytes for \(location) but \(sent) were sent; the object was deleted"
+        case .checksumMismatch(let location, let detail):
+            "S3 stored other bytes for \(location) than were sent (\(detail)); the object was deleted"
         case .configuration(let location, let reason):
             "the S3 store \(location) is misconfigured: \(reason)"
         }

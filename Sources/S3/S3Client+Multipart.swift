@@ -8,21 +8,26 @@ public struct S3MultipartUpload: Sendable, Equatable {
     public var uploadID: String
 }
 
-/// A part uploaded: its number and the ETag CompleteMultipartUpload must name.
+/// A part uploaded: its number and the ETag CompleteMultipartUpload must name, and what its
+/// bytes hashed to here before they were sent.
 public struct S3UploadedPart: Sendable, Equatable {
     public var number: Int
     public var etag: String
     public var size: Int
+    public var digests: S3Digests
 }
 
 extension S3Client {
     /// The smallest part S3 accepts, but for the last.
     public static let minimumPartSize = 5 << 20
 
-    /// Starts a multipart upload of `key`; returns its upload id.
+    /// Starts a multipart upload of `key` whose parts carry SHA-256 checksums (the object's is
+    /// then their composite, see `compositeChecksum`); returns its upload id.
     public func createMultipartUpload(key: String) throws(S3Error) -> String {
         let response = try send(
-            Request(operation: "CreateMultipartUpload", method: "POST", key: key, query: [.init("uploads", "")]))
+            Request(
+                operation: "CreateMultipartUpload", method: "POST", key: key, query: [.init("uploads", "")],
+                headers: [HTTPHeader("x-amz-checksum-algorithm", "SHA256")]))
         let document = try parse(
             response, operation: "CreateMultipartUpload", expecting: "InitiateMultipartUploadResult")
         guard let id = document["UploadId"], !id.isEmpty else {
@@ -31,17 +36,29 @@ extension S3Client {
         return id
     }
 
-    /// Uploads part `number` of an upload, with its `Content-MD5`.
+    /// Uploads part `number` of an upload, with its `Content-MD5` and `x-amz-checksum-sha256`.
     public func uploadPart(key: String, uploadID: String, number: Int, bytes: [UInt8]) throws(S3Error) -> S3UploadedPart
     {
-        let md5 = Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
+        let digests = S3Digests(of: bytes)
         let response = try send(
             Request(
                 operation: "UploadPart", method: "PUT", key: key,
                 query: [.init("partNumber", String(number)), .init("uploadId", uploadID)],
-                headers: [HTTPHeader("Content-MD5", md5)], body: bytes, isTransfer: true))
+                headers: digests.headers, body: bytes, isTransfer: true, bodySHA256: digests.sha256))
         guard let etag = response.header("ETag") else { throw invalid(response, "UploadPart", "no ETag") }
-        return S3UploadedPart(number: number, etag: etag, size: bytes.count)
+        return S3UploadedPart(number: number, etag: etag, size: bytes.count, digests: digests)
+    }
+
+    /// The checksum S3 gives an object completed from `parts` uploaded with SHA-256 checksums:
+    /// `"<base64 SHA-256 of the parts' SHA-256s>-<number of parts>"`.
+    public static func compositeChecksum(_ parts: [S3UploadedPart]) -> String {
+        Data(SHA256.hash(data: parts.flatMap(\.digests.sha256))).base64EncodedString() + "-\(parts.count)"
+    }
+
+    /// The ETag S3 gives an object completed from `parts` when ETags are MD5s (no SSE-KMS),
+    /// from the MD5s computed here, not the ETags the service answered.
+    public static func expectedMultipartETag(_ parts: [S3UploadedPart]) -> String {
+        "\"" + SigV4Signer.hex(Insecure.MD5.hash(data: parts.flatMap(\.digests.md5))) + "-\(parts.count)\""
     }
 
     /// Completes an upload from its parts; with `ifNoneMatch`, only if no object has that key yet
@@ -52,7 +69,10 @@ extension S3Client {
     ) throws(S3Error) -> String {
         let body =
             "<CompleteMultipartUpload>"
-            + parts.map { "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(S3XML.escaped($0.etag))</ETag></Part>" }
+            + parts.map {
+                "<Part><PartNumber>\($0.number)</PartNumber><ETag>\(S3XML.escaped($0.etag))</ETag>"
+                    + "<ChecksumSHA256>\(Data($0.digests.sha256).base64EncodedString())</ChecksumSHA256></Part>"
+            }
             .joined() + "</CompleteMultipartUpload>"
         let bytes = Array(body.utf8)
         var headers = [

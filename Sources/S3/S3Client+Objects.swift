@@ -22,6 +22,30 @@ public struct S3ListPage: Sendable {
 public struct S3ObjectHead: Sendable, Equatable {
     public var size: Int64
     public var etag: String
+    /// `x-amz-checksum-sha256` as the service stored it (base64; `…-<parts>` for a multipart
+    /// upload's composite), when it keeps one and the HEAD asked (`checksums: true`).
+    public var checksumSHA256: String? = nil
+}
+
+/// What a body sent to S3 hashes to: its MD5 (`Content-MD5`, a plain ETag) and its SHA-256
+/// (`x-amz-checksum-sha256`).
+public struct S3Digests: Sendable, Equatable {
+    public var md5: [UInt8]
+    public var sha256: [UInt8]
+
+    public init(of bytes: [UInt8]) {
+        md5 = Array(Insecure.MD5.hash(data: bytes))
+        sha256 = Array(SHA256.hash(data: bytes))
+    }
+
+    /// The headers that let S3 refuse a body damaged on the way (no `aws-chunked` trailers: B2
+    /// and R2 reject them).
+    var headers: [HTTPHeader] {
+        [
+            HTTPHeader("Content-MD5", Data(md5).base64EncodedString()),
+            HTTPHeader("x-amz-checksum-sha256", Data(sha256).base64EncodedString()),
+        ]
+    }
 }
 
 extension S3Client {
@@ -35,8 +59,9 @@ extension S3Client {
     public func put(
         key: String, bytes: [UInt8], ifNoneMatch: Bool = false, ifMatch: String? = nil, contentType: String? = nil
     ) throws(S3Error) -> String {
-        let md5 = Array(Insecure.MD5.hash(data: bytes))
-        var headers = [HTTPHeader("Content-MD5", Data(md5).base64EncodedString())]
+        let digests = S3Digests(of: bytes)
+        let md5 = digests.md5
+        var headers = digests.headers
         if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
@@ -44,7 +69,7 @@ extension S3Client {
             let response = try send(
                 Request(
                     operation: "PutObject", method: "PUT", key: key, headers: headers, body: bytes,
-                    isTransfer: bytes.count > 1 << 20))
+                    isTransfer: bytes.count > 1 << 20, bodySHA256: digests.sha256))
             return response.header("ETag") ?? ""
         } catch let error where error.code == .preconditionFailed && error.attempts > 1 && ifNoneMatch {
             if let head = try? head(key: key), head.size == bytes.count,
@@ -56,16 +81,20 @@ extension S3Client {
         }
     }
 
-    /// The size and ETag of `key`, or nil if there is no such object.
-    public func head(key: String) throws(S3Error) -> S3ObjectHead? {
-        let response = try send(Request(operation: "HeadObject", method: "HEAD", key: key, accepted: [404]))
+    /// The size and ETag of `key`, or nil if there is no such object; with `checksums`, also the
+    /// SHA-256 checksum the service stored (`x-amz-checksum-mode: ENABLED`).
+    public func head(key: String, checksums: Bool = false) throws(S3Error) -> S3ObjectHead? {
+        let headers = checksums ? [HTTPHeader("x-amz-checksum-mode", "ENABLED")] : []
+        let response = try send(
+            Request(operation: "HeadObject", method: "HEAD", key: key, headers: headers, accepted: [404]))
         if response.status == 404 { return nil }
         guard let length = response.header("Content-Length").flatMap({ Int64($0) }) else {
             throw S3Error(
                 code: .invalidResponse, operation: "HeadObject", bucket: configuration.bucket, key: key,
                 message: "no Content-Length", requestID: response.header("x-amz-request-id"))
         }
-        return S3ObjectHead(size: length, etag: response.header("ETag") ?? "")
+        return S3ObjectHead(
+            size: length, etag: response.header("ETag") ?? "", checksumSHA256: response.header("x-amz-checksum-sha256"))
     }
 
     /// The whole of a small object (at most `limit` bytes), or nil if there is none.

@@ -28,12 +28,17 @@ public final class S3Client: @unchecked Sendable {
         /// The deadline of one request moving a part or an object's bytes.
         public var transferTimeout: Duration
         public var http: HTTPClient.Configuration
+        /// What stops every request of this client, under way or to come (a daemon's stop):
+        /// they fail with `S3Error.Code.cancelled`, and none is retried.
+        public var cancellation: HTTPCancellation?
 
         public init(
             bucket: String, region: String, endpoint: String, pathStyle: Bool, credentials: SigV4Credentials,
             credentialsSource: String, retry: RetryPolicy = RetryPolicy(), requestTimeout: Duration = .seconds(60),
-            transferTimeout: Duration = .seconds(900), http: HTTPClient.Configuration = HTTPClient.Configuration()
+            transferTimeout: Duration = .seconds(900), http: HTTPClient.Configuration = HTTPClient.Configuration(),
+            cancellation: HTTPCancellation? = nil
         ) {
+            self.cancellation = cancellation
             self.bucket = bucket
             self.region = region
             self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
@@ -84,11 +89,16 @@ public final class S3Client: @unchecked Sendable {
         public var accepted: Set<Int>
         /// Whether the body moves an object's bytes (the longer deadline).
         public var isTransfer: Bool
+        /// The body's SHA-256 when the caller computed it already (for `x-amz-checksum-sha256`), so
+        /// signing does not hash the body a second time.
+        public var bodySHA256: [UInt8]?
 
         public init(
             operation: String, method: String, key: String?, query: [SigV4Request.QueryItem] = [],
-            headers: [HTTPHeader] = [], body: [UInt8] = [], accepted: Set<Int> = [], isTransfer: Bool = false
+            headers: [HTTPHeader] = [], body: [UInt8] = [], accepted: Set<Int> = [], isTransfer: Bool = false,
+            bodySHA256: [UInt8]? = nil
         ) {
+            self.bodySHA256 = bodySHA256
             self.operation = operation
             self.method = method
             self.key = key
@@ -140,6 +150,7 @@ public final class S3Client: @unchecked Sendable {
                     try client.send(httpRequest(for: request), bodyLimit: 4 << 20)
                 }
             } catch {
+                if error.code == .cancelled { throw cancelled(request.operation, key: request.key, error) }
                 if Self.isRetryable(error), attempt < configuration.retry.attempts {
                     attempt += 1
                     sleep(configuration.retry.delay(before: attempt))
@@ -153,7 +164,9 @@ public final class S3Client: @unchecked Sendable {
                 return response
             }
             let failure = self.error(for: response, request: request, attempts: attempt)
-            if Self.isRetryable(failure), attempt < configuration.retry.attempts {
+            if Self.isRetryable(failure), attempt < configuration.retry.attempts,
+                !(configuration.cancellation?.isCancelled ?? false)
+            {
                 attempt += 1
                 sleep(configuration.retry.delay(before: attempt))
                 continue
@@ -179,6 +192,7 @@ public final class S3Client: @unchecked Sendable {
                 try client.send(httpRequest(for: request), receive: receive)
             }
         } catch {
+            if error.code == .cancelled { throw cancelled(request.operation, key: key, error) }
             throw S3Error(
                 code: .unreachable, operation: request.operation, bucket: configuration.bucket, key: key,
                 underlying: error)
@@ -203,8 +217,13 @@ public final class S3Client: @unchecked Sendable {
     static func isRetryable(_ error: HTTPError) -> Bool {
         switch error.code {
         case .timeout, .connectionDropped, .cannotConnect, .transferFailed: true
-        case .dnsFailure, .tlsFailure, .tooLarge, .bodyFailed, .invalidRequest, .libcurlUnavailable: false
+        case .dnsFailure, .tlsFailure, .tooLarge, .bodyFailed, .invalidRequest, .libcurlUnavailable, .cancelled: false
         }
+    }
+
+    private func cancelled(_ operation: String, key: String?, _ error: HTTPError) -> S3Error {
+        S3Error(
+            code: .cancelled, operation: operation, bucket: configuration.bucket, key: key, underlying: error)
     }
 
     /// Blocks the calling thread for `duration`.
@@ -223,7 +242,9 @@ public final class S3Client: @unchecked Sendable {
 
     private func httpRequest(for request: Request) -> HTTPRequest {
         let path = path(of: request.key)
-        let payload = SigV4Signer.payloadHash(request.body)
+        let payload =
+            request.bodySHA256.map { SigV4Request.Payload.sha256(SigV4Signer.hex($0)) }
+            ?? SigV4Signer.payloadHash(request.body)
         var headers = request.headers + [HTTPHeader("Host", host)]
         let signed = signer.sign(
             SigV4Request(
@@ -237,7 +258,8 @@ public final class S3Client: @unchecked Sendable {
         let hasBody = !request.body.isEmpty || ["PUT", "POST"].contains(request.method)
         return HTTPRequest(
             method: request.method, url: url, headers: headers, body: hasBody ? .bytes(request.body) : .none,
-            timeout: request.isTransfer ? configuration.transferTimeout : configuration.requestTimeout)
+            timeout: request.isTransfer ? configuration.transferTimeout : configuration.requestTimeout,
+            cancellation: configuration.cancellation)
     }
 
     private func error(for response: HTTPResponse, request: Request, attempts: Int) -> S3Error {

@@ -25,6 +25,8 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         case rejected
         /// No answer, after the retries (DNS, TLS, refused, timeouts, dropped connections): `underlying`.
         case unreachable
+        /// The client's cancellation stopped the request (a stop): nothing more was tried.
+        case cancelled
         /// An answer that is not what S3 sends (unparsable XML, a missing field, a wrong size).
         case invalidResponse = "invalid-response"
     }
@@ -83,6 +85,8 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
             return "S3 says \(subject) is not in the configured region (\(operation)): \(answer)"
         case .unreachable:
             return "S3 \(operation) on \(subject) got no answer\(tries): \(underlying.map { "\($0)" } ?? "unknown")"
+        case .cancelled:
+            return "S3 \(operation) on \(subject) was cancelled"
         case .invalidResponse:
             return "S3 \(operation) on \(subject) gave an unexpected answer: \(message ?? "")"
                 + (requestID.map { " (request id \($0))" } ?? "")

@@ -19,7 +19,15 @@ extension BackupCommand {
         if configFile.config != nil || !names.isEmpty {
             usage.append("--database backs up one file; don't combine it with --config or NAMEs")
         }
-        if to == nil { usage.append("--database needs --to <dir>, the destination folder") }
+        if to == nil { usage.append("--database needs --to <dir>, the destination folder (or s3://bucket/prefix)") }
+        let toS3 = to?.hasPrefix("s3://") ?? false
+        if s3.isGiven && !toS3 {
+            usage.append("--credentials, --endpoint, --region and --path-style go with --to s3://bucket/prefix")
+        }
+        if toS3 && staging == nil {
+            usage.append(
+                "--to s3://… needs --staging <dir>, a private local folder for the snapshot before it is uploaded")
+        }
         if recipients.isEmpty && recipientsFiles.isEmpty && !noEncryption {
             usage.append(
                 "--database needs --recipient age1... or --recipients-file <file> (or --no-encryption to store plaintext deliberately)"
@@ -57,20 +65,29 @@ extension BackupCommand {
             }
         }
         if let problem = Self.problem(withDatabase: source) { failures.append(problem) }
-        let root = to.map(absolute)
-        if let root, !FileSystem.isDirectory(root) {
+        var location: StoreLocation? = nil
+        if let to, toS3 {
+            do {
+                location = .s3(try s3.location(to))
+            } catch {
+                usage.append("\(error)")
+            }
+        } else if let to {
+            location = .directory(absolute(to))
+        }
+        if case .directory(let root) = location, !FileSystem.isDirectory(root) {
             failures.append(
                 "--to \(root) is not a folder; create it (install -d -m 0700 \(root)) or fix the path")
         }
         if let staging = staging.map(absolute), FileSystem.exists(staging), !FileSystem.isDirectory(staging) {
             failures.append("--staging \(staging) is not a folder; fix the path")
         }
-        guard usage.isEmpty, failures.isEmpty, let root, let compression, let checkpoint else {
+        guard usage.isEmpty, failures.isEmpty, let location, let compression, let checkpoint else {
             throw CommandLineProblems(usage + failures, isUsage: !usage.isEmpty)
         }
         return BackupJob(
-            name: jobName, sourcePath: source, store: LiteSafe.stores.makeStore(at: .directory(root)),
-            stagingDirectory: staging.map(absolute) ?? root + "/.staging", checkpoint: checkpoint,
+            name: jobName, sourcePath: source, store: LiteSafe.stores.makeStore(at: location),
+            stagingDirectory: staging.map(absolute) ?? location.description + "/.staging", checkpoint: checkpoint,
             compression: compression, encryption: noEncryption ? .none : .recipients(keys))
     }
 

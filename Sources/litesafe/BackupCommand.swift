@@ -24,7 +24,9 @@ struct BackupCommand: ParsableCommand {
     var database: String?
 
     @Option(
-        help: ArgumentHelp("With --database: the destination folder; backups go to <dir>/<name>/.", valueName: "dir"))
+        help: ArgumentHelp(
+            "With --database: the destination folder, or a bucket and prefix (s3://bucket/prefix); backups go to <dir>/<name>/.",
+            valueName: "dir|url"))
     var to: String?
 
     @Option(
@@ -65,16 +67,19 @@ struct BackupCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Configured databases to back up (default: all).", valueName: "name"))
     var names: [String] = []
 
+    @OptionGroup var s3: S3Options
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         // The --database inputs are checked together, in `adHocJob()`, so that all their problems show at once.
         if database == nil
             && (to != nil || !recipients.isEmpty || !recipientsFiles.isEmpty || name != nil || staging != nil
-                || noEncryption)
+                || noEncryption || s3.isGiven)
         {
             throw ValidationError(
-                "--to, --recipient, --recipients-file, --name, --staging and --no-encryption go with --database <path>")
+                "--to, --recipient, --recipients-file, --name, --staging, --no-encryption and the S3 flags go with --database <path>"
+            )
         }
     }
 

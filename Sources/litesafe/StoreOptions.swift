@@ -41,7 +41,7 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// How `--from s3://bucket/prefix` reaches its bucket.
+/// How `--from s3://bucket/prefix` (or `backup --to s3://…`) reaches its bucket.
 struct S3Options: ParsableArguments {
     @Option(
         help: ArgumentHelp(

@@ -95,6 +95,41 @@ import Testing
         #expect(error.code == .timeout)
     }
 
+    @Test func aCancellationStopsARequestUnderWay() throws {
+        let server = try TestHTTPServer()
+        let cancellation = HTTPCancellation()
+        let sending = DispatchSemaphore(value: 0)
+        let url = server.url("/delay/30")
+        final class Outcome: @unchecked Sendable {
+            // @unchecked: written by the thread before it signals `done`, read after.
+            var result: Result<HTTPResponse, HTTPError>?
+        }
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let body = HTTPRequest.Body.stream(length: 10) { buffer in
+                sending.signal()  // curl is sending the body: the request is under way
+                buffer.initializeMemory(as: UInt8.self, repeating: 7)
+                return buffer.count
+            }
+            let request = HTTPRequest(
+                method: "PUT", url: url, body: body, timeout: .seconds(120), cancellation: cancellation)
+            outcome.result = Result { () throws(HTTPError) -> HTTPResponse in try HTTPClient().send(request) }
+            done.signal()
+        }.start()
+        try #require(sending.wait(timeout: .now() + 30) == .success, "the request's body was never read")
+        cancellation.cancel()
+        // Without the cancellation the server answers 200 after 30 s.
+        try #require(done.wait(timeout: .now() + 25) == .success, "the request went on after its cancellation")
+        let error = try #require(throws: HTTPError.self) { try outcome.result!.get() }
+        #expect(error.code == .cancelled)
+        // And a request given a cancelled flag does not start.
+        let refused = try #require(throws: HTTPError.self) {
+            try HTTPClient().send(HTTPRequest(method: "GET", url: server.url("/echo"), cancellation: cancellation))
+        }
+        #expect(refused.code == .cancelled)
+    }
+
     @Test func aConnectionDroppedMidBodyIsReported() throws {
         let server = try TestHTTPServer()
         let error = try #require(throws: HTTPError.self) {

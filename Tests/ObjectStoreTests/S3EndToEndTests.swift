@@ -104,6 +104,85 @@ struct S3EndToEndTests {
         #expect(!refused.errorOutput.contains("nope-nope") && !refused.errorOutput.contains(server.secretAccessKey))
     }
 
+    @Test(
+        "litesafe backup --database --to s3:// uploads a backup that list and restore read; a refused upload lists nothing"
+    )
+    func adHocBackup() throws {
+        let server = try MotoServer.shared()
+        let folder = try TemporaryDirectory("litesafe-s3-adhoc")
+        let source = folder.path + "/app.db"
+        try Fixtures.makeDatabase(at: source, rows: 300)
+        let key = folder.path + "/key.txt"
+        let made = try Subprocess.run(Subprocess.litesafe, ["keygen", "-o", key])
+        try #require(made.status == 0, "\(made)")
+        let recipient = try #require(
+            try String(contentsOfFile: key, encoding: .utf8).split(separator: "\n")
+                .first { $0.hasPrefix("# public key: ") }?.dropFirst("# public key: ".count))
+        let credentials = try Self.credentialsFile(in: folder.path, server, secret: server.secretAccessKey)
+        let url = "s3://\(server.bucket)/adhoc/" + MotoServer.uniquePrefix()
+        let s3Flags = [
+            "--credentials", credentials, "--endpoint", server.endpoint, "--region", server.region, "--path-style",
+        ]
+        let staging = folder.path + "/staging"
+
+        // Without --staging, a usage error before anything is touched.
+        let noStaging = try Subprocess.run(
+            Subprocess.litesafe,
+            ["backup", "--database", source, "--to", url, "--recipient", String(recipient)] + s3Flags)
+        #expect(noStaging.status == 64)
+        #expect(noStaging.errorOutput.contains("--staging"))
+
+        let backup = try Subprocess.run(
+            Subprocess.litesafe,
+            ["backup", "--database", source, "--to", url, "--recipient", String(recipient), "--staging", staging]
+                + s3Flags)
+        try #require(backup.status == 0, "\(backup)")
+        #expect(backup.output.contains(url + "app/app-"))
+        // The snapshot was staged and removed.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty)
+
+        let list = try Subprocess.run(Subprocess.litesafe, ["list", "--from", url, "--json"] + s3Flags)
+        try #require(list.status == 0, "\(list)")
+        let backups = try #require(
+            try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]])
+        #expect(backups.count == 1)
+        #expect((backups.first?["data_path"] as? String)?.hasPrefix(url + "app/app-") == true)
+        let restored = folder.path + "/restored.db"
+        let restore = try Subprocess.run(
+            Subprocess.litesafe, ["restore", "app", "--from", url, "--identity", key, "-o", restored] + s3Flags)
+        try #require(restore.status == 0, "\(restore)")
+        #expect(try rows(restored) == rows(source))
+
+        // A wrong secret: the backup fails with S3's code and the file named, and nothing more is listed.
+        let wrong = try Self.credentialsFile(in: folder.path, server, secret: "nope-nope", name: "wrong.credentials")
+        var wrongFlags = s3Flags
+        wrongFlags[1] = wrong
+        let refused = try Subprocess.run(
+            Subprocess.litesafe,
+            ["backup", "--database", source, "--to", url, "--recipient", String(recipient), "--staging", staging]
+                + wrongFlags)
+        #expect(refused.status == 1)
+        #expect(refused.errorOutput.contains("SignatureDoesNotMatch") && refused.errorOutput.contains(wrong))
+        #expect(!refused.errorOutput.contains("nope-nope"))
+        let again = try Subprocess.run(Subprocess.litesafe, ["list", "--from", url, "--json"] + s3Flags)
+        try #require(again.status == 0, "\(again)")
+        #expect(again.output == list.output)
+    }
+
+    /// A credentials file in AWS's format (0600) for `server`, with `secret`.
+    static func credentialsFile(
+        in folder: String, _ server: MotoServer, secret: String, name: String = "s3.credentials"
+    ) throws -> String {
+        let path = folder + "/" + name
+        try #require(
+            FileManager.default.createFile(
+                atPath: path,
+                contents: Data(
+                    "[default]\naws_access_key_id = \(server.accessKeyID)\naws_secret_access_key = \(secret)\n".utf8),
+                attributes: [.posixPermissions: 0o600]))
+        return path
+    }
+
     /// The rows of the fixture's table, as the sqlite3 CLI prints them.
     func rows(_ database: String) throws -> String {
         let result = try Subprocess.run("sqlite3", [database, "SELECT id, hex(body) FROM items ORDER BY id"])

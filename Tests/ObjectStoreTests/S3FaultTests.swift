@@ -56,6 +56,100 @@ struct S3FaultTests {
         #expect(try StoreContract.readBack(backup, from: subject.store) == bytes)
     }
 
+    @Test(
+        "a PUT or a part stored with a byte flipped on the way (moto checks no digest): the HEAD's ETag or checksum catches it, nothing listed",
+        arguments: [100, 11 << 20])
+    func corruptedBody(size: Int) throws {
+        let proxy = try FaultProxy()
+        let subject = try S3StoreSubject(
+            options: S3Store.Options(partSize: 5 << 20, retry: Self.retry), endpoint: proxy.endpoint)
+        let kept = try StoreContract.publish(S3StoreTests.bytes(100), at: 0, in: subject.store)
+        let stem = BackupName.stem(database: "app", date: Date(timeIntervalSince1970: 1_795_694_460))
+        // The data PUT, or the second of three parts.
+        try proxy.arm("corrupt-put", count: 1, after: size > 5 << 20 ? 1 : 0)
+        let pending = try subject.store.beginBackup(database: "app", stem: stem, dataExtension: ".sqlite")
+        try S3StoreTests.bytes(size).withUnsafeBytes { try pending.write($0) }
+        let manifest = try StoreContract.manifest(created: Date(), file: pending.fileName, bytes: [])
+        let error = try #require(throws: S3StoreError.self) { try pending.commit(manifest: manifest) }
+        guard case .checksumMismatch = error else {
+            Issue.record("expected a checksum mismatch, got \(error)")
+            return
+        }
+        #expect(try proxy.report().served["corrupt-put"] == 1)
+        #expect(try subject.store.listing(of: "app") == StoreListing(backups: [kept]))
+        #expect(!(try subject.store.isTaken(stem: stem, database: "app")))
+        #expect(try subject.client.listMultipartUploads(prefix: subject.location.prefix).isEmpty)
+    }
+
+    @Test("parts go up three at a time, never more, and the object reads back whole")
+    func partsInParallel() throws {
+        let proxy = try FaultProxy()
+        let subject = try S3StoreSubject(
+            options: S3Store.Options(partSize: 5 << 20, partsInFlight: 3, retry: Self.retry), endpoint: proxy.endpoint)
+        // Every part is held at the proxy until three are there: one at a time would never get on.
+        try proxy.arm("gather-parts", count: 3)
+        let bytes = S3StoreTests.bytes(6 * (5 << 20) + 7)
+        let backup = try StoreContract.publish(bytes, at: 0, in: subject.store)
+        #expect(try proxy.report().mostPartsInFlight == 3)
+        #expect(try StoreContract.readBack(backup, from: subject.store) == bytes)
+        #expect(try subject.client.listMultipartUploads(prefix: subject.location.prefix).isEmpty)
+    }
+
+    @Test("a part failing past the retries while others are in flight: the upload is aborted, nothing listed")
+    func failingPart() throws {
+        let proxy = try FaultProxy()
+        let subject = try S3StoreSubject(
+            options: S3Store.Options(partSize: 5 << 20, partsInFlight: 3, retry: Self.retry), endpoint: proxy.endpoint)
+        let stem = BackupName.stem(database: "app", date: Date(timeIntervalSince1970: 1_795_694_520))
+        let pending = try subject.store.beginBackup(database: "app", stem: stem, dataExtension: ".sqlite")
+        // CreateMultipartUpload passes; from the first part on, S3 slows down for longer than the retries.
+        try proxy.arm("slowdown", count: 1000, after: 1)
+        let failed = #expect(throws: S3Error.self) {
+            try S3StoreTests.bytes(5 << 20).withUnsafeBytes { part in
+                for _ in 0..<8 { try pending.write(part) }
+            }
+            try pending.commit(
+                manifest: try StoreContract.manifest(created: Date(), file: pending.fileName, bytes: []))
+        }
+        #expect(failed?.s3Code == "SlowDown")
+        // S3 back: the abort that failed while it was down is made again by `abandon`, as the engine calls it.
+        try proxy.arm("slowdown", count: 0)
+        pending.abandon()
+        #expect(try subject.client.listMultipartUploads(prefix: subject.location.prefix).isEmpty)
+        #expect(try subject.store.listing(of: "app") == StoreListing())
+    }
+
+    @Test(
+        "a stop cancels the parts under way: the commit fails as cancelled, nothing listed; the next cleanup aborts the upload"
+    )
+    func cancelledUpload() throws {
+        let proxy = try FaultProxy()
+        let cancellation = HTTPCancellation()
+        let subject = try S3StoreSubject(
+            options: S3Store.Options(partSize: 5 << 20, retry: Self.retry, cancellation: cancellation),
+            endpoint: proxy.endpoint)
+        // Every part is held at the proxy for 10 s (a thousand never gather): without the
+        // cancellation, they would go through and the backup would be published.
+        try proxy.arm("gather-parts", count: 1000)
+        let stem = BackupName.stem(database: "app", date: Date(timeIntervalSince1970: 1_795_694_580))
+        let pending = try subject.store.beginBackup(database: "app", stem: stem, dataExtension: ".sqlite")
+        try S3StoreTests.bytes(11 << 20).withUnsafeBytes { try pending.write($0) }
+        #expect(try eventually { try proxy.report().mostPartsInFlight == 2 })
+        cancellation.cancel()
+        let error = try #require(throws: S3Error.self) {
+            try pending.commit(manifest: try StoreContract.manifest(created: Date(), file: pending.fileName, bytes: []))
+        }
+        #expect(error.code == .cancelled)
+        pending.abandon()
+
+        let after = S3Store(subject.location, environment: S3StoreSubject.environment(subject.server))
+        #expect(try after.listing(of: "app") == StoreListing())
+        let lock = try after.lock(database: "app")
+        defer { lock.release() }
+        _ = try after.removeLeftovers(database: "app")
+        #expect(try after.client().listMultipartUploads(prefix: subject.location.prefix).isEmpty)
+    }
+
     @Test("a store failing past the retries during a backup: an error naming SlowDown, nothing listed, cleaned up")
     func failingCommit() throws {
         let proxy = try FaultProxy()
@@ -124,10 +218,14 @@ final class FaultProxy {
     struct Report: Decodable {
         let served: [String: Int]
         let ranges: [String]
+        let requests: [String: Int]
+        let mostPartsInFlight: Int
     }
 
     func report() throws -> Report {
-        try JSONDecoder().decode(Report.self, from: Data(control("GET", "/fault-proxy/report")))
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(Report.self, from: Data(control("GET", "/fault-proxy/report")))
     }
 
     private func control(_ method: String, _ path: String) throws -> [UInt8] {

@@ -12,7 +12,18 @@ are armed through its own paths, which never reach the server:
   POST /fault-proxy/arm?fault=drop-answer&count=N[&after=M]   the next N requests reach the
                                                  server, but the connection is closed before
                                                  its answer is passed on
-  GET  /fault-proxy/report                       JSON: faults served, and the Range headers seen
+  POST /fault-proxy/arm?fault=corrupt-put&count=N[&after=M]   the next N PUTs with a body (an
+                                                 object or a part) reach the server with one
+                                                 byte flipped, headers unchanged: a body damaged
+                                                 on the way that moto (checking no Content-MD5 or
+                                                 checksum) stores
+  POST /fault-proxy/arm?fault=gather-parts&count=N   every UploadPart waits (at most 10 s) until
+                                                 N parts are waiting, then all go on: proof that
+                                                 N are sent at once, whatever the timing
+  GET  /fault-proxy/report                       JSON: faults served, the Range headers seen, the
+                                                 requests passed on by method (a GET of the
+                                                 bucket counted as LIST), and the most parts
+                                                 that were in flight at once
 It exits when its standard input closes, so it never outlives the test that started it.
 """
 import http.client
@@ -27,9 +38,13 @@ import urllib.parse
 
 UPSTREAM = int(sys.argv[1])
 lock = threading.Lock()
-armed = {"slowdown": [0, 0], "drop-get": [0, 0], "drop-answer": [0, 0]}  # [requests to let pass first, faults to serve]
-served = {"slowdown": 0, "drop-get": 0, "drop-answer": 0}
+FAULTS = ("slowdown", "drop-get", "drop-answer", "corrupt-put", "gather-parts")
+armed = {fault: [0, 0] for fault in FAULTS}  # [requests to let pass first, faults to serve]
+served = {fault: 0 for fault in FAULTS}
 ranges = []
+requests = {}  # method (or LIST) -> requests passed on to the server
+parts = {"in_flight": 0, "most_in_flight": 0, "waiting": 0}
+gathered = threading.Condition(lock)
 
 
 def take(fault):
@@ -69,7 +84,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, b"armed\n", "text/plain")
         if url.path == "/fault-proxy/report":
             with lock:
-                report = {"served": served, "ranges": ranges}
+                report = {"served": served, "ranges": ranges, "requests": requests,
+                          "most_parts_in_flight": parts["most_in_flight"]}
             return self.reply(200, json.dumps(report).encode(), "application/json")
         if take("slowdown"):
             return self.reply(
@@ -78,12 +94,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.headers.get("Range"):
             with lock:
                 ranges.append(self.headers["Range"])
-        upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
-        headers = {name: value for name, value in self.headers.items()}
-        upstream.request(self.command, self.path, body=body if body else None, headers=headers)
-        response = upstream.getresponse()
-        content = response.read()
-        upstream.close()
+        if self.command == "PUT" and body and take("corrupt-put"):
+            body = bytes([body[0] ^ 0xFF]) + body[1:]
+        is_part = self.command == "PUT" and "partNumber=" in url.query
+        # A GET of the bucket itself (ListObjectsV2, ListMultipartUploads) counts as a LIST.
+        kind = "LIST" if self.command == "GET" and url.path.strip("/").count("/") == 0 else self.command
+        with lock:
+            requests[kind] = requests.get(kind, 0) + 1
+            if is_part:
+                parts["in_flight"] += 1
+                parts["most_in_flight"] = max(parts["most_in_flight"], parts["in_flight"])
+                group = armed["gather-parts"][1]
+                if group > 1:
+                    parts["waiting"] += 1
+                    gathered.notify_all()
+                    gathered.wait_for(lambda: parts["waiting"] >= group, timeout=10)
+        try:
+            upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
+            headers = {name: value for name, value in self.headers.items()}
+            upstream.request(self.command, self.path, body=body if body else None, headers=headers)
+            response = upstream.getresponse()
+            content = response.read()
+            upstream.close()
+        finally:
+            if is_part:
+                with lock:
+                    parts["in_flight"] -= 1
         if take("drop-answer"):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
