@@ -93,6 +93,9 @@ let package = Package(
 
         // MARK: `make bench`: the Age module alone, against `age -r` (Foundation-free, for its memory).
         .executableTarget(name: "age-throughput", dependencies: ["Age"]),
+        // `scripts/capture-bench`: a snapshot's pages captured vs the staging copy (issue 14's measurement).
+        .executableTarget(
+            name: "page-capture-bench", dependencies: ["SQLite", "Zstd"], path: "Tests/tools/page-capture-bench"),
 
         // MARK: Tests mirror the sources.
         // What any test needs (temporary folders, subprocesses, SQLite fixtures, servers): no domain.
@@ -107,7 +110,7 @@ let package = Package(
             dependencies: ["Age", "TestTools", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestTools"]),
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestTools"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "SQLite", "TestTools"]),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", "TestTools", .product(name: "Logging", package: "swift-log")]),

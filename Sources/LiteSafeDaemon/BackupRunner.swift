@@ -1,5 +1,6 @@
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 /// Runs one backup of one database, synchronously, on the calling thread.
@@ -41,7 +42,7 @@ public struct EngineBackupRunner: BackupRunner {
         var hangingDatabase: String? = TestHooks.hangingDatabase
     #endif
 
-    public init(engine: BackupEngine = BackupEngine()) {
+    public init(engine: BackupEngine = BackupEngine(errorWording: .advising)) {
         self.engine = engine
     }
 

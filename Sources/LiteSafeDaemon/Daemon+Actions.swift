@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 extension Daemon {
@@ -153,7 +154,7 @@ extension Daemon {
         let logger = logger
         let thread = Thread { [self] in
             let result = Result {
-                try Verifier().verifyAll(
+                try Verifier(errorWording: .advising).verifyAll(
                     start.databases, stores: stores, identityFile: start.identityFile, scratch: start.scratch,
                     cancellation: cancellation, logger: logger)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 extension Daemon {
@@ -106,7 +107,7 @@ extension Daemon {
         for database in databases {
             do {
                 let listing = try stores.makeStore(at: database.store).listing(of: database.name)
-                listing.logDamaged(database: database.name, logger: logger)
+                listing.logDamaged(database: database.name, logger: logger, wording: .advising)
                 let all = listing.backups
                 history.retained[database.name] = all.count
                 guard let newest = all.first else { continue }

@@ -1,5 +1,6 @@
 import Foundation
 import LiteSafeCore
+import LiteSafePresentation
 import Logging
 
 extension DaemonStateMachine {
@@ -39,7 +40,7 @@ extension DaemonStateMachine {
             reloadFailed = true
             let reasons: String
             if let error = error as? ConfigurationError {
-                let errors = error.errors.map(\.description)
+                let errors = error.errors.map(ErrorMessage.describe)
                 reasons = "\(errors.count) \(errors.count == 1 ? "error" : "errors"): " + errors.joined(separator: "; ")
             } else {
                 reasons = Daemon.errorText(error)

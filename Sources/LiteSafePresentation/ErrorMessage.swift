@@ -132,3 +132,8 @@ public enum ErrorMessage {
         }
     }
 }
+
+extension ErrorWording {
+    /// Errors as operators read them: the core's message and the advice `ErrorMessage` adds.
+    public static let advising = ErrorWording { ErrorMessage.describe($0) }
+}

@@ -91,7 +91,7 @@ struct BackupCommand: ParsableCommand {
         var failures = 0
         for job in jobs {
             do {
-                let result = try BackupEngine().backUp(job, logger: logger)
+                let result = try BackupEngine(errorWording: .advising).backUp(job, logger: logger)
                 let m = result.backup.manifest
                 print(
                     "\(job.name): \(result.backup.dataLocation) (\(ByteCount(m.storedSize)) stored, \(ByteCount(m.plaintextSize)) database, \(result.duration.milliseconds) ms)"

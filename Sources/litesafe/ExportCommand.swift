@@ -83,7 +83,12 @@ struct ExportPostgresCommand: ParsableCommand {
                     try file.write(
                         Array(
                             plan.pgloaderCommands(
-                                database: path, target: to ?? "postgresql:///DATABASE", schema: schema
+                                database: path, target: to ?? "postgresql:///DATABASE", schema: schema,
+                                header: [
+                                    "Written by litesafe export postgres --pgloader: the same type map as litesafe's export.",
+                                    "pgloader does not check values: run `litesafe export postgres --verify-only` afterwards;",
+                                    "it reports rows pgloader skipped (integers above 2^62-1) and values it changed.",
+                                ]
                             ).utf8))
                     try file.commit(replacing: true)
                 } catch {

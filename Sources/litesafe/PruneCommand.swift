@@ -35,7 +35,8 @@ struct PruneCommand: ParsableCommand {
         var failures = 0
         for database in configuration.databases where names.isEmpty || names.contains(database.name) {
             let store = LiteSafe.stores.makeStore(at: database.store)
-            let pruner = Pruner()
+            var pruner = Pruner()
+            pruner.errorWording = .advising
             do {
                 let decisions =
                     dryRun

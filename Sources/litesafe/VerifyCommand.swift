@@ -44,7 +44,7 @@ struct VerifyCommand: ParsableCommand {
             let selected = try location.stores(only: names)
             let scratch = FileManager.default.temporaryDirectory.path
             for (database, store) in selected {
-                results += Verifier().verify(
+                results += Verifier(errorWording: .advising).verify(
                     database, in: store, identities: identities, scratch: scratch, logger: logger)
             }
         } catch let error as ValidationError {

@@ -20,8 +20,12 @@ public struct BackupEngine: Sendable {
     public var snapshotTaker = SnapshotTaker()
     /// The clock that stamps backups (injected so tests can pin it).
     public var now: @Sendable () -> Date = { Date() }
+    /// How the errors it logs read (the executable adds its advice).
+    public var errorWording = ErrorWording.plain
 
     public init() {}
+
+    public init(errorWording: ErrorWording) { self.errorWording = errorWording }
 
     /// Backs up `job`'s database once. On any failure nothing is published, staging and
     /// temporary files are removed, and older backups are untouched.
@@ -118,7 +122,8 @@ public struct BackupEngine: Sendable {
 
     private func logCheckFailed(_ error: BackupError, metadata: Logger.Metadata, logger: Logger) {
         logger.log(
-            .checkFailed, level: .error, "\(error)", metadata: metadata.merging([LogKey.error: "\(error)"]) { $1 })
+            .checkFailed, level: .error, "\(errorWording(error))",
+            metadata: metadata.merging([LogKey.error: "\(errorWording(error))"]) { $1 })
     }
 
     /// Prunes after a published backup. A failure is logged (`pruneFailed`, at error level) and
@@ -127,14 +132,14 @@ public struct BackupEngine: Sendable {
         -> ([RetentionDecision], (any Error)?)
     {
         do {
-            let decisions = try Pruner(now: now).prune(
+            let decisions = try Pruner(now: now, errorWording: errorWording).prune(
                 job.name, in: job.store, policy: policy, timeZone: job.timeZone, holding: lock, logger: logger)
             return (decisions, nil)
         } catch {
             logger.log(
                 .pruneFailed, level: .error,
-                "pruning '\(job.name)' after its backup failed: \(error); the backup was published, and the next backup retries the prune",
-                metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(error)"])
+                "pruning '\(job.name)' after its backup failed: \(errorWording(error)); the backup was published, and the next backup retries the prune",
+                metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(errorWording(error))"])
             return ([], error)
         }
     }

@@ -21,7 +21,7 @@ public struct LogicalDump: Sendable {
 
     /// The first line of every dump of ours.
     public static let header =
-        "-- SQLite logical dump by LiteSafe; load it with: sqlite3 NEW.db < FILE (or litesafe restore)"
+        "-- SQLite logical dump by LiteSafe; load it with: sqlite3 NEW.db < FILE"
 
     /// Bytes held before they are handed on.
     var bufferSize = 256 << 10

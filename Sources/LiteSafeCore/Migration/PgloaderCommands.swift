@@ -3,8 +3,9 @@ import Foundation
 extension PostgresExportPlan {
     /// The pgloader command file that loads the same database with this plan's types, for
     /// teams that prefer pgloader: one CAST rule per column (pgloader's own defaults turn REAL
-    /// into float4 and drop NOT NULL), with what it still cannot do said in comments.
-    public func pgloaderCommands(database: String, target: String, schema: String) -> String {
+    /// into float4 and drop NOT NULL), with what it still cannot do said in comments after
+    /// `header` (the caller's own comment lines: who wrote the file, how to check the load).
+    public func pgloaderCommands(database: String, target: String, schema: String, header: [String] = []) -> String {
         var rules: [String] = []
         for table in tables {
             for column in table.stored {
@@ -14,10 +15,8 @@ extension PostgresExportPlan {
                 rules.append(rule)
             }
         }
-        var lines = [
-            "-- Written by litesafe export postgres --pgloader: the same type map as litesafe's export.",
-            "-- pgloader does not check values: run `litesafe export postgres --verify-only` afterwards;",
-            "-- it reports rows pgloader skipped (integers above 2^62-1) and values it changed.",
+        var lines = header.map { "-- " + $0 }
+        lines += [
             "-- Not loaded by pgloader either way: generated columns, views, triggers.",
             "LOAD DATABASE",
             "     FROM sqlite://\(database)",

@@ -60,7 +60,7 @@ public enum PostgresType: Sendable, Equatable, CustomStringConvertible {
         if upper.hasPrefix("BOOL") { return (.boolean, "BOOLEAN: SQLite stores 0 and 1") }
         if upper.hasPrefix("UUID") { return (.uuid, "UUID: checked to be UUID text") }
         if upper.contains("DATE") || upper.contains("TIME") {
-            return (.text, "dates are text, reals or integers in SQLite: kept as text; --type converts them")
+            return (.text, "dates are text, reals or integers in SQLite: kept as text unless overridden")
         }
         return (.numeric, "NUMERIC affinity: exact decimals")
     }

@@ -12,9 +12,15 @@ public struct Pruner: Sendable {
     /// The clock `keep_within` counts back from (injected so tests can pin it).
     public var now: @Sendable () -> Date = { Date() }
 
+    /// How the damaged manifests it logs read (the executable adds its advice).
+    public var errorWording = ErrorWording.plain
+
     public init() {}
 
-    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+    public init(now: @escaping @Sendable () -> Date, errorWording: ErrorWording = .plain) {
+        self.now = now
+        self.errorWording = errorWording
+    }
 
     /// What a prune would decide now, without the lock and without deleting (`prune --dry-run`).
     public func plan(_ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone)
@@ -52,7 +58,7 @@ public struct Pruner: Sendable {
         holding lock: any StoreLock, logger: Logger
     ) throws -> [RetentionDecision] {
         let listing = try store.listing(of: database)
-        listing.logDamaged(database: database, logger: logger)
+        listing.logDamaged(database: database, logger: logger, wording: errorWording)
         let decisions = plan(listing, policy: policy, timeZone: timeZone)
         // Oldest first: a prune that stops early leaves the newer backups, the ones more likely wanted.
         for decision in decisions.reversed() where decision.action == .delete {

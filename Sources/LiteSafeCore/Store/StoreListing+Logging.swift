@@ -19,10 +19,10 @@ extension Leftovers {
 
 extension StoreListing {
     /// Logs each damaged manifest (warning): the backups it stood for are not listed, restored or pruned.
-    public func logDamaged(database: String, logger: Logger) {
+    public func logDamaged(database: String, logger: Logger, wording: ErrorWording = .plain) {
         for manifest in damaged {
             logger.warning(
-                "\(manifest)",
+                "\(wording(manifest))",
                 metadata: [LogKey.database: "\(database)", LogKey.path: "\(manifest.location)"])
         }
     }

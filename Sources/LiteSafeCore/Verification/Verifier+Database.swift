@@ -46,12 +46,12 @@ extension Verifier {
             } catch {
                 logger.log(
                     .verifyFailed, level: .error,
-                    "cannot read the identity file \(identityFile) for the restore tests: \(error)",
-                    metadata: [LogKey.path: "\(identityFile)", LogKey.error: "\(error)"])
+                    "cannot read the identity file \(identityFile) for the restore tests: \(errorWording(error))",
+                    metadata: [LogKey.path: "\(identityFile)", LogKey.error: "\(errorWording(error))"])
                 return databases.map {
                     DatabaseReport(
                         database: $0.name, kind: .restoreTest,
-                        reason: "cannot read the identity file \(identityFile): \(error)")
+                        reason: "cannot read the identity file \(identityFile): \(errorWording(error))")
                 }
             }
         }
@@ -91,14 +91,15 @@ extension Verifier {
         do {
             listing = try store.listing(of: database)
         } catch {
-            report.reason = "cannot list the backups: \(error)"
+            report.reason = "cannot list the backups: \(errorWording(error))"
             logger.log(
-                .verifyFailed, level: .error, "cannot list the backups of '\(database)' to verify them: \(error)",
-                metadata: [LogKey.database: "\(database)", LogKey.error: "\(error)"])
+                .verifyFailed, level: .error,
+                "cannot list the backups of '\(database)' to verify them: \(errorWording(error))",
+                metadata: [LogKey.database: "\(database)", LogKey.error: "\(errorWording(error))"])
             return report
         }
         // A damaged manifest fails the database, but every whole backup is still checked.
-        listing.logDamaged(database: database, logger: logger)
+        listing.logDamaged(database: database, logger: logger, wording: errorWording)
         report.checked += listing.damaged.count
         report.failed += listing.damaged.count
         report.reason = listing.damaged.first.map { "\($0)" }
@@ -120,7 +121,7 @@ extension Verifier {
                 }
                 report.checked += 1
                 report.failed += 1
-                if report.reason == nil { report.reason = "\(error)" }
+                if report.reason == nil { report.reason = "\(errorWording(error))" }
             }
         }
         return report

@@ -7,7 +7,12 @@ import Logging
 /// secret key needed); a restore test also decrypts, decompresses, checks the plaintext SHA-256
 /// and runs `integrity_check`, inside a private folder it removes afterwards.
 public struct Verifier: Sendable {
+    /// How the errors it logs and reports read (the executable adds its advice).
+    public var errorWording = ErrorWording.plain
+
     public init() {}
+
+    public init(errorWording: ErrorWording) { self.errorWording = errorWording }
 
     /// Rereads `backup`'s stored bytes and compares their size and SHA-256 with the manifest.
     ///
@@ -135,8 +140,8 @@ public struct Verifier: Sendable {
     func logFailure(_ backup: StoredBackup, error: any Error, logger: Logger) {
         logger.log(
             .verifyFailed, level: .error,
-            "backup \(backup.manifest.file) of '\(backup.manifest.database)' failed verification: \(error)",
-            metadata: metadata(backup).merging([LogKey.error: "\(error)"]) { $1 })
+            "backup \(backup.manifest.file) of '\(backup.manifest.database)' failed verification: \(errorWording(error))",
+            metadata: metadata(backup).merging([LogKey.error: "\(errorWording(error))"]) { $1 })
     }
 
     private func metadata(_ backup: StoredBackup) -> Logger.Metadata {
