@@ -9,7 +9,7 @@ struct CheckStoreCommand: ParsableCommand {
         commandName: "check-store",
         abstract: "Check that each configured store (or the one named) can be written, listed, read and deleted from.",
         discussion: """
-            Writes a small test backup under the name .litesafe-check (never a database's), lists it, \
+            Writes a small test backup under the database name litesafe-check-store, lists it, \
             reads it back, deletes it, and prints one line per store: ok, or the step that failed and \
             the store's own error (for S3: its error code, HTTP status and request id; DNS, TLS and \
             connection errors as they came; RequestTimeTooSkewed when this machine's clock is off). \
@@ -27,6 +27,11 @@ struct CheckStoreCommand: ParsableCommand {
         do {
             configuration = try configFile.load()
             stores = try Self.stores(of: configuration, named: name)
+            if configuration.database(named: StoreCheck.database) != nil {
+                throw ValidationErrorText(
+                    "a database in \(configuration.sourceFile) is named '\(StoreCheck.database)', the name check-store writes its test backup under; rename the database to check its stores"
+                )
+            }
         } catch {
             throw fail(error)
         }
@@ -35,6 +40,7 @@ struct CheckStoreCommand: ParsableCommand {
             let label = "store \(store.name) (\(store.location))"
             do throws(StoreCheck.Failure) {
                 let report = try StoreCheck().run(LiteSafe.stores.makeStore(at: store.location))
+                if case .directory(let root) = store.location { Self.removeCheckFolder(in: root) }
                 print(
                     "\(label): ok: wrote, listed, read back and deleted \(ByteCount(Int64(report.bytes))) in \(report.duration.milliseconds) ms"
                 )
@@ -44,6 +50,14 @@ struct CheckStoreCommand: ParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    /// Removes the folder a check leaves in a folder store: its lock file and the empty folder
+    /// (a folder of anything else is left alone).
+    static func removeCheckFolder(in root: String) {
+        let folder = StoreLocation.directory(root).description(of: StoreCheck.database)
+        unlink(folder + "/.lock")
+        rmdir(folder)
     }
 
     /// The configured stores, named ones first, then each different `destination:` folder; only

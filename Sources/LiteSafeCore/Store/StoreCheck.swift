@@ -5,13 +5,14 @@ import Foundation
 /// use it: lock, clean up, write a test backup (data, then manifest), list it, read it back,
 /// delete it, and list again.
 ///
-/// It works under its own database name, `.litesafe-check`, which no configured database can
-/// have and listings of databases skip, so it never touches real backups. A failure names the
+/// It works under its own database name, `litesafe-check-store`, so it never touches real
+/// backups (`litesafe check-store` refuses a configuration with a database of that name; a
+/// folder store keeps an empty folder of that name, which it removes). A failure names the
 /// step and keeps the store's error (an S3 error code and request id, a DNS, TLS or connection
 /// error, `RequestTimeTooSkewed`, a file-system error) as it came.
 public struct StoreCheck: Sendable {
     /// The database name the check writes under.
-    public static let database = ".litesafe-check"
+    public static let database = "litesafe-check-store"
     /// The size of the test backup: small, but more than one write.
     static let size = 48 << 10
 
