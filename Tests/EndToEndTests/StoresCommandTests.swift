@@ -146,6 +146,16 @@ struct StoresCommandTests {
         #expect(line.contains("request id"), "\(line)")
         #expect(line.contains("check the access key and secret key in \(world.credentials)"), "\(line)")
         #expect(!(checked.output + checked.errorOutput).contains(wrong))
+        // A backup still reaches the folder; the bucket's failure is said, and the exit status is 1.
+        let backedUp = try world.litesafe(["backup", "app"])
+        #expect(backedUp.status == 1, "\(backedUp)")
+        #expect(backedUp.output.contains("app: local: \(world.dir.path)/backups/app/app-"), "\(backedUp)")
+        #expect(backedUp.output.contains("app: offsite: FAILED"), "\(backedUp)")
+        #expect(
+            backedUp.errorOutput.contains("backup of 'app' to store 'offsite' failed: S3 rejected the credentials"),
+            "\(backedUp)")
+        #expect(!(backedUp.output + backedUp.errorOutput).contains(wrong))
+        #expect(try world.stems(in: "local").count == 1)
         // The folder store is not named, so not checked; naming an unknown store is an error.
         #expect(!line.contains("store local"))
         let unknown = try world.litesafe(["check-store", "nowhere"])
