@@ -165,6 +165,12 @@ import Testing
                 "test.yml:8:20: stores.offsite.s3.credentials: \(open) holds a secret key but group or others may use it (mode 0640); run `chmod 600 \(open)`"
             ])
         #expect(!openProblems.joined().contains("sekrit"))
+        let link = fixture.root + "/link.credentials"
+        #expect(symlink(fixture.root + "/s3.credentials", link) == 0)
+        #expect(
+            try problems(link) == [
+                "test.yml:8:20: stores.offsite.s3.credentials: \(link) is a symbolic link; the S3 store reads only a regular file: name the file itself"
+            ])
         if geteuid() == 0 {
             // Owned by another user (nobody exists on Debian): that user could swap the key.
             let foreign = try fixture.write("foreign.credentials", "[default]\n", mode: 0o600)

@@ -310,6 +310,14 @@ extension ConfigurationReader {
     }
 
     private func checkCredentials(_ file: String, at node: Node, fieldPath: String) {
+        var link = stat()
+        if lstat(file, &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+            // The store opens the file itself without following links (lstat), so refuse it here too.
+            error(
+                "\(fieldPath): \(file) is a symbolic link; the S3 store reads only a regular file: name the file itself",
+                at: node)
+            return
+        }
         switch ConfigurationFile.status(of: file) {
         case .failure(let failure) where failure.isMissing:
             error(
