@@ -25,12 +25,21 @@ public struct BackupSummary: Sendable, Hashable {
     public var duration: Duration?
     /// How many backups of the database the store holds after it (and its prune), if known.
     public var retained: Int?
+    /// The names of the database's stores, for a database with several; empty for one.
+    public var stores: [String] = []
+    /// The stores among them that did not get the backup, each with why.
+    public var failedStores: [String: String] = [:]
 
-    public init(storedSize: Int64, file: String? = nil, duration: Duration? = nil, retained: Int? = nil) {
+    public init(
+        storedSize: Int64, file: String? = nil, duration: Duration? = nil, retained: Int? = nil,
+        stores: [String] = [], failedStores: [String: String] = [:]
+    ) {
         self.storedSize = storedSize
         self.file = file
         self.duration = duration
         self.retained = retained
+        self.stores = stores
+        self.failedStores = failedStores
     }
 }
 
@@ -53,8 +62,12 @@ public struct EngineBackupRunner: BackupRunner {
         let result = try engine.backUp(job, cancellation: cancellation, logger: logger)
         // Counted here, off the daemon's queue: listing a store reads every manifest.
         let retained = try? job.store.backups(of: job.name).count
+        let several = result.stores.count > 1
         return BackupSummary(
             storedSize: result.backup.manifest.storedSize, file: result.backup.manifest.file,
-            duration: result.duration, retained: retained)
+            duration: result.duration, retained: retained, stores: several ? result.stores.map(\.store) : [],
+            failedStores: Dictionary(
+                result.failedStores.map { ($0.store, $0.error.map { engine.errorWording($0) } ?? "unknown") },
+                uniquingKeysWith: { first, _ in first }))
     }
 }

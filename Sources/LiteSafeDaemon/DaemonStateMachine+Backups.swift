@@ -87,6 +87,11 @@ extension DaemonStateMachine {
                     durationSeconds: duration.seconds)
                 entry.consecutiveFailures = 0
                 if let retained = summary.retained { entry.retained = retained }
+                if summary.stores.isEmpty {
+                    entry.stores = nil
+                } else {
+                    entry.recordStores(summary.stores, failed: summary.failedStores, at: backup.started.wall)
+                }
             }
             logOutcome(scheduler.finished(name, success: true, now: now), of: name, now: now)
         case .failure(let error):

@@ -25,7 +25,19 @@ extension Configuration {
                 "",
                 "database \(database.name)",
                 row("path", database.path),
-                row("destination", database.destination),
+            ]
+            if database.stores.count == 1, database.stores[0].name == Configuration.NamedStore.destinationName {
+                lines.append(row("destination", database.destination))
+            } else {
+                for store in database.stores {
+                    lines.append(
+                        row(
+                            "store \(store.name)",
+                            describe(store.location, of: database.name)
+                                + (store.retention.map { " (retention \($0))" } ?? "")))
+                }
+            }
+            lines += [
                 row("schedule", describe(database.scheduledJob(in: timeZone), now: now)),
                 row("encryption", describe(database.encryption)),
                 row("retention", database.retention.description),
@@ -40,6 +52,20 @@ extension Configuration {
 
     private func row(_ label: String, _ value: String) -> String {
         "  " + label.padding(toLength: 24, withPad: " ", startingAt: 0) + value
+    }
+
+    /// A store as the summary shows it: where the database's backups go, and how an S3 store
+    /// is reached (never its credentials, only where they come from).
+    private func describe(_ location: StoreLocation, of database: String) -> String {
+        guard case .s3(let bucket) = location else { return location.description(of: database) }
+        var details = ["region \(bucket.region)"]
+        if let endpoint = bucket.endpoint { details.append("endpoint \(endpoint)") }
+        if bucket.pathStyle { details.append("path style") }
+        details.append("credentials \(bucket.credentialsFile ?? "from AWS_* environment")")
+        if let storageClass = bucket.storageClass { details.append("storage class \(storageClass)") }
+        if let lock = bucket.objectLock { details.append("object lock \(lock)") }
+        if let caFile = bucket.caFile { details.append("CA file \(caFile)") }
+        return location.description(of: database) + " (" + details.joined(separator: ", ") + ")"
     }
 
     private func describe(_ encryption: Encryption) -> String {

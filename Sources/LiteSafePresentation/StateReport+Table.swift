@@ -63,6 +63,14 @@ extension StateReport {
                     "\(row.name): verification FAILED \(Self.age(verification.time, now: now)) (\(verification.failed) of \(verification.checked) backups): \(verification.reason?.escapingControlCharacters ?? "see journalctl -u litesafe")"
                 )
             }
+            for store in row.stores ?? [] where store.consecutiveFailures > 0 {
+                guard let failure = store.lastFailure else { continue }
+                let times = store.consecutiveFailures == 1 ? "" : ", \(store.consecutiveFailures) times in a row"
+                let since = store.lastSuccess.map { "; last reached \(Self.age($0, now: now))" } ?? "; never reached"
+                notes.append(
+                    "\(row.name): store \(store.name) FAILED \(Self.age(failure.time, now: now))\(times)\(since): \(failure.reason.escapingControlCharacters)"
+                )
+            }
             if row.health == .noBackupYet {
                 notes.append("\(row.name): no backup yet")
             }
@@ -109,6 +117,7 @@ extension StateReport {
         case .ok: "ok"
         case .failing: "FAILED"
         case .verifyFailed: "VERIFY FAILED"
+        case .storeFailing: "STORE FAILED"
         case .unknown: "unknown"
         case .noBackupYet: "no backup yet"
         }

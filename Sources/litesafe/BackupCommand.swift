@@ -15,7 +15,8 @@ struct BackupCommand: ParsableCommand {
             One database file, without a configuration:
               litesafe backup --database <file> --to <dir> --recipient age1...
             Backups go to <dir>/<name>/ as <name>-<UTC time>.sqlite.zst.age, with a \
-            .manifest.json beside each.
+            .manifest.json beside each. A database with several stores is backed up once and \
+            written to each; a store that fails does not stop the others, but makes the exit status 1.
             """)
 
     @OptionGroup var configFile: ConfigFileOption
@@ -98,9 +99,22 @@ struct BackupCommand: ParsableCommand {
             do {
                 let result = try BackupEngine(errorWording: .advising).backUp(job, logger: logger)
                 let m = result.backup.manifest
-                print(
-                    "\(job.name): \(result.backup.dataLocation) (\(ByteCount(m.storedSize)) stored, \(ByteCount(m.plaintextSize)) database, \(result.duration.milliseconds) ms)"
-                )
+                let size = "\(ByteCount(m.storedSize)) stored, \(ByteCount(m.plaintextSize)) database"
+                if result.stores.count > 1 {
+                    for store in result.stores {
+                        if let backup = store.backup {
+                            print("\(job.name): \(store.store): \(backup.dataLocation) (\(size))")
+                        } else {
+                            print("\(job.name): \(store.store): FAILED (see the error above)")
+                        }
+                    }
+                } else {
+                    print(
+                        "\(job.name): \(result.backup.dataLocation) (\(size), \(result.duration.milliseconds) ms)")
+                }
+                // The stores that got it keep it; the exit status still says one did not, so a
+                // cron job or a person running this notices (the daemon retries at the next run).
+                if !result.failedStores.isEmpty { failures += 1 }
             } catch {
                 failures += 1
                 let reason = database == nil ? ErrorMessage.describe(error) : Self.describeAdHoc(error)

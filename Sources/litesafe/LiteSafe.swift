@@ -9,6 +9,7 @@ struct LiteSafe: ParsableCommand {
         subcommands: [
             RunCommand.self,
             BackupCommand.self, ListCommand.self, RestoreCommand.self, KeygenCommand.self, CheckConfigCommand.self,
+            CheckStoreCommand.self,
             PruneCommand.self, VerifyCommand.self, StatusCommand.self, DumpCommand.self, FixtureCommand.self,
             DiffCommand.self, ExportCommand.self,
         ])

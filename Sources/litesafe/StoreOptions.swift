@@ -17,9 +17,18 @@ struct StoreOptions: ParsableArguments {
 
     @OptionGroup var s3: S3Options
 
+    @Option(
+        help: ArgumentHelp(
+            "Which of the database's configured stores to read (default: the first its `stores:` lists).",
+            valueName: "name"))
+    var store: String?
+
     func validate() throws {
         if configFile.config != nil && from != nil {
             throw ValidationError("give --config <file> or --from <dir>, not both")
+        }
+        if from != nil && store != nil {
+            throw ValidationError("--store names a store of the configuration; with --from, give no --store")
         }
         if !(from?.hasPrefix("s3://") ?? false) && s3.isGiven {
             throw ValidationError(
@@ -37,7 +46,10 @@ struct StoreOptions: ParsableArguments {
             return try (names.isEmpty ? store.databases() : names).map { ($0, store) }
         }
         let configuration = try configFile.load()
-        return try configuration.databases(named: names).map { ($0.name, LiteSafe.stores.makeStore(at: $0.store)) }
+        return try configuration.databases(named: names).map { database in
+            let location = try store.map { try configuration.store(named: $0, of: database).location } ?? database.store
+            return (database.name, LiteSafe.stores.makeStore(at: location))
+        }
     }
 }
 

@@ -32,6 +32,8 @@ import Yams
         try fixture.write("etc/litesafe/identity.txt", "AGE-SECRET-KEY-1\n", mode: 0o600)
         try fixture.write("var/lib/node_exporter/textfile_collector/.keep", "")
         try fixture.write("var/backups/litesafe/.keep", "")
+        try fixture.write("etc/litesafe/s3.credentials", "[default]\n", mode: 0o600)
+        try fixture.write("etc/litesafe/s3-ca.pem", "", mode: 0o644)
 
         let loaded = try ConfigurationLoader.load(text: text, source: "litesafe.yml")
         #expect(loaded.warnings.isEmpty)
@@ -48,6 +50,18 @@ import Yams
         }
         #expect(recipients.count == 2)
         #expect(configuration.verifyIdentity == fixture.root + "/etc/litesafe/identity.txt")
+        #expect(configuration.stores.map(\.name) == ["local", "offsite"])
+        #expect(configuration.databases[1].stores.map(\.name) == ["local", "offsite"])
+        #expect(configuration.databases[1].retention(in: configuration.stores[1]) == RetentionPolicy(keepDaily: 30))
+        #expect(
+            configuration.stores[1].location
+                == .s3(
+                    S3Location(
+                        bucket: "acme-backups", prefix: "db01/", region: "eu-central-1",
+                        endpoint: "https://s3.eu-central-1.amazonaws.com",
+                        credentialsFile: fixture.root + "/etc/litesafe/s3.credentials",
+                        storageClass: "STANDARD_IA", objectLock: S3Location.ObjectLock(mode: .governance, days: 30),
+                        caFile: fixture.root + "/etc/litesafe/s3-ca.pem")))
     }
 
     @Test func theExampleAsShippedRefusesItsPlaceholderKeyAndHoldsNoSecretKey() throws {
@@ -75,7 +89,12 @@ import Yams
             case .mapping(let mapping):
                 for (key, value) in mapping {
                     if let key = key.string { keys.insert(key) }
-                    collect(value)
+                    // The top-level `stores:` maps names the operator chooses to stores.
+                    if key.string == "stores", case .mapping(let stores) = value {
+                        stores.values.forEach(collect)
+                    } else {
+                        collect(value)
+                    }
                 }
             case .sequence(let sequence): sequence.forEach(collect)
             default: break

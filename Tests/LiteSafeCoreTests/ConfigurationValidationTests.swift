@@ -45,7 +45,7 @@ import Testing
         ("keep_last: 3", "1:1: 'keep_last' cannot be set at the top level — it belongs under retention"),
         (
             "backup_everything: yes",
-            "1:1: unknown key 'backup_everything' — expected one of: defaults, time_zone, max_concurrent_backups, state_directory, metrics_textfile, verify_schedule, verify_identity, databases"
+            "1:1: unknown key 'backup_everything' — expected one of: defaults, time_zone, max_concurrent_backups, state_directory, metrics_textfile, verify_schedule, verify_identity, stores, databases"
         ),
     ])
     func topLevelMistakes(line: String, expected: String) throws {

@@ -54,4 +54,35 @@ struct MetricsTests {
                 "litesafe_verify_failing gauge litesafe_verify_failing app 0.0",
             ], "\(result.output)")
     }
+
+    @Test("a database with several stores gets per-store series labelled database and store")
+    func storeSeries() throws {
+        let folder = try TemporaryDirectory("litesafe-metrics")
+        let updated = Date(timeIntervalSince1970: 1_795_000_000)
+        var state = DaemonState(pid: 1, started: updated, updated: updated, configFile: "/x")
+        state.update("app") {
+            $0.recordStores(["local", "offsite"], failed: [:], at: updated.addingTimeInterval(-3_600))
+            $0.recordStores(["local", "offsite"], failed: ["offsite": "no answer"], at: updated)
+        }
+        state.update("single") { $0.consecutiveFailures = 0 }
+        let path = folder.path + "/litesafe.prom"
+        try MetricsFile(path: path).write(state)
+        let parser = """
+            import sys
+            from prometheus_client.parser import text_string_to_metric_families
+            for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+                if family.name.startswith("litesafe_store_"):
+                    for sample in family.samples:
+                        print(sample.name, sample.labels["database"], sample.labels["store"], repr(float(sample.value)))
+            """
+        let result = try Subprocess.run("/usr/bin/python3", ["-c", parser, path])
+        #expect(result.status == 0, "\(result)")
+        #expect(
+            Set(result.output.split(separator: "\n").map(String.init)) == [
+                "litesafe_store_last_success_timestamp_seconds app local 1795000000.0",
+                "litesafe_store_last_success_timestamp_seconds app offsite 1794996400.0",
+                "litesafe_store_failing app local 0.0",
+                "litesafe_store_failing app offsite 1.0",
+            ], "\(result.output)")
+    }
 }

@@ -139,6 +139,33 @@ struct DaemonStateMachineTests {
                 == .status("1 database · last: app ok 12:00:00 (4.1 MB) · next: app 13:00:00 · 0 failing"))
     }
 
+    @Test("a backup that missed one of several stores records each store's result, and the next one clears it")
+    func storeResultsAreRecorded() {
+        var daemon = Machine(Self.configuration(["app"]))
+        _ = daemon.start()
+        daemon.clock.advance(by: .seconds(5))
+        _ = daemon.finish(
+            "app",
+            .success(
+                BackupSummary(
+                    storedSize: 1, stores: ["local", "offsite"], failedStores: ["offsite": "S3 got no answer"])))
+        var entry = daemon.machine.state.database(named: "app")
+        #expect(entry?.consecutiveFailures == 0)
+        #expect(entry?.storeFailing == true)
+        #expect(entry?.stores?.map(\.name) == ["local", "offsite"])
+        #expect(entry?.stores?[0].lastSuccess != nil)
+        #expect(entry?.stores?[1].lastSuccess == nil)
+        #expect(entry?.stores?[1].lastFailure?.reason == "S3 got no answer")
+        #expect(entry?.stores?[1].consecutiveFailures == 1)
+        daemon.clock.advance(by: .seconds(3_600))
+        _ = daemon.machine.timerFired(now: daemon.clock.now())
+        _ = daemon.finish("app", .success(BackupSummary(storedSize: 1, stores: ["local", "offsite"])))
+        entry = daemon.machine.state.database(named: "app")
+        #expect(entry?.storeFailing == false)
+        #expect(entry?.stores?[1].lastSuccess != nil)
+        #expect(entry?.stores?[1].lastFailure?.reason == "S3 got no answer")
+    }
+
     @Test("at most max_concurrent_backups start; the next starts when one finishes")
     func concurrencyLimit() {
         var daemon = Machine(Self.configuration(["a", "b", "c"], maxConcurrent: 2))

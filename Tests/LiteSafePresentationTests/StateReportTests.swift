@@ -87,6 +87,32 @@ struct StateReportTests {
         #expect(table.contains("\ncrm: last backup FAILED 2 min ago, 2 times in a row: disk full\n"))
     }
 
+    @Test("a store that missed the latest backup: exit 2, STORE FAILED, and which store, since when and why")
+    func storeFailing() {
+        let report = report(
+            state { state in
+                state.update("crm") {
+                    $0.stores = [
+                        DaemonState.Store(name: "local", lastSuccess: now.addingTimeInterval(-180)),
+                        DaemonState.Store(
+                            name: "offsite", lastSuccess: now.addingTimeInterval(-7_200),
+                            lastFailure: DaemonState.Failure(
+                                time: now.addingTimeInterval(-180), reason: "S3 PutObject got no answer"),
+                            consecutiveFailures: 2),
+                    ]
+                }
+            })
+        #expect(report.exitCode == 2)
+        #expect(report.databases.map(\.health) == [.ok, .storeFailing])
+        let table = report.table(timeZone: .gmt)
+        #expect(table.contains("crm       3 min ago    4.1 MB  1.2 s  in 57 min  3     -         STORE FAILED\n"))
+        #expect(
+            table.contains(
+                "\ncrm: store offsite FAILED 3 min ago, 2 times in a row; last reached 2 h ago: S3 PutObject got no answer\n"
+            ), "\(table)")
+        #expect(!table.contains("store local"))
+    }
+
     @Test("reasons that quote a file name reach the terminal with control characters escaped")
     func reasonsAreEscaped() {
         let report = report(

@@ -200,6 +200,31 @@ def test_destination_full(ctx):
     finish(ctx, None, expected_backups=1)
 
 
+def test_one_store_full_the_other_gets_the_backup(ctx):
+    """Two folder stores, one on a full disk: the other still gets every backup, the full one
+    keeps its older backup and nothing partial, and the command says which store failed."""
+    ctx.tmpfs(ctx.path("small"), "400k")
+    os.makedirs(ctx.path("backups"), exist_ok=True)
+    db = ctx.path("data", "app.db")
+    make_bank(db, "wal")
+    top = f"stores:\n  local: {{ path: {ctx.path('backups')} }}\n  small: {{ path: {ctx.path('small')} }}"
+    cfg = ctx.config({"app": db + "\n    stores: [local, small]"}, defaults="retention: { keep_last: 3 }", top=top)
+    backup(ctx, cfg)
+    small_before = manifests(ctx.path("small", "app"))
+    expect(len(small_before) == 1, f"the first backup did not reach the small store: {small_before}")
+    grow(db)
+    r = backup(ctx, cfg, ok=False)
+    expect(r.returncode == 1, f"a store that failed did not fail the command: {r.returncode}: {output(r)[-400:]}")
+    expect("to store 'small' failed" in output(r) and "No space left on device" in output(r),
+           f"message does not name the store and the cause: {output(r)[-600:]}")
+    expect("app: small: FAILED" in r.stdout and "app: local: " in r.stdout, f"per-store lines: {r.stdout}")
+    expect(len(manifests(ctx.path("backups", "app"))) == 2, "the working store did not get the second backup")
+    expect(manifests(ctx.path("small", "app")) == small_before, "the full store's listed backups changed")
+    check_no_leftovers(ctx.path("small"), ctx.path("backups"), ctx.path("state"))
+    expect(check_store(ctx, ctx.path("backups")) == 2, "the working store's backups are not whole")
+    expect(check_store(ctx, ctx.path("small")) == 1, "the full store's older backup is not whole")
+
+
 def test_staging_full(ctx):
     staging = ctx.path("state", "staging")
     ctx.tmpfs(staging, "256k")

@@ -12,6 +12,12 @@ public struct BackupResult: Sendable {
     public var retention: [RetentionDecision] = []
     /// Why the prune after the backup failed, if it did; the backup itself still succeeded.
     public var pruneError: (any Error)? = nil
+    /// How each of the job's stores fared, in the job's order. `backup`, `retention` and
+    /// `pruneError` above are those of the first store that got the backup.
+    public var stores: [StoreOutcome] = []
+
+    /// The stores that did not get the backup (the backup succeeded in at least one other).
+    public var failedStores: [StoreOutcome] { stores.filter { !$0.succeeded } }
 }
 
 /// Turns a live database into a published backup: snapshot → check → zstd → age → durable
@@ -27,8 +33,14 @@ public struct BackupEngine: Sendable {
 
     public init(errorWording: ErrorWording) { self.errorWording = errorWording }
 
-    /// Backs up `job`'s database once. On any failure nothing is published, staging and
-    /// temporary files are removed, and older backups are untouched.
+    /// Backs up `job`'s database once, to each of its stores. On any failure nothing is
+    /// published, staging and temporary files are removed, and older backups are untouched.
+    ///
+    /// The backup is taken, checked, compressed and encrypted once, and the same bytes and
+    /// manifest go to every store. A store that fails is left out (nothing partial is listed
+    /// there; `BackupResult.stores` says why, and it is logged as `storeFailed` with its name)
+    /// and the others carry on: the backup succeeds when at least one store got it, and throws
+    /// the last store's error when none did.
     public func backUp(_ job: BackupJob, cancellation: Cancellation = Cancellation(), logger: Logger) throws
         -> BackupResult
     {
@@ -38,9 +50,9 @@ public struct BackupEngine: Sendable {
         let metadata: Logger.Metadata = [LogKey.database: "\(job.name)"]
         logger.log(.backupStarted, "backup of '\(job.name)' started", metadata: metadata)
 
-        let lock = try job.store.lock(database: job.name)
-        defer { lock.release() }
-        try job.store.removeLeftovers(database: job.name).log(database: job.name, logger: logger)
+        let stores = StoreFanOut(job: job, logger: logger, errorWording: errorWording)
+        try stores.open()
+        defer { stores.releaseLocks() }
         if case .none = job.encryption {
             logger.log(
                 .plaintextBackup, level: .warning, "backup of '\(job.name)' is NOT encrypted (encryption: none)",
@@ -73,13 +85,13 @@ public struct BackupEngine: Sendable {
             _ = try? checking.wait()
         }
 
-        let stem = try uniqueStem(job: job, date: created)
-        let pending = try job.store.beginBackup(
-            database: job.name, stem: stem,
+        let stem = try stores.uniqueStem(date: created)
+        try stores.begin(
+            stem: stem,
             dataExtension: BackupName.dataExtension(compression: job.compression, encrypted: job.encryption.isEncrypted)
         )
         do {
-            let digests = try stream(staged, job: job, into: pending, cancellation: cancellation)
+            let digests = try stream(staged, job: job, into: stores, cancellation: cancellation)
             let snapshot: Snapshot
             do {
                 snapshot = try checking.wait {
@@ -90,7 +102,7 @@ public struct BackupEngine: Sendable {
                 throw error
             }
             let manifest = Manifest(
-                database: job.name, sourcePath: job.sourcePath, created: created, file: pending.fileName,
+                database: job.name, sourcePath: job.sourcePath, created: created, file: stores.fileName,
                 sqliteVersion: snapshot.sqliteVersion, pageSize: snapshot.pageSize, pageCount: snapshot.pageCount,
                 walMode: snapshot.walMode, plaintextSize: digests.plaintextSize,
                 plaintextSHA256: digests.plaintextSHA256,
@@ -99,23 +111,33 @@ public struct BackupEngine: Sendable {
                 recipients: job.encryption.recipientStrings, check: snapshot.check,
                 litesafeVersion: LiteSafeVersion.current)
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
-            let stored = try pending.commit(manifest: manifest)
-            try verifyStored(stored, store: job.store)
+            try stores.commit(manifest: manifest, check: verifyStored)
             let duration = clock.now - started
+            let failed = stores.outcomes.filter { !$0.succeeded }.map(\.store)
+            let storeNote =
+                job.targets.count == 1
+                ? ""
+                : " to \(stores.outcomes.filter(\.succeeded).map(\.store).joined(separator: ", "))"
+                    + (failed.isEmpty ? "" : " (not to \(failed.joined(separator: ", ")), which failed)")
             logger.log(
                 .backupCompleted,
-                "backup of '\(job.name)' completed: \(pending.fileName) (\(ByteCount(digests.storedSize)) stored, \(ByteCount(digests.plaintextSize)) database) in \(duration.milliseconds) ms",
+                "backup of '\(job.name)' completed\(storeNote): \(manifest.file) (\(ByteCount(digests.storedSize)) stored, \(ByteCount(digests.plaintextSize)) database) in \(duration.milliseconds) ms",
                 metadata: metadata.merging([
-                    LogKey.backup: "\(pending.fileName)", LogKey.bytes: "\(digests.storedSize)",
+                    LogKey.backup: "\(manifest.file)", LogKey.bytes: "\(digests.storedSize)",
                     LogKey.durationMS: "\(duration.milliseconds)",
                 ]) { $1 })
-            var result = BackupResult(backup: stored, duration: duration)
-            if let retention = job.retention {
-                (result.retention, result.pruneError) = prune(job, policy: retention, holding: lock, logger: logger)
+            stores.forEachPublished { target, lock, outcome in
+                guard let retention = target.retention else { return }
+                (outcome.retention, outcome.pruneError) = prune(
+                    job, in: target.store, policy: retention, holding: lock, logger: stores.logger(for: target))
             }
+            // At least one store holds it, or `commit` would have thrown.
+            let first = stores.outcomes.first(where: \.succeeded)!
+            var result = BackupResult(backup: first.backup!, duration: duration)
+            (result.retention, result.pruneError, result.stores) = (first.retention, first.pruneError, stores.outcomes)
             return result
         } catch {
-            pending.abandon()
+            stores.abandon()
             throw error
         }
     }
@@ -128,12 +150,13 @@ public struct BackupEngine: Sendable {
 
     /// Prunes after a published backup. A failure is logged (`pruneFailed`, at error level) and
     /// returned, never thrown: the new backup is good, and the next run retries the prune.
-    private func prune(_ job: BackupJob, policy: RetentionPolicy, holding lock: any StoreLock, logger: Logger)
-        -> ([RetentionDecision], (any Error)?)
-    {
+    private func prune(
+        _ job: BackupJob, in store: any BackupStore, policy: RetentionPolicy, holding lock: any StoreLock,
+        logger: Logger
+    ) -> ([RetentionDecision], (any Error)?) {
         do {
             let decisions = try Pruner(now: now, errorWording: errorWording).prune(
-                job.name, in: job.store, policy: policy, timeZone: job.timeZone, holding: lock, logger: logger)
+                job.name, in: store, policy: policy, timeZone: job.timeZone, holding: lock, logger: logger)
             return (decisions, nil)
         } catch {
             logger.log(
@@ -144,16 +167,6 @@ public struct BackupEngine: Sendable {
         }
     }
 
-    private func uniqueStem(job: BackupJob, date: Date) throws -> String {
-        var collision = 0
-        while try job.store.isTaken(
-            stem: BackupName.stem(database: job.name, date: date, collision: collision), database: job.name)
-        {
-            collision += 1
-        }
-        return BackupName.stem(database: job.name, date: date, collision: collision)
-    }
-
     struct Digests {
         var plaintextSize: Int64 = 0
         var plaintextSHA256 = ""
@@ -162,9 +175,10 @@ public struct BackupEngine: Sendable {
     }
 
     /// Reads the snapshot once, hashing it, compressing it (on zstd's worker threads, which
-    /// overlaps compression with encryption here) and encrypting it into `pending`.
+    /// overlaps compression with encryption here) and encrypting it into every store's pending
+    /// backup.
     private func stream(
-        _ snapshot: StagedCopy, job: BackupJob, into pending: any PendingBackup, cancellation: Cancellation
+        _ snapshot: StagedCopy, job: BackupJob, into stores: StoreFanOut, cancellation: Cancellation
     )
         throws -> Digests
     {
@@ -174,7 +188,7 @@ public struct BackupEngine: Sendable {
         let storeBytes: (UnsafeRawBufferPointer) throws -> Void = { bytes in
             storedHash.update(bufferPointer: bytes)
             digests.storedSize += Int64(bytes.count)
-            try pending.write(bytes)
+            try stores.write(bytes)
             CrashPoint.backupDuringEncryption.reached()
         }
         let encryptor: AgeEncryptor? = try job.encryption.recipients.map { try AgeEncryptor(recipients: $0) }

@@ -4,7 +4,9 @@ import Foundation
 public struct BackupJob: Sendable {
     public var name: String
     public var sourcePath: String
-    public var store: any BackupStore
+    /// Every store the backup goes to, each with the retention it prunes by there; never empty.
+    /// The backup is taken once and the same bytes and manifest go to each.
+    public var targets: [Target]
     /// A private folder (0700) for the snapshot; never next to the source.
     public var stagingDirectory: String
     public var checkpoint: CheckpointMode
@@ -12,8 +14,6 @@ public struct BackupJob: Sendable {
     public var encryption: Encryption
     public var integrityCheck: IntegrityCheck
     public var busyTimeout: Duration
-    /// What to prune right after each successful backup, under the same lock; nil: never prune.
-    public var retention: RetentionPolicy?
     /// The zone calendar retention (days, weeks, …) is read in.
     public var timeZone: TimeZone
 
@@ -25,16 +25,43 @@ public struct BackupJob: Sendable {
     ) {
         self.name = name
         self.sourcePath = sourcePath
-        self.store = store
+        self.targets = [Target(name: store.location, store: store, retention: retention)]
         self.stagingDirectory = stagingDirectory
         self.checkpoint = checkpoint
         self.compression = compression
         self.encryption = encryption
         self.integrityCheck = integrityCheck
         self.busyTimeout = busyTimeout
-        self.retention = retention
         self.timeZone = timeZone
     }
 
     public var busyTimeoutMilliseconds: Int { busyTimeout.milliseconds }
+
+    /// One store a backup goes to.
+    public struct Target: Sendable {
+        /// How logs, results and status name the store (`offsite`).
+        public var name: String
+        public var store: any BackupStore
+        /// What to prune in this store right after each successful backup, under the same lock;
+        /// nil: never prune.
+        public var retention: RetentionPolicy?
+
+        public init(name: String, store: any BackupStore, retention: RetentionPolicy? = nil) {
+            self.name = name
+            self.store = store
+            self.retention = retention
+        }
+    }
+
+    /// The first target's store: where a single-store job's backup goes.
+    public var store: any BackupStore {
+        get { targets[0].store }
+        set { targets[0].store = newValue }
+    }
+
+    /// The first target's retention.
+    public var retention: RetentionPolicy? {
+        get { targets[0].retention }
+        set { targets[0].retention = newValue }
+    }
 }

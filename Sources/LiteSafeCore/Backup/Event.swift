@@ -29,6 +29,7 @@ public enum Event: String, Sendable, CaseIterable {
     case backupCancelled
     case daemonStopped
     case clockStepped
+    case storeFailed
 
     /// The 128-bit journald message identifier, as 32 lowercase hex digits.
     public var messageID: String {
@@ -57,6 +58,7 @@ public enum Event: String, Sendable, CaseIterable {
         case .backupCancelled: "6771ace21b774dc2837774e8f611273f"
         case .daemonStopped: "9e849db9ef814da2998231b90658d2b5"
         case .clockStepped: "28086edd2c854a199450e16e79c9d4da"
+        case .storeFailed: "023cc7f4ec5a4bec9a12afd8e6949a98"
         }
     }
 }
@@ -71,6 +73,8 @@ public enum LogKey {
     public static let durationMS = "duration_ms"
     public static let error = "error"
     public static let path = "path"
+    /// The configured store a message is about (`offsite`), when a database has several.
+    public static let store = "store"
 }
 
 extension Logger {

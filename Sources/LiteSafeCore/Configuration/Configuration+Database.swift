@@ -8,9 +8,14 @@ extension Configuration {
         public var name: String
         /// The absolute path of the live SQLite database file.
         public var path: String
-        /// The configured `destination`: the store this database's backups live in (below
-        /// `destination` in it).
-        public var store: StoreLocation
+        /// Every store this database's backups go to, in the order `stores:` lists them (one,
+        /// named `destination`, for a `destination:`); never empty.
+        public var stores: [Configuration.NamedStore]
+        /// The first of `stores`: where commands look for backups unless told `--store`.
+        public var store: StoreLocation {
+            get { stores[0].location }
+            set { stores[0].location = newValue }
+        }
         public var schedule: Schedule
         /// The most a start is delayed (by a fixed share chosen from the name), so databases on one
         /// schedule do not all start together.
@@ -41,11 +46,13 @@ extension Configuration {
             integrityCheck: IntegrityCheck = Database.defaultIntegrityCheck,
             busyTimeout: Duration = Database.defaultBusyTimeout,
             encryption: Encryption,
-            retention: RetentionPolicy = .default
+            retention: RetentionPolicy = .default,
+            stores: [Configuration.NamedStore]? = nil
         ) {
             self.name = name
             self.path = path
-            self.store = store
+            self.stores =
+                stores ?? [Configuration.NamedStore(name: Configuration.NamedStore.destinationName, location: store)]
             self.schedule = schedule
             self.jitter = jitter
             self.checkpoint = checkpoint
@@ -56,7 +63,8 @@ extension Configuration {
             self.retention = retention
         }
 
-        /// Where this database's backups live, as messages name it: `<destination>/<name>`.
+        /// Where this database's backups live, as messages name it: `<destination>/<name>`
+        /// (in the first store).
         public var destination: String { store.description(of: name) }
 
         /// The folder holding the live database, which backups must never be inside.

@@ -1,11 +1,18 @@
 extension Configuration {
     /// The backup job for a configured database, as the daemon and `litesafe backup` run it:
-    /// each successful backup prunes by the database's retention. `stores` makes its store.
+    /// one backup to each of its stores, each pruned by its retention there. `stores` makes the
+    /// stores.
     public func backupJob(for database: Database, stores: any StoreFactory) -> BackupJob {
-        BackupJob(
-            name: database.name, sourcePath: database.path, store: stores.makeStore(at: database.store),
+        let targets = database.stores.map {
+            BackupJob.Target(
+                name: $0.name, store: stores.makeStore(at: $0.location), retention: database.retention(in: $0))
+        }
+        var job = BackupJob(
+            name: database.name, sourcePath: database.path, store: targets[0].store,
             stagingDirectory: stagingDirectory, checkpoint: database.checkpoint, compression: database.compression,
             encryption: database.encryption, integrityCheck: database.integrityCheck, busyTimeout: database.busyTimeout,
             retention: database.retention, timeZone: timeZone)
+        job.targets = targets
+        return job
     }
 }

@@ -20,6 +20,9 @@ public struct Configuration: Sendable, Equatable {
     public var verifyIdentity: String?
     /// The databases, in file order, with `defaults` already applied.
     public var databases: [DatabaseConfiguration]
+    /// The named stores of the top-level `stores:`, in file order (not the implicit ones a
+    /// `destination:` makes).
+    public var stores: [NamedStore] = []
     /// The file this configuration was read from.
     public var sourceFile: String
 
@@ -61,7 +64,7 @@ public struct Configuration: Sendable, Equatable {
     public func movedDatabases(since old: Configuration) -> [(before: Database, after: Database)] {
         databases.compactMap { database in
             guard let before = old.database(named: database.name),
-                before.destination != database.destination || before.path != database.path
+                before.stores.map(\.location) != database.stores.map(\.location) || before.path != database.path
             else { return nil }
             return (before, database)
         }

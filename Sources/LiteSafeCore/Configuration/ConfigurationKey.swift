@@ -8,8 +8,9 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
     case metricsTextfile = "metrics_textfile"
     case verifySchedule = "verify_schedule"
     case verifyIdentity = "verify_identity"
+    case stores
     case databases
-    // `defaults` and each database.
+    // `defaults` and each database (`stores` too, as a list of names).
     case schedule, jitter, destination, checkpoint, compression
     case integrityCheck = "integrity_check"
     case busyTimeout = "busy_timeout"
@@ -27,13 +28,25 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
     case keepMonthly = "keep_monthly"
     case keepYearly = "keep_yearly"
     case keepWithin = "keep_within"
+    // A named store (with `path` and `retention`).
+    case s3
+    // `s3`.
+    case bucket, prefix, region, endpoint
+    case pathStyle = "path_style"
+    case credentials
+    case storageClass = "storage_class"
+    case objectLock = "object_lock"
+    case allowHTTP = "allow_http"
+    case caFile = "ca_file"
+    // `object_lock`.
+    case mode, days
 
     /// A mapping in the file, which allows its own set of keys.
     enum Block: CaseIterable {
-        case topLevel, defaults, database, encryption, retention
+        case topLevel, defaults, database, encryption, retention, store, s3, objectLock
 
         static let shared: [ConfigurationKey] = [
-            .schedule, .jitter, .destination, .checkpoint, .compression, .integrityCheck, .busyTimeout,
+            .schedule, .jitter, .destination, .stores, .checkpoint, .compression, .integrityCheck, .busyTimeout,
             .encryption, .retention,
         ]
 
@@ -43,12 +56,19 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
             case .topLevel:
                 [
                     .defaults, .timeZone, .maxConcurrentBackups, .stateDirectory, .metricsTextfile,
-                    .verifySchedule, .verifyIdentity, .databases,
+                    .verifySchedule, .verifyIdentity, .stores, .databases,
                 ]
             case .defaults: Block.shared
             case .database: [.name, .path] + Block.shared
             case .encryption: [.recipients, .recipientsFile]
             case .retention: [.keepLast, .keepHourly, .keepDaily, .keepWeekly, .keepMonthly, .keepYearly, .keepWithin]
+            case .store: [.path, .s3, .retention]
+            case .s3:
+                [
+                    .bucket, .prefix, .region, .endpoint, .pathStyle, .credentials, .storageClass, .objectLock,
+                    .allowHTTP, .caFile,
+                ]
+            case .objectLock: [.mode, .days]
             }
         }
 
@@ -60,6 +80,9 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
             case .database: "under each database"
             case .encryption: "under encryption"
             case .retention: "under retention"
+            case .store: "under each store"
+            case .s3: "under a store's s3"
+            case .objectLock: "under object_lock"
             }
         }
     }

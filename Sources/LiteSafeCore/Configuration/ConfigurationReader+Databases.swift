@@ -60,9 +60,9 @@ extension ConfigurationReader {
         }
 
         let settings = settings(in: fields).overriding(defaults)
-        if case .unset = settings.destination, !settings.misspelt.contains(.destination) {
+        if !settings.setsWhere, !settings.misspelt.contains(.destination), !settings.misspelt.contains(.stores) {
             error(
-                "no destination configured for \(label): set `destination:` under defaults or under the database, e.g. `destination: /var/backups/litesafe`",
+                "no destination configured for \(label): set `destination:` under defaults or under the database, e.g. `destination: /var/backups/litesafe`, or `stores:` naming stores of the top-level `stores:`",
                 at: entry)
         }
         if case .unset = settings.encryption, !settings.misspelt.contains(.encryption) {
@@ -71,7 +71,7 @@ extension ConfigurationReader {
                 at: entry)
         }
         guard let name, let path,
-            case .set(let destinationRoot, let destinationNode) = settings.destination,
+            let (stores, storesNode) = stores(settings),
             case .set(let encryption, let encryptionNode) = settings.encryption,
             let schedule = settings.schedule.value(or: Configuration.Database.defaultSchedule),
             let jitter = settings.jitter.value(or: Configuration.Database.defaultJitter),
@@ -83,16 +83,32 @@ extension ConfigurationReader {
         else { return nil }
 
         let database = Configuration.Database(
-            name: name, path: path, store: .directory(destinationRoot), schedule: schedule, jitter: jitter,
+            name: name, path: path, store: stores[0].location, schedule: schedule, jitter: jitter,
             checkpoint: checkpoint, compression: compression, integrityCheck: integrityCheck,
-            busyTimeout: busyTimeout, encryption: encryption, retention: retention)
-        checkDestination(of: database, at: destinationNode)
+            busyTimeout: busyTimeout, encryption: encryption, retention: retention, stores: stores)
+        for store in stores {
+            guard case .directory(let root) = store.location else { continue }
+            checkDestination(root, of: database, at: definedStores.stores[store.name]?.place ?? storesNode)
+        }
         if case .none = encryption {
             warning(
                 "database '\(name)' is backed up without encryption (`encryption: none`): anyone who can read \(database.destination) can read its data",
                 at: encryptionNode)
         }
         return database
+    }
+
+    /// Where the database's backups go, and the node that says so; nil when that is unset or wrong.
+    private func stores(_ settings: Settings) -> ([Configuration.NamedStore], Node)? {
+        switch (settings.destination, settings.stores) {
+        case (.set(let root, let node), _):
+            return (
+                [Configuration.NamedStore(name: Configuration.NamedStore.destinationName, location: .directory(root))],
+                node
+            )
+        case (_, .set(let stores, let node)): return (stores, node)
+        default: return nil
+        }
     }
 
     /// The entry's name if it is present, safe as a folder name, and not used before.

@@ -39,13 +39,13 @@ extension ConfigurationReader {
     /// careless `rm -r` of that folder, would take the database and its backups together. And
     /// the destination must exist: LiteSafe makes each database's folder in it, not the
     /// destination itself (a missing one is usually a mount that did not come up).
-    func checkDestination(of database: Configuration.Database, at node: Node) {
-        guard case .directory(let root) = database.store else { return }
+    func checkDestination(_ root: String, of database: Configuration.Database, at node: Node) {
+        let folder = StoreLocation.directory(root).description(of: database.name)
         let source = ConfigurationPath.resolvingSymlinks(database.sourceDirectory)
-        let destination = ConfigurationPath.resolvingSymlinks(database.destination)
+        let destination = ConfigurationPath.resolvingSymlinks(folder)
         guard !ConfigurationPath.isSame(destination, orInside: source) else {
             error(
-                "backups of database '\(database.name)' would go to \(database.destination), inside its own folder \(database.sourceDirectory): choose a destination outside the database's folder",
+                "backups of database '\(database.name)' would go to \(folder), inside its own folder \(database.sourceDirectory): choose a destination outside the database's folder",
                 at: node)
             return
         }

@@ -35,6 +35,7 @@ extension ConfigurationReader {
         var schedule = Setting<Schedule>.unset
         var jitter = Setting<Duration>.unset
         var destination = Setting<String>.unset
+        var stores = Setting<[Configuration.NamedStore]>.unset
         var checkpoint = Setting<CheckpointMode>.unset
         var compression = Setting<Compression>.unset
         var integrityCheck = Setting<IntegrityCheck>.unset
@@ -44,12 +45,21 @@ extension ConfigurationReader {
         /// Keys the mapping misspelt: a missing one of these was already reported as a typo.
         var misspelt: Set<ConfigurationKey> = []
 
+        /// Whether this mapping says where backups go.
+        var setsWhere: Bool {
+            if case .unset = destination, case .unset = stores { return false }
+            return true
+        }
+
         /// These settings where written, `defaults` elsewhere: a key replaces the default as a whole.
         func overriding(_ defaults: Settings) -> Settings {
             Settings(
                 schedule: schedule.or(defaults.schedule),
                 jitter: jitter.or(defaults.jitter),
-                destination: destination.or(defaults.destination),
+                // Where backups go is one choice: a database that sets `destination` or `stores`
+                // replaces both of the defaults'.
+                destination: setsWhere ? destination : defaults.destination,
+                stores: setsWhere ? stores : defaults.stores,
                 checkpoint: checkpoint.or(defaults.checkpoint),
                 compression: compression.or(defaults.compression),
                 integrityCheck: integrityCheck.or(defaults.integrityCheck),
@@ -71,6 +81,15 @@ extension ConfigurationReader {
         }
         if let node = fields[.destination] {
             settings.destination = Setting(absolutePath(node, at: fields.path(.destination)), from: node)
+        }
+        if let node = fields[.stores] {
+            settings.stores = storeList(node, at: fields.path(.stores))
+            if fields[.destination] != nil {
+                error(
+                    "\(fields.prefix): set either `destination:` (one folder) or `stores:` (named stores), not both; a folder can be a store: `stores: { local: { path: /var/backups/litesafe } }`",
+                    at: node)
+                settings.stores = .invalid
+            }
         }
         if let node = fields[.checkpoint] {
             let modes = CheckpointMode.allCases.map(\.rawValue)

@@ -32,6 +32,9 @@ extension ConfigurationReader {
             configuration.verifyIdentity = file
             checkIdentity(file, at: node, fieldPath: top.path(.verifyIdentity))
         }
+        if let node = top[.stores] {
+            configuration.stores = readStores(node)
+        }
         var defaults = Settings()
         if let node = top[.defaults] {
             if let fields = fields(of: node, in: .defaults, prefix: "defaults") {
@@ -44,6 +47,7 @@ extension ConfigurationReader {
         }
         if top[.databases] != nil || !top.misspelt.contains(.databases) {
             configuration.databases = databases(top[.databases], in: root, defaults: defaults)
+            warnAboutUnusedStores()
         }
         return configuration
     }

@@ -9,6 +9,8 @@ import Yams
 final class ConfigurationReader {
     let source: String
     private var collected: [ConfigurationProblem] = []
+    /// The top-level `stores:` read so far, for `stores:` lists to name.
+    var definedStores = DefinedStores()
 
     init(source: String) {
         self.source = source

@@ -19,6 +19,17 @@ public enum Metrics {
                 text += "\(name){database=\"\(escape(database.name))\"} \(format(value))\n"
             }
         }
+        // Labels `database` and `store`, only for databases backed up to several stores.
+        func storeFamily(_ name: String, _ type: String, _ help: String, _ value: (DaemonState.Store) -> Double?) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for database in databases {
+                for store in database.stores ?? [] {
+                    guard let value = value(store) else { continue }
+                    text +=
+                        "\(name){database=\"\(escape(database.name))\",store=\"\(escape(store.name))\"} \(format(value))\n"
+                }
+            }
+        }
         family(
             "litesafe_backup_last_success_timestamp_seconds", "gauge",
             "When the latest successful backup of the database started, in Unix seconds."
@@ -40,6 +51,14 @@ public enum Metrics {
         family(
             "litesafe_backups_retained", "gauge", "How many backups of the database the store holds."
         ) { $0.retained.map(Double.init) }
+        storeFamily(
+            "litesafe_store_last_success_timestamp_seconds", "gauge",
+            "When the latest backup this store got started, in Unix seconds (databases with several stores)."
+        ) { $0.lastSuccess?.timeIntervalSince1970 }
+        storeFamily(
+            "litesafe_store_failing", "gauge",
+            "1 if the store did not get the latest backup of the database (the others did), else 0."
+        ) { $0.consecutiveFailures > 0 ? 1 : 0 }
         family(
             "litesafe_verify_last_success_timestamp_seconds", "gauge",
             "When a verification of all the database's stored backups last passed, in Unix seconds."

@@ -83,6 +83,8 @@ public struct DaemonState: Codable, Sendable, Equatable {
         public var lastVerification: Verification?
         /// When a verification of its backups last passed.
         public var lastVerifySuccess: Date?
+        /// How each of its stores fared, for a database backed up to several; nil for one store.
+        public var stores: [Store]?
 
         public init(name: String) {
             self.name = name
@@ -95,6 +97,45 @@ public struct DaemonState: Codable, Sendable, Equatable {
         public var isFailing: Bool { consecutiveFailures > 0 }
         /// Whether its latest verification failed.
         public var verificationFailed: Bool { lastVerification.map { !$0.ok } ?? false }
+        /// Whether a store of it did not get the latest backup (that the others got).
+        public var storeFailing: Bool { stores?.contains { $0.consecutiveFailures > 0 } ?? false }
+
+        /// Records how each store fared in a backup that succeeded in at least one: `failed`
+        /// maps the names of those that did not get it to why.
+        public mutating func recordStores(_ names: [String], failed: [String: String], at time: Date) {
+            var stores: [Store] = []
+            for name in names {
+                var store = self.stores?.first { $0.name == name } ?? Store(name: name)
+                if let reason = failed[name] {
+                    store.lastFailure = Failure(time: time, reason: reason)
+                    store.consecutiveFailures += 1
+                } else {
+                    store.lastSuccess = time
+                    store.consecutiveFailures = 0
+                }
+                stores.append(store)
+            }
+            self.stores = stores
+        }
+    }
+
+    /// How one store of a database fared in the backups the daemon ran.
+    public struct Store: Codable, Sendable, Equatable {
+        /// The store's configured name.
+        public var name: String
+        /// When the latest backup it got started.
+        public var lastSuccess: Date?
+        /// Why it last did not get a backup.
+        public var lastFailure: Failure?
+        /// Backups in a row it did not get (the others did).
+        public var consecutiveFailures: Int
+
+        public init(name: String, lastSuccess: Date? = nil, lastFailure: Failure? = nil, consecutiveFailures: Int = 0) {
+            self.name = name
+            self.lastSuccess = lastSuccess
+            self.lastFailure = lastFailure
+            self.consecutiveFailures = consecutiveFailures
+        }
     }
 
     /// A backup that succeeded.

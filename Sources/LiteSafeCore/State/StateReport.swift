@@ -63,6 +63,8 @@ public struct StateReport: Codable, Sendable, Equatable {
         case failing
         /// Its latest verification found a bad backup.
         case verifyFailed = "verify-failed"
+        /// Its latest backup reached some of its stores but not all.
+        case storeFailing = "store-failing"
         /// The daemon does not know it: added to the configuration without a reload.
         case unknown
         /// No backup yet, and none failed.
@@ -82,6 +84,8 @@ public struct StateReport: Codable, Sendable, Equatable {
         public var nextRun: Date?
         public var retained: Int?
         public var lastVerification: DaemonState.Verification?
+        /// How each store fared, for a database with several.
+        public var stores: [DaemonState.Store]? = nil
     }
 
     /// Judges `state` (nil: no file) for the databases `configuration` names.
@@ -126,13 +130,16 @@ public struct StateReport: Codable, Sendable, Equatable {
             }
             let health: Health =
                 entry.isFailing
-                ? .failing : entry.verificationFailed ? .verifyFailed : entry.lastSuccess == nil ? .noBackupYet : .ok
+                ? .failing
+                : entry.verificationFailed
+                    ? .verifyFailed
+                    : entry.storeFailing ? .storeFailing : entry.lastSuccess == nil ? .noBackupYet : .ok
             return Row(
                 name: entry.name, health: health, running: entry.running && status == .running,
                 lastSuccess: entry.lastSuccess, lastFailure: entry.lastFailure,
                 consecutiveFailures: entry.consecutiveFailures, failuresTotal: entry.failuresTotal,
                 nextRun: status == .running ? entry.nextRun : nil, retained: entry.retained,
-                lastVerification: entry.lastVerification)
+                lastVerification: entry.lastVerification, stores: entry.stores)
         }
         switch status {
         case .running:
@@ -163,7 +170,7 @@ public struct StateReport: Codable, Sendable, Equatable {
         }
         if stale {
             exitCode = Self.exitStale
-        } else if databases.contains(where: { $0.health == .failing || $0.health == .verifyFailed }) {
+        } else if databases.contains(where: { [.failing, .verifyFailed, .storeFailing].contains($0.health) }) {
             exitCode = Self.exitFailing
         } else {
             exitCode = 0

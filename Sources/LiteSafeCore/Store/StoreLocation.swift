@@ -37,10 +37,19 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
     /// The file holding the access key; nil to take `AWS_ACCESS_KEY_ID` and
     /// `AWS_SECRET_ACCESS_KEY` from the environment. Only its path is here, never the key.
     public var credentialsFile: String?
+    /// The storage class objects are written with (`STANDARD_IA`); nil for the bucket's default.
+    public var storageClass: String?
+    /// How long each written object is locked against deletion; nil for no object lock.
+    public var objectLock: ObjectLock?
+    /// Whether an `http://` endpoint that is not on this machine was allowed on purpose.
+    public var allowHTTP: Bool
+    /// A PEM file of certificate authorities trusted besides the system's; nil for none.
+    public var caFile: String?
 
     public init(
         bucket: String, prefix: String = "", region: String, endpoint: String? = nil, pathStyle: Bool = false,
-        credentialsFile: String? = nil
+        credentialsFile: String? = nil, storageClass: String? = nil, objectLock: ObjectLock? = nil,
+        allowHTTP: Bool = false, caFile: String? = nil
     ) {
         self.bucket = bucket
         self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
@@ -48,6 +57,30 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
         self.endpoint = endpoint
         self.pathStyle = pathStyle
         self.credentialsFile = credentialsFile
+        self.storageClass = storageClass
+        self.objectLock = objectLock
+        self.allowHTTP = allowHTTP
+        self.caFile = caFile
+    }
+
+    /// S3 Object Lock as written objects get it: a retention mode and a period in days.
+    public struct ObjectLock: Sendable, Hashable, CustomStringConvertible {
+        public enum Mode: String, Sendable, Hashable, CaseIterable {
+            /// Users with `s3:BypassGovernanceRetention` may still delete early.
+            case governance
+            /// Nobody, not even the account's root, deletes before the period is over.
+            case compliance
+        }
+
+        public var mode: Mode
+        public var days: Int
+
+        public init(mode: Mode, days: Int) {
+            self.mode = mode
+            self.days = days
+        }
+
+        public var description: String { "\(mode.rawValue), \(days) days" }
     }
 
     /// `s3://bucket/prefix/`.
