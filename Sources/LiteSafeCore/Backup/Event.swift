@@ -71,6 +71,8 @@ public enum LogKey {
     public static let durationMS = "duration_ms"
     public static let error = "error"
     public static let path = "path"
+    /// "dump" on a stored dump's lines (absent on a snapshot's).
+    public static let kind = "kind"
 }
 
 extension Logger {

@@ -22,6 +22,8 @@ extension Configuration {
         public var busyTimeout: Duration
         public var encryption: Encryption
         public var retention: RetentionPolicy
+        /// When to store a logical SQL dump beside the snapshots (`dump_schedule`); nil: never.
+        public var dumpSchedule: Schedule?
 
         public static let defaultSchedule = Schedule.every(.seconds(3_600))
         public static let defaultJitter = Duration.zero
@@ -41,7 +43,8 @@ extension Configuration {
             integrityCheck: IntegrityCheck = Database.defaultIntegrityCheck,
             busyTimeout: Duration = Database.defaultBusyTimeout,
             encryption: Encryption,
-            retention: RetentionPolicy = .default
+            retention: RetentionPolicy = .default,
+            dumpSchedule: Schedule? = nil
         ) {
             self.name = name
             self.path = path
@@ -54,6 +57,7 @@ extension Configuration {
             self.busyTimeout = busyTimeout
             self.encryption = encryption
             self.retention = retention
+            self.dumpSchedule = dumpSchedule
         }
 
         /// Where this database's backups live, as messages name it: `<destination>/<name>`.

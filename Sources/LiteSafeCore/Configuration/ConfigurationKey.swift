@@ -11,6 +11,7 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
     case databases
     // `defaults` and each database.
     case schedule, jitter, destination, checkpoint, compression
+    case dumpSchedule = "dump_schedule"
     case integrityCheck = "integrity_check"
     case busyTimeout = "busy_timeout"
     case encryption, retention
@@ -33,7 +34,7 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
         case topLevel, defaults, database, encryption, retention
 
         static let shared: [ConfigurationKey] = [
-            .schedule, .jitter, .destination, .checkpoint, .compression, .integrityCheck, .busyTimeout,
+            .schedule, .jitter, .dumpSchedule, .destination, .checkpoint, .compression, .integrityCheck, .busyTimeout,
             .encryption, .retention,
         ]
 

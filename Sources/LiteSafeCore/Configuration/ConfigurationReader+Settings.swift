@@ -34,6 +34,8 @@ extension ConfigurationReader {
     struct Settings {
         var schedule = Setting<Schedule>.unset
         var jitter = Setting<Duration>.unset
+        /// Set to nil by `dump_schedule: none`.
+        var dumpSchedule = Setting<Schedule?>.unset
         var destination = Setting<String>.unset
         var checkpoint = Setting<CheckpointMode>.unset
         var compression = Setting<Compression>.unset
@@ -49,6 +51,7 @@ extension ConfigurationReader {
             Settings(
                 schedule: schedule.or(defaults.schedule),
                 jitter: jitter.or(defaults.jitter),
+                dumpSchedule: dumpSchedule.or(defaults.dumpSchedule),
                 destination: destination.or(defaults.destination),
                 checkpoint: checkpoint.or(defaults.checkpoint),
                 compression: compression.or(defaults.compression),
@@ -68,6 +71,13 @@ extension ConfigurationReader {
         }
         if let node = fields[.jitter] {
             settings.jitter = Setting(duration(node, at: fields.path(.jitter), allowingZero: true), from: node)
+        }
+        if let node = fields[.dumpSchedule] {
+            // `none` lets a database turn off the dumps `defaults` asks for.
+            settings.dumpSchedule =
+                node.string == "none"
+                ? .set(nil, node)
+                : Setting(schedule(node, at: fields.path(.dumpSchedule)).map { Schedule?.some($0) }, from: node)
         }
         if let node = fields[.destination] {
             settings.destination = Setting(absolutePath(node, at: fields.path(.destination)), from: node)
