@@ -23,7 +23,8 @@ public struct BackupSummary: Sendable, Hashable {
     public var file: String?
     /// How long it took, as the engine measured it.
     public var duration: Duration?
-    /// How many backups of the database the store holds after it (and its prune), if known.
+    /// How many backups of its kind (snapshots, or dumps) the store holds after it (and its
+    /// prune), if known.
     public var retained: Int?
 
     public init(storedSize: Int64, file: String? = nil, duration: Duration? = nil, retained: Int? = nil) {
@@ -52,7 +53,7 @@ public struct EngineBackupRunner: BackupRunner {
         #endif
         let result = try engine.backUp(job, cancellation: cancellation, logger: logger)
         // Counted here, off the daemon's queue: listing a store reads every manifest.
-        let retained = try? job.store.backups(of: job.name).count
+        let retained = try? job.store.backups(of: job.name).filter { $0.manifest.backupKind == job.kind }.count
         return BackupSummary(
             storedSize: result.backup.manifest.storedSize, file: result.backup.manifest.file,
             duration: result.duration, retained: retained)

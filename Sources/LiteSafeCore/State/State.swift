@@ -83,6 +83,10 @@ public struct DaemonState: Codable, Sendable, Equatable {
         public var lastVerification: Verification?
         /// When a verification of its backups last passed.
         public var lastVerifySuccess: Date?
+        /// The newest stored dump that succeeded (`dump_schedule`), from the store at start, then each success.
+        public var lastDump: Backup?
+        /// The latest scheduled dump that failed, kept after a later success.
+        public var lastDumpFailure: Failure?
 
         public init(name: String) {
             self.name = name
