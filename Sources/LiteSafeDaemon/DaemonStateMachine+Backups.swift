@@ -47,7 +47,9 @@ extension DaemonStateMachine {
         if inFlightDumps[run.name] != nil {
             // The dump holds the store's lock: the backup follows it.
             waitingBackups[run.name] = run
-            log(level: .debug, "the backup of '\(run.name)' waits for its dump to end", metadata: [LogKey.database: "\(run.name)"])
+            log(
+                level: .debug, "the backup of '\(run.name)' waits for its dump to end",
+                metadata: [LogKey.database: "\(run.name)"])
             return
         }
         let id = nextWorkID()
@@ -176,7 +178,9 @@ extension DaemonStateMachine {
             log(
                 .backupFailed, level: .error,
                 "the dump of '\(name)' has run longer than its \(deadline) deadline; cancelling it, and holding back the watchdog until it ends so that systemd restarts the service if it is stuck",
-                metadata: [LogKey.database: "\(name)", LogKey.kind: "dump", LogKey.error: "ran longer than \(deadline)"])
+                metadata: [
+                    LogKey.database: "\(name)", LogKey.kind: "dump", LogKey.error: "ran longer than \(deadline)",
+                ])
         }
         for (name, backup) in inFlight where now.monotonic - backup.started.monotonic >= options.backupDeadline {
             overdue = true

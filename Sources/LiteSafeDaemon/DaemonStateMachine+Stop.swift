@@ -61,7 +61,9 @@ extension DaemonStateMachine {
             log(
                 .backupFailed, level: .error,
                 "the dump of '\(name)' did not stop within \(formatDuration(options.stopGracePeriod)) of being cancelled; exiting without it (the next run removes what it leaves)",
-                metadata: [LogKey.database: "\(name)", LogKey.kind: "dump", LogKey.error: "did not stop when cancelled"])
+                metadata: [
+                    LogKey.database: "\(name)", LogKey.kind: "dump", LogKey.error: "did not stop when cancelled",
+                ])
         }
         if verification != nil {
             log(

@@ -9,7 +9,8 @@ public enum BackupListing {
         let rows = backups.map { b -> [String] in
             let m = b.manifest
             return [
-                m.database, m.backupKind.rawValue, String(BackupName.iso8601(m.created).prefix(19)).replacingOccurrences(of: "T", with: " "),
+                m.database, m.backupKind.rawValue,
+                String(BackupName.iso8601(m.created).prefix(19)).replacingOccurrences(of: "T", with: " "),
                 ByteCount(m.plaintextSize).description, ByteCount(m.storedSize).description, m.check, m.file,
             ].map(\.escapingControlCharacters)  // a manifest is text anyone with write access to the store wrote
         }

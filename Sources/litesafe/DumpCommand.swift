@@ -41,7 +41,8 @@ struct DumpCommand: ParsableCommand {
 
     @Flag(
         name: .customLong("store"),
-        help: "Store the dump beside the configured database's backups: compressed, encrypted, with a manifest, pruned by its retention."
+        help:
+            "Store the dump beside the configured database's backups: compressed, encrypted, with a manifest, pruned by its retention."
     )
     var store = false
 

@@ -27,7 +27,9 @@ extension RestoreCommand {
         }
         let database = damaged.manifest.database
         let older = ((try? store.backups(of: database)) ?? [])
-            .filter { $0.manifest.created < damaged.manifest.created && $0.manifest.backupKind == damaged.manifest.backupKind }
+            .filter {
+                $0.manifest.created < damaged.manifest.created && $0.manifest.backupKind == damaged.manifest.backupKind
+            }
             .sorted { $0.manifest.created > $1.manifest.created }
         guard
             let good = older.first(where: { (try? Verifier().scrub(backup: $0, store: store, logger: silent)) != nil })

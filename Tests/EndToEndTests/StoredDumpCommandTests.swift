@@ -59,7 +59,8 @@ struct StoredDumpCommandTests {
         }
 
         func pragma(_ path: String, _ name: String) throws -> String {
-            try Subprocess.run("sqlite3", [path, "PRAGMA \(name)"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            try Subprocess.run("sqlite3", [path, "PRAGMA \(name)"]).output.trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
     }
 
@@ -90,7 +91,8 @@ struct StoredDumpCommandTests {
         #expect(decompressed.status == 0, "\(decompressed)")
         #expect(try Fixtures.sha256(sql) == manifest["plaintext_sha256"] as? String)
         let loaded = w.dir.path + "/loaded.db"
-        let load = try Subprocess.run("sqlite3", ["-bail", loaded], input: try Data(contentsOf: URL(fileURLWithPath: sql)))
+        let load = try Subprocess.run(
+            "sqlite3", ["-bail", loaded], input: try Data(contentsOf: URL(fileURLWithPath: sql)))
         #expect(load.status == 0, "\(load)")
         #expect(try w.pragma(loaded, "user_version") == "7")
         #expect(try w.pragma(loaded, "application_id") == "1234")
@@ -99,7 +101,9 @@ struct StoredDumpCommandTests {
         #expect(diff.status == 0, "the loaded dump differs from the source: \(diff)")
     }
 
-    @Test("list shows the kind; restore picks the snapshot unless --dump; verify scrubs both; each kind keeps its own keep_last")
+    @Test(
+        "list shows the kind; restore picks the snapshot unless --dump; verify scrubs both; each kind keeps its own keep_last"
+    )
     func listRestoreVerifyRetention() throws {
         let w = try World(keepLast: 2)
         #expect(try w.litesafe(["backup", "--config", w.config, "app"]).status == 0)

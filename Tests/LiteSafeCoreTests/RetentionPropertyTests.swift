@@ -180,8 +180,14 @@ extension RetentionPropertyTests {
         // keep_last N keeps N of each (when each has N good ones).
         let keepLast = history.snapshots.policy.keepLast
         for kind in BackupKind.allCases {
-            let kept = mixed.filter { $0.backup.manifest.backupKind == kind && $0.reasons.contains { $0.hasPrefix("last ") } }
-            #expect(kept.count == min(keepLast, history.all.filter { $0.manifest.backupKind == kind && $0.manifest.passedCheck }.count))
+            let kept = mixed.filter {
+                $0.backup.manifest.backupKind == kind && $0.reasons.contains { $0.hasPrefix("last ") }
+            }
+            #expect(
+                kept.count
+                    == min(
+                        keepLast, history.all.filter { $0.manifest.backupKind == kind && $0.manifest.passedCheck }.count
+                    ))
         }
         // Newest first across both kinds, as a listing is.
         #expect(mixed.map(\.backup.manifest.created) == mixed.map(\.backup.manifest.created).sorted(by: >))

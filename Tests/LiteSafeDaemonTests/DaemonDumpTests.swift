@@ -27,7 +27,8 @@ struct DaemonDumpTests {
                     dumpSchedule: .every(.seconds(86_400)))
             ], sourceFile: "/etc/litesafe/litesafe.yml")
         let history = Daemon.readHistory(
-            of: configuration.databases, stores: stores, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            of: configuration.databases, stores: stores, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
         // A newer dump must not make the snapshot look newer than it is (nor the reverse).
         #expect(history.lastRuns["app"] == snapshot.manifest.created)
         #expect(history.backups["app"]?.file == snapshot.manifest.file)

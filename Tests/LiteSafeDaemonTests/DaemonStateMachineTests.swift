@@ -448,7 +448,8 @@ struct DaemonStateMachineTests {
         var history = Daemon.History()
         history.lastRuns["app"] = daemon.clock.now().wall.addingTimeInterval(-600)
         let dump = try #require(daemon.start(history: history).backupsStarted.first)
-        let failed = daemon.machine.dumpFinished("app", id: dump.id, result: .failure(Failure()), now: daemon.clock.now())
+        let failed = daemon.machine.dumpFinished(
+            "app", id: dump.id, result: .failure(Failure()), now: daemon.clock.now())
         #expect(failed.logs.map(\.message).contains("dump of 'app' failed: the disk is on fire"))
         #expect(failed.logs.first { $0.event == .backupFailed }?.metadata[LogKey.kind] == "dump")
         let entry = try #require(daemon.machine.state.database(named: "app"))

@@ -33,7 +33,8 @@ public enum RetentionFixture {
 
     /// `backup` as a stored dump of the same time and check.
     public static func dump(_ backup: StoredBackup) -> StoredBackup {
-        Self.backup(backup.manifest.created, check: backup.manifest.check, database: backup.manifest.database, kind: .dump)
+        Self.backup(
+            backup.manifest.created, check: backup.manifest.check, database: backup.manifest.database, kind: .dump)
     }
 
     /// The plan as `time: action reasons` lines, newest first: what an example spells out.

@@ -35,7 +35,9 @@ public enum RetentionPlanner {
         }
         return kinds.values
             .flatMap { planOneKind(backups: $0, policy: policy, timeZone: timeZone, now: now) }
-            .sorted { ($0.backup.manifest.created, $0.backup.id.stem) > ($1.backup.manifest.created, $1.backup.id.stem) }
+            .sorted {
+                ($0.backup.manifest.created, $0.backup.id.stem) > ($1.backup.manifest.created, $1.backup.id.stem)
+            }
     }
 
     /// The plan for backups of one kind.
