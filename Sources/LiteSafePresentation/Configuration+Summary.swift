@@ -27,7 +27,11 @@ extension Configuration {
                 row("path", database.path),
                 row("destination", database.destination),
                 row("schedule", describe(database.scheduledJob(in: timeZone), now: now)),
-                row("dump schedule", database.scheduledDumpJob(in: timeZone).map { describe($0, now: now) } ?? "none"),
+                row(
+                    "dump schedule",
+                    database.scheduledDumpJob(in: timeZone).map {
+                        describe($0, now: now).replacingOccurrences(of: "previous backup", with: "previous dump")
+                    } ?? "none"),
                 row("encryption", describe(database.encryption)),
                 row("retention", database.retention.description),
                 row(

@@ -63,6 +63,15 @@ extension StateReport {
                     "\(row.name): verification FAILED \(Self.age(verification.time, now: now)) (\(verification.failed) of \(verification.checked) backups): \(verification.reason?.escapingControlCharacters ?? "see journalctl -u litesafe")"
                 )
             }
+            if let dump = row.lastDump {
+                notes.append(
+                    "\(row.name): last dump \(Self.age(dump.time, now: now)) (\(ByteCount(dump.sizeBytes)))")
+            }
+            if let failure = row.lastDumpFailure, failure.time > row.lastDump?.time ?? .distantPast {
+                notes.append(
+                    "\(row.name): last dump FAILED \(Self.age(failure.time, now: now)): \(failure.reason.escapingControlCharacters)"
+                )
+            }
             if row.health == .noBackupYet {
                 notes.append("\(row.name): no backup yet")
             }

@@ -82,6 +82,9 @@ public struct StateReport: Codable, Sendable, Equatable {
         public var nextRun: Date?
         public var retained: Int?
         public var lastVerification: DaemonState.Verification?
+        /// The newest stored dump (`dump_schedule`), and the latest dump that failed.
+        public var lastDump: DaemonState.Backup?
+        public var lastDumpFailure: DaemonState.Failure?
     }
 
     /// Judges `state` (nil: no file) for the databases `configuration` names.
@@ -132,7 +135,8 @@ public struct StateReport: Codable, Sendable, Equatable {
                 lastSuccess: entry.lastSuccess, lastFailure: entry.lastFailure,
                 consecutiveFailures: entry.consecutiveFailures, failuresTotal: entry.failuresTotal,
                 nextRun: status == .running ? entry.nextRun : nil, retained: entry.retained,
-                lastVerification: entry.lastVerification)
+                lastVerification: entry.lastVerification, lastDump: entry.lastDump,
+                lastDumpFailure: entry.lastDumpFailure)
         }
         switch status {
         case .running:
