@@ -6,13 +6,19 @@ DESTDIR   ?=
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 zstd age \
                    systemd-container python3 util-linux time xfsprogs strace faketime \
                    python3-prometheus-client binutils sqlite3-tools \
-                   libpq-dev postgresql-15 pgloader libcurl4-openssl-dev
+                   libpq-dev postgresql-15 pgloader libcurl4-openssl-dev python3-venv
 DEBUG_BIN := .build/debug/litesafe
+# The S3 tests' server (Tests/tools/moto-server.py): moto in a virtualenv of Debian's python3, its
+# versions pinned in Tests/tools/moto-requirements.txt.
+MOTO_VENV := .build/venv-moto
 
-.PHONY: deps build release run test harness-test systemd-test reliability-test lint bench order-file install install-files clean
+.PHONY: deps debian-deps build release run test harness-test systemd-test reliability-test lint bench order-file install install-files clean
 
-## deps: install the Debian packages LiteSafe builds and tests with (only what is missing)
-deps:
+## deps: install the Debian packages LiteSafe builds and tests with (only what is missing), and
+## the S3 tests' server in a virtualenv under .build
+deps: debian-deps $(MOTO_VENV)/installed
+
+debian-deps:
 	@command -v $(SWIFT) >/dev/null || { echo "make deps: no Swift toolchain on PATH; install Swift 6 (https://www.swift.org/install/linux/) and run make again"; exit 1; }
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -25,6 +31,14 @@ deps:
 	  echo "make deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+
+# Made anew whenever the pinned list changes; `installed` is written last, so an interrupted
+# install is redone.
+$(MOTO_VENV)/installed: Tests/tools/moto-requirements.txt | debian-deps
+	rm -rf $(MOTO_VENV)
+	/usr/bin/python3 -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/tools/moto-requirements.txt
+	touch $@
 
 ## build: a debug build of the litesafe binary and the tests
 build: deps

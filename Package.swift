@@ -55,8 +55,10 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]),
 
-        // MARK: S3-compatible object storage: SigV4 signing; knows nothing of backups.
-        .target(name: "S3", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // MARK: S3-compatible object storage: SigV4 signing and a client; knows nothing of backups.
+        .target(name: "S3", dependencies: ["HTTP", .product(name: "Crypto", package: "swift-crypto")]),
+        // Backups in a bucket: the S3 store and the factory that makes it beside the core's stores.
+        .target(name: "ObjectStore", dependencies: ["S3", "HTTP", "LiteSafeCore"]),
 
         // MARK: The domain: no Dispatch, no systemd, no CLI.
         .target(
@@ -84,12 +86,16 @@ let package = Package(
             name: "litesafe",
             dependencies: [
                 "LiteSafeCore", "LiteSafePresentation", "LiteSafeDaemon", "Systemd", "Age", "CProcessControl",
+                "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: `make bench`: the Age module alone, against `age -r` (Foundation-free, for its memory).
         .executableTarget(name: "age-throughput", dependencies: ["Age"]),
+        // `scripts/capture-bench`: a snapshot's pages captured vs the staging copy (issue 14's measurement).
+        .executableTarget(
+            name: "page-capture-bench", dependencies: ["SQLite", "Zstd"], path: "Tests/tools/page-capture-bench"),
 
         // MARK: Tests mirror the sources.
         // What any test needs (temporary folders, subprocesses, SQLite fixtures, servers): no domain.
@@ -104,7 +110,7 @@ let package = Package(
             dependencies: ["Age", "TestTools", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestTools"]),
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestTools"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "SQLite", "TestTools"]),
         .testTarget(
             name: "SystemdTests",
             dependencies: ["Systemd", "TestTools", .product(name: "Logging", package: "swift-log")]),
@@ -123,7 +129,13 @@ let package = Package(
             name: "LiteSafePresentationTests",
             dependencies: ["LiteSafePresentation", "LiteSafeCore", "Age", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestTools"]),
-        .testTarget(name: "S3Tests", dependencies: ["S3"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "HTTP", "TestTools"]),
+        .testTarget(
+            name: "ObjectStoreTests",
+            dependencies: [
+                "ObjectStore", "S3", "HTTP", "LiteSafeCore", "Age", "TestSupport", "TestTools",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "HTTPTests",
             dependencies: ["HTTP", "TestTools", .product(name: "Crypto", package: "swift-crypto")]),

@@ -25,15 +25,23 @@ public final class Connection {
     let handle: OpaquePointer
     /// The closure `setAuthorizer` installed, kept alive while SQLite may call it.
     var authorizer: AuthorizerBox?
+    /// What SQLite calls into while this connection is open (a capture's VFS), released only
+    /// after the connection is closed.
+    var keepAlive: AnyObject?
     /// The path this connection was opened with.
     public let path: String
 
     /// Opens `path`; without `.create`, a missing file is an error rather than a new database.
-    public init(path: String, options: OpenOptions) throws {
+    public convenience init(path: String, options: OpenOptions) throws {
+        try self.init(path: path, options: options, vfs: nil)
+    }
+
+    /// Opens `path` through the VFS registered as `vfs` (nil: the default).
+    init(path: String, options: OpenOptions, vfs: String?) throws {
         var db: OpaquePointer?
         // FULLMUTEX: the daemon may hand a connection between threads (never concurrently).
         let flags = options.rawValue | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(connection: db, code: rc, operation: "open \(path)")
             sqlite3_close_v2(db)

@@ -50,11 +50,14 @@ enum SQLLiteral {
             if isPlainText(bytes) {
                 out.append(UInt8(ascii: "'"))
                 var start = 0
-                // Copies runs between quotes whole; each quote is doubled.
-                for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "'") {
-                    out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...index]))
-                    out.append(UInt8(ascii: "'"))
-                    start = index + 1
+                // Copies runs between quotes whole (found by memchr); each quote is doubled.
+                if let base = bytes.baseAddress {
+                    while start < bytes.count, let quote = memchr(base + start, 0x27, bytes.count - start) {
+                        let index = base.distance(to: UnsafeRawPointer(quote))
+                        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...index]))
+                        out.append(UInt8(ascii: "'"))
+                        start = index + 1
+                    }
                 }
                 out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start...]))
                 out.append(UInt8(ascii: "'"))
@@ -88,12 +91,21 @@ enum SQLLiteral {
 
     /// Whether text bytes can be written between quotes as they are: valid UTF-8, no NUL.
     static func isPlainText(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var ascii = true
-        for byte in bytes {
-            if byte == 0 { return false }
-            if byte >= 0x80 { ascii = false }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return true }
+        if memchr(base, 0, bytes.count) != nil { return false }
+        // Any byte with its high bit set, eight bytes at a time: ASCII needs no UTF-8 check.
+        var high: UInt64 = 0
+        var index = 0
+        while index + 8 <= bytes.count {
+            high |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
         }
-        return ascii || String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+        while index < bytes.count {
+            high |= UInt64(bytes[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
+            || String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
     }
 
     /// `X'…'`, lower-case hex, from borrowed bytes.

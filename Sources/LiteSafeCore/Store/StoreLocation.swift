@@ -3,11 +3,15 @@
 public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     /// A folder on a mounted file system: `<path>/<database>/…` (`DirectoryStore`).
     case directory(String)
+    /// A bucket of an S3-compatible service: objects `<prefix><database>/…` (the ObjectStore
+    /// module's `S3Store`; the core only names it).
+    case s3(S3Location)
 
-    /// How messages name the location: the folder's path.
+    /// How messages name the location: the folder's path, or `s3://bucket/prefix`.
     public var description: String {
         switch self {
         case .directory(let path): path
+        case .s3(let bucket): bucket.description
         }
     }
 
@@ -15,8 +19,39 @@ public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
     public func description(of database: String) -> String {
         switch self {
         case .directory(let path): path == "/" ? "/" + database : path + "/" + database
+        case .s3(let bucket): bucket.description + database
         }
     }
+}
+
+/// A bucket and prefix of an S3-compatible service, and how to reach and sign for it.
+public struct S3Location: Sendable, Hashable, CustomStringConvertible {
+    public var bucket: String
+    /// What every object name starts with: empty, or ending in `/` (`db01/`).
+    public var prefix: String
+    public var region: String
+    /// The service's URL (`https://s3.eu-central-1.amazonaws.com`); nil for AWS's in `region`.
+    public var endpoint: String?
+    /// Whether the bucket goes in the path (`endpoint/bucket/key`) instead of the host name.
+    public var pathStyle: Bool
+    /// The file holding the access key; nil to take `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY` from the environment. Only its path is here, never the key.
+    public var credentialsFile: String?
+
+    public init(
+        bucket: String, prefix: String = "", region: String, endpoint: String? = nil, pathStyle: Bool = false,
+        credentialsFile: String? = nil
+    ) {
+        self.bucket = bucket
+        self.prefix = prefix.isEmpty || prefix.hasSuffix("/") ? prefix : prefix + "/"
+        self.region = region
+        self.endpoint = endpoint
+        self.pathStyle = pathStyle
+        self.credentialsFile = credentialsFile
+    }
+
+    /// `s3://bucket/prefix/`.
+    public var description: String { "s3://\(bucket)/\(prefix)" }
 }
 
 /// Makes the store for a location: the one place a backend is chosen.
@@ -27,13 +62,41 @@ public protocol StoreFactory: Sendable {
     func makeStore(at location: StoreLocation) -> any BackupStore
 }
 
-/// The stores LiteSafe ships: a `DirectoryStore` for a folder.
+/// The stores the core has: a `DirectoryStore` for a folder. An S3 location needs the factory
+/// of the module that speaks HTTP (ObjectStore's `S3StoreFactory`); here it makes a store whose
+/// every operation says so.
 public struct StandardStoreFactory: StoreFactory {
     public init() {}
 
     public func makeStore(at location: StoreLocation) -> any BackupStore {
         switch location {
         case .directory(let path): DirectoryStore(root: path)
+        case .s3(let bucket): UnreachableStore(location: bucket.description)
         }
     }
+}
+
+/// What a factory without S3 support makes for an S3 location: every operation fails.
+struct UnreachableStore: BackupStore {
+    struct Unsupported: Error, CustomStringConvertible {
+        let location: String
+        var description: String {
+            "\(location): this factory makes no S3 stores (it is ObjectStore's S3StoreFactory's)"
+        }
+    }
+
+    let location: String
+
+    func location(of database: String) -> String { location + database }
+    func databases() throws -> [String] { throw Unsupported(location: location) }
+    func listing(of database: String) throws -> StoreListing { throw Unsupported(location: location) }
+    func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
+        throw Unsupported(location: location)
+    }
+    func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        throw Unsupported(location: location)
+    }
+    func delete(_ backup: StoredBackup) throws { throw Unsupported(location: location) }
+    func lock(database: String) throws -> any StoreLock { throw Unsupported(location: location) }
+    func removeLeftovers(database: String) throws -> Leftovers { throw Unsupported(location: location) }
 }

@@ -1,0 +1,258 @@
+import Foundation
+import LiteSafeCore
+import S3
+
+/// Backups as objects in a bucket of an S3-compatible service, named as `DirectoryStore` names
+/// its files: `<prefix><database>/<stem>.sqlite…` (data) and `<stem>.manifest.json` (manifest).
+///
+/// Data first, manifest last, both with `If-None-Match: *` so nothing is ever overwritten; the
+/// manifest is the commit record. Beside them, `<database>/.litesafe-intent.<stem>` records a
+/// backup or delete in progress (a data object it names without a manifest is ours to remove),
+/// and `<database>/.lock` is the per-database lease (`S3Lease`).
+public struct S3Store: BackupStore {
+    /// What can be tuned, mostly for tests.
+    public struct Options: Sendable {
+        /// Backups up to this size go up in one PUT; larger ones in parts of this size
+        /// (at least S3's 5 MiB), so at most about one part is held in memory.
+        public var partSize: Int
+        /// Keys per ListObjectsV2 page (S3's maximum is 1000).
+        public var pageSize: Int
+        /// How long a lock lasts without renewal; a holder renews it every third of that.
+        public var leaseDuration: Duration
+        public var retry: S3Client.RetryPolicy
+
+        public init(
+            partSize: Int = 8 << 20, pageSize: Int = 1000, leaseDuration: Duration = .seconds(600),
+            retry: S3Client.RetryPolicy = S3Client.RetryPolicy()
+        ) {
+            self.partSize = max(partSize, S3Client.minimumPartSize)
+            self.pageSize = pageSize
+            self.leaseDuration = leaseDuration
+            self.retry = retry
+        }
+    }
+
+    public let bucket: S3Location
+    public let options: Options
+    private let madeClient: Result<S3Client, S3StoreError>
+
+    /// What an empty object recording a backup or delete in progress is called, followed by the
+    /// backup's stem (as `DirectoryStore.intentPrefix`).
+    public static let intentPrefix = DirectoryStore.intentPrefix
+    /// The lease object's name in a database's folder.
+    public static let leaseName = ".lock"
+
+    /// A store over `bucket`, credentials read from its file or `environment`; a store whose
+    /// credentials cannot be read fails every operation with the reason.
+    public init(
+        _ bucket: S3Location, environment: [String: String] = ProcessInfo.processInfo.environment,
+        options: Options = Options()
+    ) {
+        self.bucket = bucket
+        self.options = options
+        madeClient = Result { () throws(S3StoreError) -> S3Client in
+            let (credentials, source) = try S3CredentialsFile.load(bucket.credentialsFile, environment: environment)
+            let endpoint = bucket.endpoint ?? "https://s3.\(bucket.region).amazonaws.com"
+            do {
+                return try S3Client(
+                    S3Client.Configuration(
+                        bucket: bucket.bucket, region: bucket.region, endpoint: endpoint, pathStyle: bucket.pathStyle,
+                        credentials: credentials, credentialsSource: source, retry: options.retry))
+            } catch {
+                throw .configuration(location: bucket.description, reason: (error as? S3Error)?.message ?? "\(error)")
+            }
+        }
+    }
+
+    /// The client, or why there is none.
+    public func client() throws -> S3Client { try madeClient.get() }
+
+    public var location: String { bucket.description }
+
+    public func location(of database: String) -> String { bucket.description + database }
+
+    /// The key prefix of `database`'s objects.
+    func folder(_ database: String) -> String { bucket.prefix + database + "/" }
+
+    /// How messages name an object of `database`.
+    func display(_ database: String, _ name: String) -> String { location(of: database) + "/" + name }
+
+    public func databases() throws -> [String] {
+        try client().listFolders(prefix: bucket.prefix, pageSize: options.pageSize)
+            .map { String($0.dropFirst(bucket.prefix.count).dropLast()) }
+            .filter { !$0.hasPrefix(".") && DatabaseName.isValid($0) }
+            .sorted()
+    }
+
+    /// The objects right in `database`'s folder, by name, with their sizes.
+    func objects(of database: String) throws -> [String: Int64] {
+        let folder = folder(database)
+        var names: [String: Int64] = [:]
+        for object in try client().listAll(prefix: folder, pageSize: options.pageSize) {
+            let name = String(object.key.dropFirst(folder.count))
+            if !name.isEmpty, !name.contains("/") { names[name] = object.size }
+        }
+        return names
+    }
+
+    public func listing(of database: String) throws -> StoreListing {
+        try DatabaseName.validate(database)
+        let client = try client()
+        let objects = try objects(of: database)
+        var listing = StoreListing()
+        for name in objects.keys.sorted() where name.hasSuffix(BackupName.manifestSuffix) && !name.hasPrefix(".") {
+            let location = display(database, name)
+            func damaged(_ reason: String, cause: (any Error)? = nil) {
+                listing.damaged.append(DamagedManifest(location: location, reason: reason, cause: cause))
+            }
+            if (objects[name] ?? 0) > Manifest.maximumSize {
+                // Refused unread: a writer of the bucket could otherwise make a listing hold gigabytes.
+                damaged("it is larger than the \(Manifest.maximumSize) bytes a manifest may have")
+                continue
+            }
+            guard let (bytes, _) = try client.getSmall(key: folder(database) + name, limit: Manifest.maximumSize) else {
+                continue  // pruned since the folder was listed
+            }
+            let manifest: Manifest
+            do {
+                manifest = try Manifest.decode(bytes, path: location)
+            } catch let error as BackupError where error.code == .unreadableManifest {
+                damaged(error.reason ?? error.message, cause: error.cause)
+                continue
+            } catch {
+                damaged("\(error)", cause: error)
+                continue
+            }
+            let stem = String(name.dropLast(BackupName.manifestSuffix.count))
+            guard Self.isDataFile(manifest.file, of: database, stem: stem) else {
+                damaged(
+                    "it names the file '\(manifest.file.escapingControlCharacters)', which is not a backup of '\(database)' named after the manifest (\(stem.escapingControlCharacters).sqlite…)"
+                )
+                continue
+            }
+            guard let size = objects[manifest.file] else {
+                damaged("its data object \(manifest.file.escapingControlCharacters) is missing")
+                continue
+            }
+            guard size == manifest.storedSize else {
+                damaged("its data object is \(size) bytes, but the manifest says \(manifest.storedSize)")
+                continue
+            }
+            listing.backups.append(
+                StoredBackup(
+                    id: BackupID(database: database, stem: stem), manifest: manifest,
+                    dataLocation: display(database, manifest.file), manifestLocation: location))
+        }
+        listing.backups.sort { ($0.manifest.created, $0.id.stem) > ($1.manifest.created, $1.id.stem) }
+        return listing
+    }
+
+    public func isTaken(stem: String, database: String) throws -> Bool {
+        try DatabaseName.validate(database)
+        // Any object of that stem (data or manifest), whether or not its manifest is readable.
+        return try !client().list(prefix: folder(database) + stem + ".", maximumKeys: 1).objects.isEmpty
+    }
+
+    public func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
+        try DatabaseName.validate(database)
+        return S3PendingBackup(
+            store: self, client: try client(), database: database, stem: stem, dataExtension: dataExtension)
+    }
+
+    public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let database = backup.id.database
+        try DatabaseName.validate(database)
+        guard Self.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
+            throw BackupError.unreadableManifest(
+                path: display(database, backup.id.stem + BackupName.manifestSuffix),
+                reason:
+                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
+            )
+        }
+        try S3Download(client: client(), key: folder(database) + backup.manifest.file).run(body)
+    }
+
+    public func delete(_ backup: StoredBackup) throws {
+        let database = backup.id.database
+        let stem = backup.id.stem
+        let manifestName = stem + BackupName.manifestSuffix
+        // Only a manifest of this store naming one of this database's data objects, after its own
+        // stem: a crafted manifest (`"file": ".lock"`) must not make a prune delete anything else.
+        guard DatabaseName.isValid(database), Self.isPlainName(stem),
+            Self.isDataFile(backup.manifest.file, of: database, stem: stem)
+        else {
+            throw BackupError.unreadableManifest(
+                path: display(database, manifestName),
+                reason:
+                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files; nothing was deleted"
+            )
+        }
+        let client = try client()
+        let folder = folder(database)
+        let intent = folder + Self.intentPrefix + stem
+        try client.put(key: intent, bytes: [])
+        try client.delete(key: folder + manifestName)
+        try client.delete(key: folder + backup.manifest.file)
+        try? client.delete(key: intent)
+    }
+
+    public func lock(database: String) throws -> any StoreLock {
+        try DatabaseName.validate(database)
+        return try S3Lease(
+            client: client(), key: folder(database) + Self.leaseName, database: database,
+            location: display(database, Self.leaseName), duration: options.leaseDuration)
+    }
+
+    public func removeLeftovers(database: String) throws -> Leftovers {
+        try DatabaseName.validate(database)
+        let client = try client()
+        let folder = folder(database)
+        var leftovers = Leftovers()
+        // Uploads a run cut short left unfinished: invisible, but billed until aborted.
+        for upload in try client.listMultipartUploads(prefix: folder) {
+            try client.abortMultipartUpload(key: upload.key, uploadID: upload.uploadID)
+            leftovers.removed.append(
+                bucket.description + upload.key.dropFirst(bucket.prefix.count) + " (unfinished upload)")
+        }
+        let objects = try objects(of: database)
+        // A data object an intent object names, whose manifest is not there (damaged or not): a
+        // backup interrupted before its commit record, or a delete interrupted after removing it.
+        let intents = objects.keys.filter { $0.hasPrefix(Self.intentPrefix) }.sorted()
+        var handled = Set<String>()
+        for intent in intents {
+            let stem = String(intent.dropFirst(Self.intentPrefix.count))
+            guard objects[stem + BackupName.manifestSuffix] == nil else { continue }
+            for name in objects.keys.sorted() where Self.isDataFile(name, of: database, stem: stem) {
+                try client.delete(key: folder + name)
+                handled.insert(name)
+                leftovers.removed.append(display(database, name))
+            }
+        }
+        for name in objects.keys.sorted() where BackupName.isDataFile(name, of: database) && !handled.contains(name) {
+            if let stem = Self.stem(ofDataFile: name), objects[stem + BackupName.manifestSuffix] == nil {
+                leftovers.kept.append(display(database, name))
+            }
+        }
+        // Only once the data is gone: an intent removed first could leave data nothing says is ours.
+        for intent in intents { try client.delete(key: folder + intent) }
+        return leftovers
+    }
+
+    /// Whether `name` is a data object of `database` named after `stem` (`<stem>.sqlite…`).
+    static func isDataFile(_ name: String, of database: String, stem: String) -> Bool {
+        BackupName.isDataFile(name, of: database) && Self.stem(ofDataFile: name) == stem
+    }
+
+    /// Whether `name` is a plain name in a folder: not empty, no `/`, not hidden.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
+    }
+
+    /// The stem of a data object's name: the name without its `.sqlite…` extension.
+    static func stem(ofDataFile name: String) -> String? {
+        for ext in [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"] where name.hasSuffix(ext) {
+            return String(name.dropLast(ext.count))
+        }
+        return nil
+    }
+}

@@ -1,0 +1,93 @@
+import HTTP
+
+/// A request to a bucket that failed: S3 answered with an error, or no answer came.
+///
+/// It names the operation, the bucket and key, S3's error code and request id (what a provider's
+/// support asks for), and keeps the transport error; it never holds a credential: S3's error
+/// documents are read for their code, message and request id only (a `SignatureDoesNotMatch`
+/// document carries the string to sign, which is left out).
+public struct S3Error: Error, Sendable, CustomStringConvertible {
+    /// What callers decide on.
+    public enum Code: String, Sendable {
+        /// S3 refused the credentials or the signature (`SignatureDoesNotMatch`, `InvalidAccessKeyId`,
+        /// `AccessDenied`, `ExpiredToken`, `RequestTimeTooSkewed`, …).
+        case credentialsRejected = "credentials-rejected"
+        /// The bucket does not exist (`NoSuchBucket`).
+        case noSuchBucket = "no-such-bucket"
+        /// The object does not exist (`NoSuchKey`, a 404).
+        case noSuchKey = "no-such-key"
+        /// A conditional request's condition failed (412): with `If-None-Match: *` the name is taken.
+        case preconditionFailed = "precondition-failed"
+        /// The bucket is in another region than the one configured (`AuthorizationHeaderMalformed`,
+        /// `PermanentRedirect`, a 301).
+        case wrongRegion = "wrong-region"
+        /// Any other error answer of S3 (`code` holds S3's own error code).
+        case rejected
+        /// No answer, after the retries (DNS, TLS, refused, timeouts, dropped connections): `underlying`.
+        case unreachable
+        /// An answer that is not what S3 sends (unparsable XML, a missing field, a wrong size).
+        case invalidResponse = "invalid-response"
+    }
+
+    public var code: Code
+    /// The S3 operation (`PutObject`, `ListObjectsV2`, …).
+    public var operation: String
+    public var bucket: String
+    public var key: String?
+    /// The HTTP status, when there was an answer.
+    public var status: Int?
+    /// S3's error code (`SignatureDoesNotMatch`), when the answer had one.
+    public var s3Code: String?
+    /// S3's message, when the answer had one.
+    public var message: String?
+    /// `x-amz-request-id` (and `x-amz-id-2`), for a provider's support.
+    public var requestID: String?
+    /// How many requests were made before giving up.
+    public var attempts: Int
+    /// Where the credentials came from, for the advice on a rejection ("/etc/litesafe/s3.credentials").
+    public var credentialsSource: String?
+    public var underlying: HTTPError?
+
+    public init(
+        code: Code, operation: String, bucket: String, key: String?, status: Int? = nil, s3Code: String? = nil,
+        message: String? = nil, requestID: String? = nil, attempts: Int = 1, credentialsSource: String? = nil,
+        underlying: HTTPError? = nil
+    ) {
+        self.code = code
+        self.operation = operation
+        self.bucket = bucket
+        self.key = key
+        self.status = status
+        self.s3Code = s3Code
+        self.message = message
+        self.requestID = requestID
+        self.attempts = attempts
+        self.credentialsSource = credentialsSource
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        let subject = "bucket \(bucket)" + (key.map { ", object \($0)" } ?? "")
+        var answer = [s3Code, status.map { "HTTP \($0)" }].compactMap { $0 }.joined(separator: ", ")
+        if let message, !message.isEmpty { answer += ": " + message }
+        if let requestID { answer += " (request id \(requestID))" }
+        let tries = attempts > 1 ? " after \(attempts) attempts" : ""
+        switch code {
+        case .credentialsRejected:
+            return "S3 rejected the credentials for \(subject) (\(operation)): \(answer)"
+                + "; check the access key and secret key in \(credentialsSource ?? "the credentials")"
+                + (s3Code == "RequestTimeTooSkewed" ? " and this machine's clock" : "")
+        case .noSuchBucket:
+            return "S3 has no bucket \(bucket) (\(operation)): \(answer); check the bucket name and the endpoint"
+        case .wrongRegion:
+            return "S3 says \(subject) is not in the configured region (\(operation)): \(answer)"
+        case .unreachable:
+            return "S3 \(operation) on \(subject) got no answer\(tries): \(underlying.map { "\($0)" } ?? "unknown")"
+        case .invalidResponse:
+            return "S3 \(operation) on \(subject) gave an unexpected answer: \(message ?? "")"
+                + (requestID.map { " (request id \($0))" } ?? "")
+        case .noSuchKey, .preconditionFailed, .rejected:
+            return "S3 \(operation) on \(subject) failed\(tries): \(answer)"
+        }
+    }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""A fault-injecting HTTP proxy in front of an S3 server (moto), for the S3 store's tests.
+
+  s3-fault-proxy.py UPSTREAM_PORT
+Listens on 127.0.0.1 on a free port, prints it as its first line, and forwards every request to
+127.0.0.1:UPSTREAM_PORT unchanged (the Host header too, so SigV4 signatures stay valid). Faults
+are armed through its own paths, which never reach the server:
+  POST /fault-proxy/arm?fault=slowdown&count=N[&after=M]   the next N requests (after M more
+                                                 have passed) get 503 SlowDown
+  POST /fault-proxy/arm?fault=drop-get&count=N[&after=M]   the next N object GETs send half
+                                                 their body, then the connection is closed
+  POST /fault-proxy/arm?fault=drop-answer&count=N[&after=M]   the next N requests reach the
+                                                 server, but the connection is closed before
+                                                 its answer is passed on
+  GET  /fault-proxy/report                       JSON: faults served, and the Range headers seen
+It exits when its standard input closes, so it never outlives the test that started it.
+"""
+import http.client
+import http.server
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import urllib.parse
+
+UPSTREAM = int(sys.argv[1])
+lock = threading.Lock()
+armed = {"slowdown": [0, 0], "drop-get": [0, 0], "drop-answer": [0, 0]}  # [requests to let pass first, faults to serve]
+served = {"slowdown": 0, "drop-get": 0, "drop-answer": 0}
+ranges = []
+
+
+def take(fault):
+    with lock:
+        after, count = armed[fault]
+        if count == 0:
+            return False
+        if after > 0:
+            armed[fault][0] -= 1
+            return False
+        armed[fault][1] -= 1
+        served[fault] += 1
+        return True
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):
+        pass
+
+    def reply(self, status, body, content_type="application/xml"):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def handle_any(self):
+        url = urllib.parse.urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+        if url.path == "/fault-proxy/arm":
+            query = urllib.parse.parse_qs(url.query)
+            with lock:
+                armed[query["fault"][0]] = [int(query.get("after", ["0"])[0]), int(query["count"][0])]
+            return self.reply(200, b"armed\n", "text/plain")
+        if url.path == "/fault-proxy/report":
+            with lock:
+                report = {"served": served, "ranges": ranges}
+            return self.reply(200, json.dumps(report).encode(), "application/json")
+        if take("slowdown"):
+            return self.reply(
+                503, b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+                     b"<RequestId>fault-proxy</RequestId></Error>")
+        if self.headers.get("Range"):
+            with lock:
+                ranges.append(self.headers["Range"])
+        upstream = http.client.HTTPConnection("127.0.0.1", UPSTREAM, timeout=60)
+        headers = {name: value for name, value in self.headers.items()}
+        upstream.request(self.command, self.path, body=body if body else None, headers=headers)
+        response = upstream.getresponse()
+        content = response.read()
+        upstream.close()
+        if take("drop-answer"):
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        object_get = self.command == "GET" and url.path.count("/") >= 2 and "uploads" not in url.query \
+            and "list-type" not in url.query
+        drop = object_get and response.status in (200, 206) and len(content) > 1 and take("drop-get")
+        self.send_response(response.status)
+        for name, value in response.getheaders():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                self.send_header(name, value)
+        # A HEAD's length is the object's, as the server said.
+        length = response.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(content))
+        self.send_header("Content-Length", length)
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if drop:
+            self.wfile.write(content[: len(content) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        self.wfile.write(content)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+
+def exit_when_stdin_closes():
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)
+
+
+def main():
+    # A child of a Swift test process inherits its blocked SIGTERM; let stopping work as usual.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+    threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
