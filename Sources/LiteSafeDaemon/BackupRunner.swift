@@ -23,7 +23,8 @@ public struct BackupSummary: Sendable, Hashable {
     public var file: String?
     /// How long it took, as the engine measured it.
     public var duration: Duration?
-    /// How many backups of the database the store holds after it (and its prune), if known.
+    /// How many backups of its kind (snapshots, or dumps) the store holds after it (and its
+    /// prune), if known.
     public var retained: Int?
     /// The names of the database's stores, for a database with several; empty for one.
     public var stores: [String] = []
@@ -61,7 +62,7 @@ public struct EngineBackupRunner: BackupRunner {
         #endif
         let result = try engine.backUp(job, cancellation: cancellation, logger: logger)
         // Counted here, off the daemon's queue: listing a store reads every manifest.
-        let retained = try? job.store.backups(of: job.name).count
+        let retained = try? job.store.backups(of: job.name).filter { $0.manifest.backupKind == job.kind }.count
         let several = result.stores.count > 1
         return BackupSummary(
             storedSize: result.backup.manifest.storedSize, file: result.backup.manifest.file,

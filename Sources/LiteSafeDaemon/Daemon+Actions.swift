@@ -129,7 +129,10 @@ extension Daemon {
     /// Runs a backup on a thread of its own, under the configuration it started with; the
     /// thread reports back on the daemon's queue.
     func startBackup(_ start: DaemonStateMachine.BackupStart) {
-        let job = start.configuration.backupJob(for: start.database, stores: stores)
+        let job =
+            start.kind == .dump
+            ? start.configuration.dumpJob(for: start.database, stores: stores)
+            : start.configuration.backupJob(for: start.database, stores: stores)
         let cancellation = Cancellation()
         cancellations[start.id] = cancellation
         let runner = runner
@@ -139,10 +142,14 @@ extension Daemon {
             let result = Result { try runner.backUp(job, cancellation: cancellation, logger: logger) }
             queue.async {
                 self.cancellations[start.id] = nil
-                self.feed { $0.backupFinished(name, id: start.id, result: result, now: $1) }
+                if start.kind == .dump {
+                    self.feed { $0.dumpFinished(name, id: start.id, result: result, now: $1) }
+                } else {
+                    self.feed { $0.backupFinished(name, id: start.id, result: result, now: $1) }
+                }
             }
         }
-        thread.name = "litesafe backup \(name)"
+        thread.name = "litesafe \(start.kind == .dump ? "dump" : "backup") \(name)"
         thread.start()
     }
 

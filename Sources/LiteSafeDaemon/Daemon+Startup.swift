@@ -12,6 +12,10 @@ extension Daemon {
         /// Each database's newest backup and how many it has, for the state file.
         var backups: [String: DaemonState.Backup] = [:]
         var retained: [String: Int] = [:]
+        /// When each database's newest stored dump was taken, for the dump schedule.
+        var lastDumps: [String: Date] = [:]
+        /// Each database's newest stored dump, for the state file.
+        var dumps: [String: DaemonState.Backup] = [:]
     }
 
     /// What start-up reads from the stores and the state folder, gathered on a thread of its own
@@ -108,7 +112,14 @@ extension Daemon {
             do {
                 let listing = try stores.makeStore(at: database.store).listing(of: database.name)
                 listing.logDamaged(database: database.name, logger: logger, wording: .advising)
-                let all = listing.backups
+                // Snapshots schedule the backups; stored dumps only the dumps.
+                let all = listing.backups.filter { $0.manifest.backupKind == .snapshot }
+                if let dump = listing.backups.first(where: { $0.manifest.isDump }) {
+                    history.lastDumps[database.name] = dump.manifest.created
+                    history.dumps[database.name] = DaemonState.Backup(
+                        time: dump.manifest.created, file: dump.manifest.file, sizeBytes: dump.manifest.storedSize,
+                        durationSeconds: nil)
+                }
                 history.retained[database.name] = all.count
                 guard let newest = all.first else { continue }
                 let created = newest.manifest.created

@@ -31,7 +31,8 @@ extension DaemonStateMachine {
         case cancelScheduleTimer
         /// Call `graceExpired(now:)` after this long.
         case armGraceTimer(after: Duration)
-        /// Run a backup on a thread of its own; report back with `backupFinished(_:id:result:now:)`.
+        /// Run a backup on a thread of its own; report back with `backupFinished(_:id:result:now:)`
+        /// (a dump: `dumpFinished(_:id:result:now:)`).
         case startBackup(BackupStart)
         /// Run the scheduled verification on a thread of its own; report back with
         /// `verificationFinished(id:result:now:)`.
@@ -112,6 +113,8 @@ extension DaemonStateMachine {
         var database: Configuration.Database
         /// The configuration it runs under (a reload does not change a backup in flight).
         var configuration: Configuration
+        /// A snapshot (reported with `backupFinished`) or a stored dump (`dumpFinished`).
+        var kind: BackupKind = .snapshot
     }
 
     /// The scheduled verification to start.

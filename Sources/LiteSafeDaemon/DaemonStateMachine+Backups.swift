@@ -28,9 +28,10 @@ extension DaemonStateMachine {
         }
         for run in decision.runs { startBackup(run, now: now) }
         if !decision.runs.isEmpty { stateWrites.markChanged() }
+        let dumpSleep = runDueDumps(now: now)
         let verifySleep = runDueVerification(now: now)
         let stateSleep = persistStateIfNeeded(now: now)
-        let sleep = [decision.sleep, verifySleep, stateSleep].compactMap { $0 }.min() ?? decision.sleep
+        let sleep = [decision.sleep, dumpSleep, verifySleep, stateSleep].compactMap { $0 }.min() ?? decision.sleep
         emit(.armScheduleTimer(after: sleep))
         publishStatus(now: now)
     }
@@ -41,6 +42,14 @@ extension DaemonStateMachine {
             // The scheduler's jobs are the configuration's databases; this would be a bug.
             log(level: .error, "the scheduler started '\(run.name)', which is not configured; skipping it")
             _ = scheduler.finished(run.name, success: false, now: now)
+            return
+        }
+        if inFlightDumps[run.name] != nil {
+            // The dump holds the store's lock: the backup follows it.
+            waitingBackups[run.name] = run
+            log(
+                level: .debug, "the backup of '\(run.name)' waits for its dump to end",
+                metadata: [LogKey.database: "\(run.name)"])
             return
         }
         let id = nextWorkID()
@@ -72,7 +81,7 @@ extension DaemonStateMachine {
                     .backupCancelled, level: .notice, "the backup of '\(name)' stopped: \(text)",
                     metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
             }
-            if phase == .stopping && inFlight.isEmpty && verification == nil { finishStopping(exitCode: 0, now: now) }
+            if phase == .stopping && isIdle { finishStopping(exitCode: 0, now: now) }
             return takeActions()
         }
         stateWrites.markChanged()
@@ -107,6 +116,7 @@ extension DaemonStateMachine {
                 metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
             logOutcome(scheduler.finished(name, success: false, now: now), of: name, now: now)
         }
+        if let run = waitingDumps.removeValue(forKey: name) { startDump(run, now: now) }
         runDueWork(now: now)
         releaseMemoryWhenIdle()
         return takeActions()
@@ -114,7 +124,7 @@ extension DaemonStateMachine {
 
     /// Once nothing runs, the memory finished backups freed goes back to the system.
     mutating func releaseMemoryWhenIdle() {
-        guard inFlight.isEmpty, verification == nil else { return }
+        guard isIdle else { return }
         emit(.releaseMemory)
     }
 
@@ -164,6 +174,19 @@ extension DaemonStateMachine {
     @discardableResult
     mutating func enforceDeadlines(now: ClockReading) -> Bool {
         var overdue = false
+        for (name, dump) in inFlightDumps where now.monotonic - dump.started.monotonic >= options.backupDeadline {
+            overdue = true
+            guard !dump.isOverdue else { continue }
+            inFlightDumps[name]?.isOverdue = true
+            emit(.cancel(dump.id))
+            let deadline = formatDuration(options.backupDeadline)
+            log(
+                .backupFailed, level: .error,
+                "the dump of '\(name)' has run longer than its \(deadline) deadline; cancelling it, and holding back the watchdog until it ends so that systemd restarts the service if it is stuck",
+                metadata: [
+                    LogKey.database: "\(name)", LogKey.kind: "dump", LogKey.error: "ran longer than \(deadline)",
+                ])
+        }
         for (name, backup) in inFlight where now.monotonic - backup.started.monotonic >= options.backupDeadline {
             overdue = true
             guard !backup.isOverdue else { continue }

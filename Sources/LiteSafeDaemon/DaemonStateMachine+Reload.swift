@@ -89,6 +89,9 @@ extension DaemonStateMachine {
         let changes = scheduler.update(
             jobs: new.scheduledJobs, maxConcurrent: new.maxConcurrentBackups, lastRuns: history.lastRuns,
             relocated: Set(listing.relocated), now: now)
+        _ = dumpScheduler.update(
+            jobs: new.scheduledDumpJobs, maxConcurrent: new.maxConcurrentBackups, lastRuns: history.lastDumps,
+            relocated: Set(listing.relocated), now: now)
         let summary = ReloadSummary.describe(from: configuration, to: new, changes: changes)
         configuration = new
         reloadFailed = false

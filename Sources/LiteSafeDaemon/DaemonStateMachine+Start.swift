@@ -33,6 +33,9 @@ extension DaemonStateMachine {
         scheduler = Scheduler(
             jobs: configuration.scheduledJobs, maxConcurrent: configuration.maxConcurrentBackups,
             lastRuns: findings.history.lastRuns, now: now, policy: options.policy)
+        dumpScheduler = Scheduler(
+            jobs: configuration.scheduledDumpJobs, maxConcurrent: configuration.maxConcurrentBackups,
+            lastRuns: findings.history.lastDumps, now: now, policy: options.policy)
         verifyScheduler = makeVerifyScheduler(now: now, lastRun: state.verification?.lastStart)
         phase = .starting
         // Without signal sources `READY=1` is the first message, as it always was; with them,

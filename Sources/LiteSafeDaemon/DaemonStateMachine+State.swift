@@ -41,6 +41,11 @@ extension DaemonStateMachine {
                 if current.time < backup.time { entry.lastSuccess = backup }
             }
         }
+        for (name, dump) in history.dumps {
+            state.update(name) { entry in
+                if entry.lastDump.map({ $0.time < dump.time }) ?? true { entry.lastDump = dump }
+            }
+        }
         for (name, count) in history.retained {
             state.update(name) { $0.retained = count }
         }

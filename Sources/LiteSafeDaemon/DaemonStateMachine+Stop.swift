@@ -30,12 +30,16 @@ extension DaemonStateMachine {
         let cancelling = names.isEmpty ? "" : "; cancelling the backup of \(quotedNames(names))"
         log(.daemonStopping, "stopping (\(reason))\(cancelling)")
         for backup in inFlight.values.sorted(by: { $0.id.value < $1.id.value }) { emit(.cancel(backup.id)) }
+        if !inFlightDumps.isEmpty { log("cancelling the dump of \(quotedNames(inFlightDumps.keys))") }
+        for dump in inFlightDumps.values.sorted(by: { $0.id.value < $1.id.value }) { emit(.cancel(dump.id)) }
+        waitingDumps = [:]
+        waitingBackups = [:]
         if let verification {
             log("cancelling the scheduled verification")
             emit(.cancel(verification.id))
         }
         publishStatus(now: now)
-        guard !inFlight.isEmpty || verification != nil else {
+        guard !isIdle else {
             finishStopping(exitCode: 0, now: now)
             return takeActions()
         }
@@ -52,6 +56,14 @@ extension DaemonStateMachine {
                 .backupFailed, level: .error,
                 "the backup of '\(name)' did not stop within \(formatDuration(options.stopGracePeriod)) of being cancelled; exiting without it (the next run removes what it leaves)",
                 metadata: [LogKey.database: "\(name)", LogKey.error: "did not stop when cancelled"])
+        }
+        for name in inFlightDumps.keys.sorted() {
+            log(
+                .backupFailed, level: .error,
+                "the dump of '\(name)' did not stop within \(formatDuration(options.stopGracePeriod)) of being cancelled; exiting without it (the next run removes what it leaves)",
+                metadata: [
+                    LogKey.database: "\(name)", LogKey.kind: "dump", LogKey.error: "did not stop when cancelled",
+                ])
         }
         if verification != nil {
             log(

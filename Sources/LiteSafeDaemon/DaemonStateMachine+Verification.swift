@@ -78,7 +78,7 @@ extension DaemonStateMachine {
         guard let running = verification, running.id == id else { return [] }
         verification = nil
         if phase == .stopping || phase == .stopped {
-            if phase == .stopping && inFlight.isEmpty { finishStopping(exitCode: 0, now: now) }
+            if phase == .stopping && isIdle { finishStopping(exitCode: 0, now: now) }
             return takeActions()
         }
         // Never retried: a verification fails on damaged files, which a retry finds damaged again.

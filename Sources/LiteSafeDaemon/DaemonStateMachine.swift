@@ -26,6 +26,15 @@ struct DaemonStateMachine: Sendable {
     /// The configuration new backups start under (one in flight keeps the one it started with).
     var configuration: Configuration
     var scheduler: Scheduler
+    /// When each database with a `dump_schedule` stores a dump (jobs named after the databases).
+    var dumpScheduler: Scheduler
+    /// Dumps started and not yet reported back, by database.
+    var inFlightDumps: [String: InFlightBackup] = [:]
+    /// Dumps that came due while their database's backup ran (they share its store lock): each
+    /// starts when that backup ends.
+    var waitingDumps: [String: Scheduler.Run] = [:]
+    /// Backups that came due while their database's dump ran, started when it ends.
+    var waitingBackups: [String: Scheduler.Run] = [:]
     /// When `verify_schedule` verifies the stored backups; nil without one.
     var verifyScheduler: Scheduler?
     var phase = Phase.created
@@ -87,9 +96,13 @@ struct DaemonStateMachine: Sendable {
         self.options = options
         self.pid = pid
         scheduler = Scheduler(jobs: [], maxConcurrent: 1, now: now, policy: options.policy)
+        dumpScheduler = Scheduler(jobs: [], maxConcurrent: 1, now: now, policy: options.policy)
         stateWrites = StateWriteSchedule(interval: options.stateWriteInterval)
         state = DaemonState(pid: pid, started: now.wall, updated: now.wall, configFile: configuration.sourceFile)
     }
+
+    /// Whether no backup, dump or verification is in flight.
+    var isIdle: Bool { inFlight.isEmpty && inFlightDumps.isEmpty && verification == nil }
 
     // MARK: Helpers for the events.
 

@@ -39,6 +39,11 @@ extension Configuration {
             }
             lines += [
                 row("schedule", describe(database.scheduledJob(in: timeZone), now: now)),
+                row(
+                    "dump schedule",
+                    database.scheduledDumpJob(in: timeZone).map {
+                        describe($0, now: now).replacingOccurrences(of: "previous backup", with: "previous dump")
+                    } ?? "none"),
                 row("encryption", describe(database.encryption)),
                 row("retention", database.retention.description),
                 row(

@@ -71,6 +71,15 @@ extension StateReport {
                     "\(row.name): store \(store.name) FAILED \(Self.age(failure.time, now: now))\(times)\(since): \(failure.reason.escapingControlCharacters)"
                 )
             }
+            if let dump = row.lastDump {
+                notes.append(
+                    "\(row.name): last dump \(Self.age(dump.time, now: now)) (\(ByteCount(dump.sizeBytes)))")
+            }
+            if let failure = row.lastDumpFailure, failure.time > row.lastDump?.time ?? .distantPast {
+                notes.append(
+                    "\(row.name): last dump FAILED \(Self.age(failure.time, now: now)): \(failure.reason.escapingControlCharacters)"
+                )
+            }
             if row.health == .noBackupYet {
                 notes.append("\(row.name): no backup yet")
             }

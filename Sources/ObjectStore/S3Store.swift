@@ -258,11 +258,8 @@ public struct S3Store: BackupStore {
         !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
     }
 
-    /// The stem of a data object's name: the name without its `.sqlite…` extension.
+    /// The stem of a data object's name: the name without its `.sqlite…` or `.sql…` extension.
     static func stem(ofDataFile name: String) -> String? {
-        for ext in [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"] where name.hasSuffix(ext) {
-            return String(name.dropLast(ext.count))
-        }
-        return nil
+        BackupName.stem(ofDataFile: name)
     }
 }

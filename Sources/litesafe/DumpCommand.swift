@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiteSafeCore
 import LiteSafePresentation
+import Logging
 
 /// `litesafe dump`: a logical SQL dump of a live database, from one consistent snapshot.
 struct DumpCommand: ParsableCommand {
@@ -11,6 +12,11 @@ struct DumpCommand: ParsableCommand {
         discussion: """
             Configured:  litesafe dump [--config <file>] <name> [-o <file>]
             Any file:    litesafe dump --database <path> [-o <file>]
+            Stored:      litesafe dump [--config <file>] <name> --store
+            With --store the dump is compressed and encrypted as the database's backups are, \
+            published beside them with a manifest ("kind": "dump"), listed by `litesafe list` \
+            (KIND dump), kept by the same retention counted apart from snapshots, and restored \
+            with `litesafe restore <name> --dump`.
             Load it with: sqlite3 NEW.db < <file>. Unlike sqlite3 .dump it keeps user_version, \
             application_id and WAL mode, loads under SQLITE_DBCONFIG_DEFENSIVE, and the same \
             content always gives the same bytes. In WAL mode writers go on while it reads; in \
@@ -33,6 +39,13 @@ struct DumpCommand: ParsableCommand {
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
+    @Flag(
+        name: .customLong("store"),
+        help:
+            "Store the dump beside the configured database's backups: compressed, encrypted, with a manifest, pruned by its retention."
+    )
+    var store = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -41,10 +54,16 @@ struct DumpCommand: ParsableCommand {
         case (.some, .some): throw ValidationError("give a configured database's name or --database, not both")
         default: break
         }
+        if store && database != nil {
+            throw ValidationError(
+                "--store stores a configured database's dump in its store; name the database instead of --database")
+        }
+        if store && (output != nil || force) { throw ValidationError("--store goes with neither -o nor --force") }
     }
 
     func run() throws {
-        _ = try logging.bootstrap()
+        let logger = try logging.bootstrap()
+        if store { return try storeDump(logger: logger) }
         do {
             let (label, path, busyTimeout) = try source()
             guard FileManager.default.fileExists(atPath: path) else {
@@ -66,6 +85,26 @@ struct DumpCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// Publishes one dump of the configured database in its store, as the daemon's
+    /// `dump_schedule` does.
+    private func storeDump(logger: Logger) throws {
+        let result: BackupResult
+        do {
+            let configuration = try configFile.load(logger: logger)
+            let chosen = try configuration.databases(named: [name ?? ""])[0]
+            var job = configuration.backupJob(for: chosen, stores: LiteSafe.stores)
+            job.kind = .dump
+            result = try BackupEngine(errorWording: .advising).storeDump(job, logger: logger)
+        } catch {
+            throw fail(error)
+        }
+        let m = result.backup.manifest
+        print(
+            "\(m.database): \(result.backup.dataLocation) (dump, \(ByteCount(m.storedSize)) stored, \(ByteCount(m.plaintextSize)) SQL, \(result.duration.milliseconds) ms)"
+        )
+        if result.pruneError != nil { throw ExitCode(1) }
     }
 
     /// The database to dump: a configured one by name, or the file `--database` names.

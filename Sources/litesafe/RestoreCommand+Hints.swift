@@ -27,7 +27,9 @@ extension RestoreCommand {
         }
         let database = damaged.manifest.database
         let older = ((try? store.backups(of: database)) ?? [])
-            .filter { $0.manifest.created < damaged.manifest.created }
+            .filter {
+                $0.manifest.created < damaged.manifest.created && $0.manifest.backupKind == damaged.manifest.backupKind
+            }
             .sorted { $0.manifest.created > $1.manifest.created }
         guard
             let good = older.first(where: { (try? Verifier().scrub(backup: $0, store: store, logger: silent)) != nil })
@@ -65,6 +67,7 @@ extension RestoreCommand {
             words += ["--config", absolute(config)]
         }
         words += [database, "--at", time]
+        if dump { words.append("--dump") }
         if let identity { words += ["--identity", absolute(identity)] }
         words += ["-o", absolute(output)]
         if force { words.append("--force") }

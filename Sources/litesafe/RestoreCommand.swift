@@ -15,7 +15,9 @@ struct RestoreCommand: ParsableCommand {
             The newest backup at or before a time:
               litesafe restore --from <dir> <name> --at 2026-11-26T12:00:00Z \\
                 --identity <key-file> -o <out>
-            One backup file:
+            The newest stored dump instead of a snapshot (dumps are chosen only when asked):
+              litesafe restore [--config <file>] <name> --dump --identity <key-file> -o <out>
+            One backup file (a snapshot or a dump):
               litesafe restore <file>.sqlite.zst.age --identity <key-file> -o <out>
             """)
 
@@ -29,6 +31,9 @@ struct RestoreCommand: ParsableCommand {
             "Restore the newest backup at or before this time (ISO 8601, e.g. 2026-11-26T12:00:00Z).", valueName: "time"
         ))
     var at: String?
+
+    @Flag(help: "Restore from the database's stored dumps (`litesafe dump <name> --store`) instead of its snapshots.")
+    var dump = false
 
     @Option(
         name: [.short, .long],
@@ -94,6 +99,7 @@ struct RestoreCommand: ParsableCommand {
         let looksLikeFile = target.contains("/") || (FileSystem.exists(target) && !DatabaseName.isValid(target))
         if looksLikeFile || (location.configFile.config == nil && location.from == nil && FileSystem.exists(target)) {
             if at != nil { throw ValidationError("--at picks among a database's backups; it does not go with a file") }
+            if dump { throw ValidationError("--dump picks among a database's backups; it does not go with a file") }
             let path = absolute(target)
             guard FileSystem.exists(path) else { throw FileSystemError("read", path: path, errno: ENOENT) }
             return .file(path: path, manifest: try Manifest.describing(path))
@@ -102,7 +108,7 @@ struct RestoreCommand: ParsableCommand {
         let time = at.flatMap(BackupName.parseISO8601)
         // One name gives exactly one store, or an error naming the configured databases.
         let (database, store) = try location.stores(only: [target])[0]
-        let backup = try store.backup(of: database, atOrBefore: time) {
+        let backup = try store.backup(of: database, atOrBefore: time, kind: dump ? .dump : .snapshot) {
             note("litesafe: warning: \(ErrorMessage.describe($0))")
         }
         return .stored(backup, store: store)

@@ -41,6 +41,8 @@ import Yams
         #expect(configuration.databases.map(\.name) == ["app", "analytics"])
         #expect(configuration.stateDirectory == fixture.root + "/var/lib/litesafe")
         #expect(configuration.databases[0].destination == fixture.root + "/var/backups/litesafe/app")
+        #expect(configuration.databases[0].dumpSchedule == (try Schedule(parsing: "@daily")))
+        #expect(configuration.databases[1].dumpSchedule == nil)
         #expect(
             configuration.databases[1].retention
                 == RetentionPolicy(keepLast: 4, keepDaily: 7, keepWeekly: 4, keepWithin: .seconds(2 * 86_400)))
@@ -110,6 +112,7 @@ import Yams
         #expect(
             try Schedule(parsing: try #require(defaults["schedule"]?.string)) == DatabaseConfiguration.defaultSchedule)
         #expect(defaults["jitter"]?.string == "0s")
+        #expect(defaults["dump_schedule"]?.string == "none")
         #expect(defaults["checkpoint"]?.string == DatabaseConfiguration.defaultCheckpoint.rawValue)
         #expect(defaults["compression"]?.string == DatabaseConfiguration.defaultCompression.description)
         #expect(defaults["integrity_check"]?.string == DatabaseConfiguration.defaultIntegrityCheck.rawValue)

@@ -133,6 +133,20 @@ import Testing
         #expect(fixture.problems(fixture.text(defaults: line)) == ["test.yml:" + expected])
     }
 
+    @Test func dumpScheduleIsCheckedInheritedAndCanBeTurnedOff() throws {
+        let fixture = try ConfigurationFixture()
+        let problems = fixture.problems(fixture.text(defaults: "  dump_schedule: every day"))
+        #expect(problems.count == 1)
+        #expect(problems.first?.hasPrefix("test.yml:2:18: defaults.dump_schedule: ") == true, "\(problems)")
+        #expect(problems.first?.contains("invalid duration 'day'") == true, "\(problems)")
+        let inherited = try fixture.load(fixture.text(defaults: "  dump_schedule: \"@daily\""))
+        #expect(inherited.configuration.databases[0].dumpSchedule == (try Schedule(parsing: "@daily")))
+        let off = try fixture.load(
+            fixture.text(defaults: "  dump_schedule: \"@daily\"") + "    dump_schedule: none\n")
+        #expect(off.configuration.databases[0].dumpSchedule == nil)
+        #expect(try fixture.load(fixture.text()).configuration.databases[0].dumpSchedule == nil)
+    }
+
     @Test func relativeDestination() throws {
         let fixture = try ConfigurationFixture()
         let text = fixture.text().replacingOccurrences(

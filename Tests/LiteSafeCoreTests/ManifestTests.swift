@@ -36,6 +36,36 @@ import Testing
         }
     }
 
+    @Test func aSnapshotsManifestHasNoKindAndOldManifestsReadAsSnapshots() throws {
+        let snapshot = manifest()
+        let text = String(decoding: try snapshot.encoded(), as: UTF8.self)
+        #expect(!text.contains("\"kind\""), "a snapshot's manifest is as it was before dumps")
+        let decoded = try Manifest.decode(try snapshot.encoded(), path: "m.json")
+        #expect(decoded.kind == nil)
+        #expect(decoded.backupKind == .snapshot)
+    }
+
+    @Test func aDumpsManifestSaysSoAndRoundTrips() throws {
+        let dump = RetentionFixture.backup(RetentionFixture.date("2026-11-26T12:00:00Z"), kind: .dump).manifest
+        let text = String(decoding: try dump.encoded(), as: UTF8.self)
+        #expect(text.contains("\"kind\" : \"dump\""), "\(text)")
+        let decoded = try Manifest.decode(try dump.encoded(), path: "m.json")
+        #expect(decoded == dump)
+        #expect(decoded.isDump)
+    }
+
+    @Test func aKindThatDisagreesWithTheFileNameOrIsUnknownIsRefused() throws {
+        let dump = RetentionFixture.backup(RetentionFixture.date("2026-11-26T12:00:00Z"), kind: .dump).manifest
+        // A dump's .sql file without "kind": a restore would not pick it, retention would count it wrong.
+        let unmarked = dump.with { $0.kind = nil }
+        #expect(throws: BackupError.self) { try Manifest.decode(try unmarked.encoded(), path: "m.json") }
+        let mislabelled = manifest().with { $0.kind = .dump }
+        #expect(throws: BackupError.self) { try Manifest.decode(try mislabelled.encoded(), path: "m.json") }
+        let future = String(decoding: try dump.encoded(), as: UTF8.self)
+            .replacingOccurrences(of: "\"kind\" : \"dump\"", with: "\"kind\" : \"wal-segment\"")
+        #expect(throws: BackupError.self) { try Manifest.decode(Array(future.utf8), path: "m.json") }
+    }
+
     @Test(arguments: [
         ("plain text, émigré, 日本", "plain text, émigré, 日本"),
         ("a\u{1B}[31mred", "a\\u{1B}[31mred"),

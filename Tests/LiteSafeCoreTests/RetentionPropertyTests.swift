@@ -153,6 +153,63 @@ struct RetentionPropertyTests {
     }
 }
 
+extension RetentionPropertyTests {
+    /// Snapshots from one generated history and stored dumps from another, under one policy.
+    struct MixedHistory {
+        let snapshots: History
+        let dumps: [StoredBackup]
+
+        init(seed: UInt64) {
+            snapshots = History(seed: seed)
+            let stems = Set(snapshots.backups.map(\.id.stem))
+            // A dump never shares a stem with a snapshot (the engine gives it the next `_N`).
+            dumps = History(seed: seed &+ 10_000).backups.map(F.dump).filter { !stems.contains($0.id.stem) }
+        }
+
+        var all: [StoredBackup] { snapshots.backups + dumps }
+    }
+
+    @Test("snapshots and dumps are counted apart: each kind's plan is the plan of that kind alone", arguments: seeds)
+    func kindsCountedApart(seed: UInt64) {
+        let history = MixedHistory(seed: seed)
+        #expect(!history.dumps.isEmpty)
+        let mixed = history.snapshots.plan(history.all)
+        #expect(mixed.count == history.all.count)
+        #expect(mixed.filter { !$0.backup.manifest.isDump } == history.snapshots.plan())
+        #expect(mixed.filter(\.backup.manifest.isDump) == history.snapshots.plan(history.dumps))
+        // keep_last N keeps N of each (when each has N good ones).
+        let keepLast = history.snapshots.policy.keepLast
+        for kind in BackupKind.allCases {
+            let kept = mixed.filter {
+                $0.backup.manifest.backupKind == kind && $0.reasons.contains { $0.hasPrefix("last ") }
+            }
+            #expect(
+                kept.count
+                    == min(
+                        keepLast, history.all.filter { $0.manifest.backupKind == kind && $0.manifest.passedCheck }.count
+                    ))
+        }
+        // Newest first across both kinds, as a listing is.
+        #expect(mixed.map(\.backup.manifest.created) == mixed.map(\.backup.manifest.created).sorted(by: >))
+    }
+
+    @Test("a prune over a store holding both kinds keeps exactly each kind's plan", arguments: seeds.prefix(10))
+    func pruneKeepsEachKindsPlan(seed: UInt64) throws {
+        let history = MixedHistory(seed: seed)
+        let store = try InMemoryStore(history.all, location: "/backups")
+        let policy = history.snapshots.policy
+        let pruned = try Pruner(now: { history.snapshots.now }).prune(
+            "app", in: store, policy: policy, timeZone: history.snapshots.timeZone,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let expected =
+            history.snapshots.plan().filter(\.isKept).map(\.backup.id)
+            + history.snapshots.plan(history.dumps).filter(\.isKept).map(\.backup.id)
+        #expect(Set(try store.all.map(\.id)) == Set(expected))
+        #expect(Set(pruned.filter(\.isKept).map(\.backup.id)) == Set(expected))
+        #expect(try store.all.contains { $0.manifest.isDump } && store.all.contains { !$0.manifest.isDump })
+    }
+}
+
 /// SplitMix64: a tiny seeded generator, so a failing history can be replayed from its seed.
 struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64

@@ -405,6 +405,102 @@ struct DaemonStateMachineTests {
             ])
         #expect(daemon.machine.stateFileWritten(file, error: nil).isEmpty)
     }
+
+    // MARK: dump_schedule
+
+    static func dumping(_ names: [String], dumpSchedule: Schedule = .every(.seconds(86_400))) -> Configuration {
+        var configuration = configuration(names)
+        for index in configuration.databases.indices { configuration.databases[index].dumpSchedule = dumpSchedule }
+        return configuration
+    }
+
+    @Test("a dump that comes due while its database's backup runs waits for it, then starts as a dump")
+    func dumpWaitsForTheBackup() throws {
+        var daemon = Machine(Self.dumping(["app"]))
+        let started = daemon.start()
+        // Both are due (neither exists yet); the backup came first and holds the store's lock.
+        #expect(started.backupsStarted.map(\.kind) == [.snapshot])
+        #expect(daemon.machine.waitingDumps["app"] != nil)
+        daemon.clock.advance(by: .seconds(5))
+        let done = daemon.finish("app", .success(BackupSummary(storedSize: 1, file: "app.sqlite")))
+        let dump = try #require(done.backupsStarted.first)
+        #expect(done.backupsStarted.count == 1)
+        #expect(dump.kind == .dump)
+        #expect(dump.run.name == "app")
+        #expect(daemon.machine.inFlightDumps["app"] != nil)
+        #expect(daemon.machine.waitingDumps.isEmpty)
+    }
+
+    @Test("a backup that comes due while the dump runs waits for it; a dump's success is recorded apart")
+    func backupWaitsForTheDump() throws {
+        var daemon = Machine(Self.dumping(["app"]))
+        var history = Daemon.History()
+        // A snapshot ten minutes old, no dump yet: only the dump is due at start.
+        history.lastRuns["app"] = daemon.clock.now().wall.addingTimeInterval(-600)
+        let started = daemon.start(history: history)
+        let dump = try #require(started.backupsStarted.first)
+        #expect(started.backupsStarted.map(\.kind) == [.dump])
+
+        daemon.clock.advance(by: .seconds(3_000))
+        #expect(daemon.machine.timerFired(now: daemon.clock.now()).backupsStarted.isEmpty)
+        #expect(daemon.machine.waitingBackups["app"] != nil)
+        #expect(daemon.machine.inFlight.isEmpty)
+
+        let done = daemon.machine.dumpFinished(
+            "app", id: dump.id, result: .success(BackupSummary(storedSize: 7, file: "app.sql.zst.age")),
+            now: daemon.clock.now())
+        #expect(done.backupsStarted.map(\.kind) == [.snapshot])
+        let entry = try #require(daemon.machine.state.database(named: "app"))
+        #expect(entry.lastDump?.file == "app.sql.zst.age")
+        #expect(entry.lastSuccess == nil, "a dump is not a snapshot")
+        #expect(daemon.machine.dumpScheduler.nextDue(for: "app") == date("2026-11-27T12:00:00Z"))
+    }
+
+    @Test("a database whose newest dump is recent gets no dump at start, and one without dump_schedule never does")
+    func dumpFollowsItsOwnHistory() {
+        var configuration = Self.dumping(["app", "crm"])
+        configuration.databases[1].dumpSchedule = nil
+        var daemon = Machine(configuration, options: DaemonOptions())
+        var history = Daemon.History()
+        history.lastDumps["app"] = daemon.clock.now().wall.addingTimeInterval(-600)
+        let started = daemon.start(history: history)
+        #expect(started.backupsStarted.allSatisfy { $0.kind == .snapshot })
+        #expect(daemon.machine.dumpScheduler.nextDue(for: "app") == date("2026-11-27T11:50:00Z"))
+        #expect(daemon.machine.dumpScheduler.nextDue(for: "crm") == nil)
+    }
+
+    @Test("a failed dump is logged as a dump's failure and recorded apart; the backups' count is untouched")
+    func dumpFailureIsRecorded() throws {
+        var daemon = Machine(Self.dumping(["app"]))
+        var history = Daemon.History()
+        history.lastRuns["app"] = daemon.clock.now().wall.addingTimeInterval(-600)
+        let dump = try #require(daemon.start(history: history).backupsStarted.first)
+        let failed = daemon.machine.dumpFinished(
+            "app", id: dump.id, result: .failure(Failure()), now: daemon.clock.now())
+        #expect(failed.logs.map(\.message).contains("dump of 'app' failed: the disk is on fire"))
+        #expect(failed.logs.first { $0.event == .backupFailed }?.metadata[LogKey.kind] == "dump")
+        let entry = try #require(daemon.machine.state.database(named: "app"))
+        #expect(entry.lastDumpFailure?.reason == "the disk is on fire")
+        #expect(entry.consecutiveFailures == 0)
+        // Retried like a backup, 30 s later.
+        daemon.clock.advance(by: .seconds(30))
+        #expect(daemon.machine.timerFired(now: daemon.clock.now()).backupsStarted.map(\.kind) == [.dump])
+    }
+
+    @Test("a stop cancels a dump in flight and completes once it ends")
+    func stopCancelsTheDump() throws {
+        var daemon = Machine(Self.dumping(["app"]))
+        var history = Daemon.History()
+        history.lastRuns["app"] = daemon.clock.now().wall.addingTimeInterval(-600)
+        let dump = try #require(daemon.start(history: history).backupsStarted.first)
+        let stopping = daemon.machine.stopRequested(reason: "SIGTERM", now: daemon.clock.now())
+        #expect(stopping.contains(.cancel(dump.id)))
+        #expect(!stopping.contains(.exit(code: 0)))
+        let ended = daemon.machine.dumpFinished(
+            "app", id: dump.id, result: .failure(BackupError.cancelled(database: "app")), now: daemon.clock.now())
+        #expect(ended.contains(.exit(code: 0)))
+        #expect(daemon.machine.phase == .stopped)
+    }
 }
 
 /// A log line as the machine decides it (its source place is not compared).

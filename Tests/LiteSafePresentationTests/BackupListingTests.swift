@@ -12,6 +12,20 @@ import Testing
         return manifest
     }
 
+    @Test func listTellsDumpsFromSnapshots() throws {
+        let snapshot = RetentionFixture.backup(RetentionFixture.date("2026-11-26T12:00:00Z"))
+        let dump = RetentionFixture.dump(RetentionFixture.backup(RetentionFixture.date("2026-11-26T13:00:00Z")))
+        let table = BackupListing.table([dump, snapshot])
+        let lines = table.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasPrefix("DATABASE  KIND      CREATED (UTC)"), "\(table)")
+        #expect(lines[1].hasPrefix("app       dump      2026-11-26 13:00:00"), "\(table)")
+        #expect(lines[2].hasPrefix("app       snapshot  2026-11-26 12:00:00"), "\(table)")
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(BackupListing.json([dump, snapshot]).utf8)) as? [[String: Any]])
+        // Every object says its kind, a snapshot's too (its manifest leaves it out).
+        #expect(json.map { $0["kind"] as? String } == ["dump", "snapshot"])
+    }
+
     @Test func listEscapesControlCharactersFromManifests() {
         let hostile = "ok\u{1B}]0;owned\u{07}\u{202E}txt.exe\u{0}\n"
         let backup = StoredBackup(

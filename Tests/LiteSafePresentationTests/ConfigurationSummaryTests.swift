@@ -16,6 +16,7 @@ import Testing
                     path: \(fixture.root)/data/other.db
                     schedule: "0 3 * * *"
                     jitter: 5m
+                    dump_schedule: every 1d
                     encryption: none
                     retention: { keep_daily: 7, keep_within: 1d12h }
 
@@ -42,6 +43,7 @@ import Testing
                   path                    \(fixture.databasePath)
                   destination             \(fixture.destination)/app
                   schedule                every 1h: next 1h after the previous backup started, or soon after startup if overdue
+                  dump schedule           none
                   encryption              1 recipient
                   retention               keep_last 3
                   snapshot                checkpoint passive, integrity check quick, compression zstd:3, busy timeout 5s
@@ -50,6 +52,7 @@ import Testing
                   path                    \(fixture.root)/data/other.db
                   destination             \(fixture.destination)/other
                   schedule                0 3 * * * + \(formatDuration(offset)) jitter, next \(next) Europe/Berlin (in \(formatDuration(.seconds(15 * 3600) + offset)))
+                  dump schedule           every 1d: next 1d after the previous dump started, or soon after startup if overdue, jitter up to 5m
                   encryption              NONE (plaintext)
                   retention               keep_daily 7, keep_within 1d12h
                   snapshot                checkpoint passive, integrity check quick, compression zstd:3, busy timeout 5s

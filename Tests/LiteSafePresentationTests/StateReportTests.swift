@@ -71,6 +71,25 @@ struct StateReportTests {
                 """)
     }
 
+    @Test("a stored dump is noted under the table; a dump that failed since says so without failing the database")
+    func lastDump() throws {
+        let report = report(
+            state { state in
+                state.update("app") {
+                    $0.lastDump = DaemonState.Backup(
+                        time: now.addingTimeInterval(-600), file: "app-20261126T120000.000000Z.sql.zst.age",
+                        sizeBytes: 2_000_000, durationSeconds: 0.5)
+                    $0.lastDumpFailure = DaemonState.Failure(time: now.addingTimeInterval(-60), reason: "disk full")
+                }
+            })
+        #expect(report.exitCode == 0)
+        let table = report.table(timeZone: .gmt)
+        #expect(
+            table.contains("\napp: last dump 10 min ago (2.0 MB)\napp: last dump FAILED 1 min ago: disk full\n"),
+            "\(table)")
+        #expect(try report.json().contains("\"last_dump\""))
+    }
+
     @Test("a failed backup: exit 2, FAILED with its reason and how many times in a row")
     func failing() {
         let report = report(

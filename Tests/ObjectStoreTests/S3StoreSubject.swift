@@ -42,7 +42,7 @@ final class S3StoreSubject: StoreContractSubject {
 
     func leaveData(_ bytes: [UInt8], named name: String, database: String, interrupted: Bool) throws {
         try client.put(key: key(database, name), bytes: bytes)
-        if interrupted, let stem = name.components(separatedBy: ".sqlite").first {
+        if interrupted, let stem = BackupName.stem(ofDataFile: name) {
             try client.put(key: key(database, S3Store.intentPrefix + stem), bytes: [])
         }
     }

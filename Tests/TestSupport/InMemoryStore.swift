@@ -195,10 +195,7 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
     }
 
     static func stem(ofDataFile name: String) -> String? {
-        for ext in [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"] where name.hasSuffix(ext) {
-            return String(name.dropLast(ext.count))
-        }
-        return nil
+        BackupName.stem(ofDataFile: name)
     }
 
     /// Bytes held until commit, which publishes the data and then the manifest.

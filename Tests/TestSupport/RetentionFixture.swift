@@ -9,15 +9,18 @@ public enum RetentionFixture {
 
     public static func date(_ text: String) -> Date { BackupName.parseISO8601(text)! }
 
-    public static func backup(_ created: Date, check: String = "quick_check ok", database: String = "app")
+    public static func backup(
+        _ created: Date, check: String = "quick_check ok", database: String = "app", kind: BackupKind = .snapshot
+    )
         -> StoredBackup
     {
         let stem = BackupName.stem(database: database, date: created)
         let manifest = Manifest(
-            database: database, sourcePath: "/data/\(database).db", created: created, file: stem + ".sqlite.zst.age",
+            database: database, sourcePath: "/data/\(database).db", created: created,
+            file: stem + (kind == .dump ? ".sql.zst.age" : ".sqlite.zst.age"),
             sqliteVersion: "3.40.1", pageSize: 4096, pageCount: 1, walMode: true, plaintextSize: 4096,
             plaintextSHA256: "", storedSize: 0, storedSHA256: "", compression: "zstd:3", encryption: "age",
-            recipients: [], check: check, litesafeVersion: "test")
+            recipients: [], check: check, litesafeVersion: "test", kind: kind == .dump ? .dump : nil)
         return StoredBackup(
             id: BackupID(database: database, stem: stem), manifest: manifest,
             dataLocation: "/backups/\(database)/" + manifest.file,
@@ -26,6 +29,12 @@ public enum RetentionFixture {
 
     public static func backup(_ created: String, check: String = "quick_check ok") -> StoredBackup {
         backup(date(created), check: check)
+    }
+
+    /// `backup` as a stored dump of the same time and check.
+    public static func dump(_ backup: StoredBackup) -> StoredBackup {
+        Self.backup(
+            backup.manifest.created, check: backup.manifest.check, database: backup.manifest.database, kind: .dump)
     }
 
     /// The plan as `time: action reasons` lines, newest first: what an example spells out.

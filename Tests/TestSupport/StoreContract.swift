@@ -45,7 +45,7 @@ public final class DirectoryStoreSubject: StoreContractSubject {
     public func leaveData(_ bytes: [UInt8], named name: String, database: String, interrupted: Bool) throws {
         try FileManager.default.createDirectory(atPath: path(database), withIntermediateDirectories: true)
         try Data(bytes).write(to: URL(fileURLWithPath: path(database, name)))
-        if interrupted, let stem = name.components(separatedBy: ".sqlite").first {
+        if interrupted, let stem = BackupName.stem(ofDataFile: name) {
             try Data().write(to: URL(fileURLWithPath: path(database, DirectoryStore.intentPrefix + stem)))
         }
     }
@@ -76,7 +76,7 @@ public final class InMemoryStoreSubject: StoreContractSubject {
 
     public func leaveData(_ bytes: [UInt8], named name: String, database: String, interrupted: Bool) throws {
         memory.put(bytes, named: name, in: database)
-        if interrupted, let stem = name.components(separatedBy: ".sqlite").first {
+        if interrupted, let stem = BackupName.stem(ofDataFile: name) {
             memory.put([], named: InMemoryStore.intentPrefix + stem, in: database)
         }
     }
@@ -111,6 +111,7 @@ public enum StoreContract {
         Check(description: "a crash between data and manifest", run: crashBetweenDataAndManifest),
         Check(description: "one lock holder at a time", run: concurrentLock),
         Check(description: "damaged manifests are reported and left alone", run: damagedManifest),
+        Check(description: "dumps beside snapshots: listed, chosen only when asked, cleaned up", run: dumps),
     ]
 
     /// The database the checks back up.
@@ -122,32 +123,35 @@ public enum StoreContract {
 
     /// A manifest for a backup of `database` taken at `created`, its data file named after `stem`.
     public static func manifest(
-        database: String = database, created: Date, file: String, bytes: [UInt8]
+        database: String = database, created: Date, file: String, bytes: [UInt8], kind: BackupKind = .snapshot
     ) throws -> Manifest {
-        let json: [String: Any] = [
+        var json: [String: Any] = [
             "format": Manifest.currentFormat, "database": database, "source_path": "/data/\(database).db",
             "created": BackupName.iso8601(created), "file": file, "sqlite_version": "3.40.1", "page_size": 4096,
             "page_count": 1, "wal_mode": true, "plaintext_size": 4096, "plaintext_sha256": "",
             "stored_size": bytes.count, "stored_sha256": "", "compression": "none",
             "encryption": "none", "recipients": [String](), "check": "quick_check ok", "litesafe_version": "test",
         ]
+        if kind == .dump { json["kind"] = "dump" }
         return try Manifest.decode(Array(JSONSerialization.data(withJSONObject: json)), path: "test manifest")
     }
 
     /// Publishes a backup of `bytes` taken at `created` (seconds after 2026-11-26T12:00:00Z).
     @discardableResult
     public static func publish(
-        _ bytes: [UInt8], at seconds: TimeInterval, in store: any BackupStore, database: String = database
+        _ bytes: [UInt8], at seconds: TimeInterval, in store: any BackupStore, database: String = database,
+        kind: BackupKind = .snapshot
     ) throws -> StoredBackup {
         let created = Date(timeIntervalSince1970: 1_795_694_400 + seconds)
         let stem = BackupName.stem(database: database, date: created)
-        let pending = try store.beginBackup(database: database, stem: stem, dataExtension: ".sqlite")
+        let pending = try store.beginBackup(
+            database: database, stem: stem, dataExtension: kind == .dump ? ".sql.zst.age" : ".sqlite")
         // In two writes: a store must append, not replace.
         let half = bytes.count / 2
         try bytes[..<half].withUnsafeBytes { try pending.write($0) }
         try bytes[half...].withUnsafeBytes { try pending.write($0) }
         return try pending.commit(
-            manifest: manifest(database: database, created: created, file: pending.fileName, bytes: bytes))
+            manifest: manifest(database: database, created: created, file: pending.fileName, bytes: bytes, kind: kind))
     }
 
     public static func readBack(_ backup: StoredBackup, from store: any BackupStore) throws -> [UInt8] {
@@ -263,6 +267,34 @@ public enum StoreContract {
             "the interrupted run's data: \(leftovers)")
         try expect(!(try store.isTaken(stem: stem, database: database)), "the interrupted run's data is still there")
         try expect(try readBack(backup, from: store).count == 10, "a cleanup harmed a backup")
+    }
+
+    static func dumps(_ subject: any StoreContractSubject) throws {
+        let store = subject.store
+        let snapshot = try publish(randomBytes(10), at: 0, in: store)
+        let bytes = randomBytes(3_000)
+        let dump = try publish(bytes, at: 60, in: store, kind: .dump)
+        try expect(dump.manifest.file.hasSuffix(".sql.zst.age") && dump.manifest.isDump, "the dump is \(dump)")
+        try expect(
+            try store.listing(of: database) == StoreListing(backups: [dump, snapshot]),
+            "a dump is not listed beside the snapshot: \((try? store.listing(of: database)).map { "\($0)" } ?? "?")")
+        try expect(try readBack(dump, from: store) == bytes, "the dump's bytes read back differ")
+        try expect(try store.backup(of: database) == snapshot, "a restore without --dump would take the newer dump")
+        try expect(try store.backup(of: database, kind: .dump) == dump, "the newest dump is not chosen when asked")
+        // An interrupted dump's data file is the run's own, and removed like a snapshot's.
+        let stem = BackupName.stem(database: database, date: Date(timeIntervalSince1970: 1_795_694_520))
+        try subject.leaveData(randomBytes(10), named: stem + ".sql.zst.age", database: database, interrupted: true)
+        try expect(try store.backups(of: database) == [dump, snapshot], "a dump without a manifest is listed")
+        let lock = try store.lock(database: database)
+        let leftovers = try store.removeLeftovers(database: database)
+        lock.release()
+        try expect(
+            leftovers.removed.count == 1 && leftovers.removed[0].hasSuffix(stem + ".sql.zst.age"),
+            "the interrupted dump's data: \(leftovers)")
+        try store.delete(dump)
+        try expect(
+            try store.backups(of: database) == [snapshot],
+            "deleting the dump left \((try? store.backups(of: database)) ?? [])")
     }
 
     static func concurrentLock(_ subject: any StoreContractSubject) throws {

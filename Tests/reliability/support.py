@@ -12,6 +12,7 @@ BANK_WRITER = os.path.join(REPO, "Tests", "tools", "bank-writer.py")
 PYTHON = "/usr/bin/python3"
 TEMP_PREFIX = ".litesafe-tmp-"
 DATA_SUFFIX = ".sqlite.zst.age"
+DUMP_SUFFIX = ".sql.zst.age"  # a stored dump's data file (`litesafe dump NAME --store`)
 MANIFEST_SUFFIX = ".manifest.json"
 BANK_ACCOUNTS = 100
 CRASH_ENV = "LITESAFE_TEST_CRASH_AT"
@@ -302,10 +303,19 @@ def check_store(ctx, destination, databases=None, bank=True, key=None):
             expect(os.path.exists(data), f"manifest {m} names {manifest['file']}, which is missing")
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(out)
-            r = run(["sh", "-c", 'age -d -i "$0" "$1" | zstd -d -q -o "$2"', key, data, out], timeout=600)
+            plain = out + ".sql" if manifest.get("kind") == "dump" else out
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(plain)
+            r = run(["sh", "-c", 'age -d -i "$0" "$1" | zstd -d -q -o "$2"', key, data, plain], timeout=600)
             expect(r.returncode == 0, f"{data}: age -d | zstd -d failed: {r.stderr.strip()}")
-            digest = run(["sha256sum", out], check=True, timeout=600).stdout.split()[0]
+            digest = run(["sha256sum", plain], check=True, timeout=600).stdout.split()[0]
             expect(digest == manifest["plaintext_sha256"], f"{data}: SHA-256 {digest} is not the manifest's")
+            if plain != out:
+                # A stored dump: SQL that stock sqlite3 loads into a fresh database.
+                with open(plain, "rb") as sql:
+                    r = run(["sqlite3", "-bail", out], stdin=sql, timeout=600)
+                os.unlink(plain)
+                expect(r.returncode == 0, f"{data}: sqlite3 could not load the dump: {r.stderr.strip()[:300]}")
             result = integrity(out)
             expect(result == "ok", f"{data}: integrity_check: {result[:300]}")
             if bank:
@@ -326,9 +336,11 @@ def leftovers(*folders):
                 p = os.path.join(root, f)
                 if f.startswith(TEMP_PREFIX) or ".staging" in f:
                     found.append(p)
-                elif f.endswith(DATA_SUFFIX) and not os.path.exists(
-                        os.path.join(root, f[: -len(DATA_SUFFIX)] + MANIFEST_SUFFIX)):
-                    found.append(p)
+                else:
+                    for suffix in (DATA_SUFFIX, DUMP_SUFFIX):
+                        if f.endswith(suffix) and not os.path.exists(
+                                os.path.join(root, f[: -len(suffix)] + MANIFEST_SUFFIX)):
+                            found.append(p)
     return found
 
 

@@ -33,7 +33,8 @@ public struct BackupEngine: Sendable {
 
     public init(errorWording: ErrorWording) { self.errorWording = errorWording }
 
-    /// Backs up `job`'s database once, to each of its stores. On any failure nothing is
+    /// Backs up `job`'s database once (a snapshot, or a SQL dump when `job.kind` says so), to each
+    /// of its stores (a dump: to its first). On any failure nothing is
     /// published, staging and temporary files are removed, and older backups are untouched.
     ///
     /// The backup is taken, checked, compressed and encrypted once, and the same bytes and
@@ -44,6 +45,7 @@ public struct BackupEngine: Sendable {
     public func backUp(_ job: BackupJob, cancellation: Cancellation = Cancellation(), logger: Logger) throws
         -> BackupResult
     {
+        if job.kind == .dump { return try storeDump(job, cancellation: cancellation, logger: logger) }
         try DatabaseName.validate(job.name)
         let clock = ContinuousClock()
         let started = clock.now
@@ -142,7 +144,7 @@ public struct BackupEngine: Sendable {
         }
     }
 
-    private func logCheckFailed(_ error: BackupError, metadata: Logger.Metadata, logger: Logger) {
+    func logCheckFailed(_ error: BackupError, metadata: Logger.Metadata, logger: Logger) {
         logger.log(
             .checkFailed, level: .error, "\(errorWording(error))",
             metadata: metadata.merging([LogKey.error: "\(errorWording(error))"]) { $1 })
@@ -150,7 +152,7 @@ public struct BackupEngine: Sendable {
 
     /// Prunes after a published backup. A failure is logged (`pruneFailed`, at error level) and
     /// returned, never thrown: the new backup is good, and the next run retries the prune.
-    private func prune(
+    func prune(
         _ job: BackupJob, in store: any BackupStore, policy: RetentionPolicy, holding lock: any StoreLock,
         logger: Logger
     ) -> ([RetentionDecision], (any Error)?) {
@@ -167,11 +169,14 @@ public struct BackupEngine: Sendable {
         }
     }
 
-    struct Digests {
-        var plaintextSize: Int64 = 0
-        var plaintextSHA256 = ""
-        var storedSize: Int64 = 0
-        var storedSHA256 = ""
+    func uniqueStem(job: BackupJob, date: Date) throws -> String {
+        var collision = 0
+        while try job.store.isTaken(
+            stem: BackupName.stem(database: job.name, date: date, collision: collision), database: job.name)
+        {
+            collision += 1
+        }
+        return BackupName.stem(database: job.name, date: date, collision: collision)
     }
 
     /// Reads the snapshot once, hashing it, compressing it (on zstd's worker threads, which
@@ -180,48 +185,21 @@ public struct BackupEngine: Sendable {
     private func stream(
         _ snapshot: StagedCopy, job: BackupJob, into stores: StoreFanOut, cancellation: Cancellation
     )
-        throws -> Digests
+        throws -> StoredStream.Digests
     {
-        var digests = Digests()
-        var plainHash = SHA256()
-        var storedHash = SHA256()
-        let storeBytes: (UnsafeRawBufferPointer) throws -> Void = { bytes in
-            storedHash.update(bufferPointer: bytes)
-            digests.storedSize += Int64(bytes.count)
-            try stores.write(bytes)
-            CrashPoint.backupDuringEncryption.reached()
-        }
-        let encryptor: AgeEncryptor? = try job.encryption.recipients.map { try AgeEncryptor(recipients: $0) }
-        let encrypt: (UnsafeRawBufferPointer) throws -> Void = { bytes in
-            if let encryptor { try encryptor.update(bytes, into: storeBytes) } else { try storeBytes(bytes) }
-        }
         let size = try FileSystem.size(snapshot.path)
-        let compressor: Compressor? =
-            switch job.compression {
-            case .none: nil
-            case .zstd(let level):
-                // 4 MiB jobs keep zstd's buffers near 30 MiB, inside the 64 MiB budget.
-                try Compressor(level: level, workers: size > 4 << 20 ? Self.compressionWorkers : 0, jobSize: 4 << 20)
-            }
+        let stream = try StoredStream(job: job, into: stores.write, parallel: size > 4 << 20)
         try FileReader(path: snapshot.path).forEachChunk(size: 1 << 20) { chunk in
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
-            plainHash.update(bufferPointer: chunk)
-            digests.plaintextSize += Int64(chunk.count)
-            if let compressor { try compressor.update(chunk, into: encrypt) } else { try encrypt(chunk) }
+            try stream.update(chunk)
             CrashPoint.backupDuringCompression.reached()
         }
-        try compressor?.finish(into: encrypt)
-        try encryptor?.finish(into: storeBytes)
-        digests.plaintextSHA256 = plainHash.finalize().hexString
-        digests.storedSHA256 = storedHash.finalize().hexString
-        return digests
+        return try stream.finish()
     }
-
-    private static var compressionWorkers: Int { max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)) }
 
     /// Reads the published file back and checks it against the manifest: catches a write the
     /// disk or the kernel got wrong while good copies still exist.
-    private func verifyStored(_ stored: StoredBackup, store: any BackupStore) throws {
+    func verifyStored(_ stored: StoredBackup, store: any BackupStore) throws {
         do {
             try Verifier.checkStoredBytes(stored, store: store)
         } catch BackupError.hashMismatch {

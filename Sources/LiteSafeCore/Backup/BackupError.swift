@@ -125,15 +125,21 @@ extension BackupError {
             message: "manifest \(path) cannot be read: \(reason)")
     }
 
-    public static func noBackups(database: String, folder: String) -> BackupError {
+    public static func noBackups(database: String, folder: String, kind: BackupKind = .snapshot) -> BackupError {
         BackupError(
-            .noBackups, database: database, location: folder, message: "no backups of '\(database)' in \(folder)")
+            .noBackups, database: database, location: folder,
+            message: kind == .dump
+                ? "no stored dumps of '\(database)' in \(folder)" : "no backups of '\(database)' in \(folder)")
     }
 
-    public static func noBackupAtOrBefore(database: String, time: String, oldest: String) -> BackupError {
+    public static func noBackupAtOrBefore(
+        database: String, time: String, oldest: String, kind: BackupKind = .snapshot
+    ) -> BackupError {
         BackupError(
             .noBackupAtOrBefore, database: database,
-            message: "no backup of '\(database)' at or before \(time); the oldest is from \(oldest)")
+            message:
+                "no \(kind == .dump ? "stored dump" : "backup") of '\(database)' at or before \(time); the oldest is from \(oldest)"
+        )
     }
 
     public static func hashMismatch(path: String, expected: String, actual: String) -> BackupError {

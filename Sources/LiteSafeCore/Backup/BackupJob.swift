@@ -16,6 +16,8 @@ public struct BackupJob: Sendable {
     public var busyTimeout: Duration
     /// The zone calendar retention (days, weeks, …) is read in.
     public var timeZone: TimeZone
+    /// What to store: a snapshot of the database file, or a logical SQL dump of it.
+    public var kind: BackupKind = .snapshot
 
     public init(
         name: String, sourcePath: String, store: any BackupStore, stagingDirectory: String,

@@ -23,6 +23,28 @@ public enum BackupName {
         return ext
     }
 
+    /// The data file extension of a stored dump: `.sql`, then `.zst` and `.age` as for a snapshot.
+    public static func dumpExtension(compression: Compression, encrypted: Bool) -> String {
+        ".sql" + dataExtension(compression: compression, encrypted: encrypted).dropFirst(".sqlite".count)
+    }
+
+    /// The extensions of data files: snapshots' (`.sqlite…`), then dumps' (`.sql…`).
+    static let snapshotExtensions = [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"]
+    static let dumpExtensions = [".sql.zst.age", ".sql.zst", ".sql.age", ".sql"]
+
+    /// Whether `name` ends as a stored dump's data file does (`.sql`, `.sql.zst`, …).
+    public static func isDumpFile(_ name: String) -> Bool {
+        dumpExtensions.contains { name.hasSuffix($0) }
+    }
+
+    /// The stem of a data file's name: the name without its `.sqlite…` or `.sql…` extension.
+    public static func stem(ofDataFile name: String) -> String? {
+        for ext in snapshotExtensions + dumpExtensions where name.hasSuffix(ext) {
+            return String(name.dropLast(ext.count))
+        }
+        return nil
+    }
+
     /// Whether `name` is exactly a data file name `stem(database:…)` + `dataExtension(…)`
     /// makes: other files a person leaves in the folder (`app-notes.sqlite.bak`) never match.
     public static func isDataFile(_ name: String, of database: String) -> Bool {
@@ -43,7 +65,7 @@ public enum BackupName {
             guard !digits.isEmpty else { return false }
             rest = rest.dropFirst(1 + digits.count)
         }
-        return [".sqlite", ".sqlite.zst", ".sqlite.age", ".sqlite.zst.age"].contains(String(rest))
+        return (snapshotExtensions + dumpExtensions).contains(String(rest))
     }
 
     /// `date` cut to whole microseconds, the precision names and manifests keep.

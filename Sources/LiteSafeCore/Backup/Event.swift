@@ -75,6 +75,8 @@ public enum LogKey {
     public static let path = "path"
     /// The configured store a message is about (`offsite`), when a database has several.
     public static let store = "store"
+    /// "dump" on a stored dump's lines (absent on a snapshot's).
+    public static let kind = "kind"
 }
 
 extension Logger {

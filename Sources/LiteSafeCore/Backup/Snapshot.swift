@@ -230,7 +230,7 @@ public struct SnapshotTaker: Sendable {
             metadata: [LogKey.database: "\(job.name)", LogKey.durationMS: "\(blocked.milliseconds)"])
     }
 
-    private func translate(_ error: SQLiteError, job: BackupJob, stagingPath: String? = nil) -> any Error {
+    func translate(_ error: SQLiteError, job: BackupJob, stagingPath: String? = nil) -> any Error {
         if error.kind == .diskFull, let stagingPath {
             // Only the staging side of a copy is written.
             return FileSystemError("write the snapshot to", path: stagingPath, errno: ENOSPC)

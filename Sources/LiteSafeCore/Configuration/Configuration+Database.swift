@@ -27,6 +27,8 @@ extension Configuration {
         public var busyTimeout: Duration
         public var encryption: Encryption
         public var retention: RetentionPolicy
+        /// When to store a logical SQL dump beside the snapshots (`dump_schedule`); nil: never.
+        public var dumpSchedule: Schedule?
 
         public static let defaultSchedule = Schedule.every(.seconds(3_600))
         public static let defaultJitter = Duration.zero
@@ -47,7 +49,8 @@ extension Configuration {
             busyTimeout: Duration = Database.defaultBusyTimeout,
             encryption: Encryption,
             retention: RetentionPolicy = .default,
-            stores: [Configuration.NamedStore]? = nil
+            stores: [Configuration.NamedStore]? = nil,
+            dumpSchedule: Schedule? = nil
         ) {
             self.name = name
             self.path = path
@@ -61,6 +64,7 @@ extension Configuration {
             self.busyTimeout = busyTimeout
             self.encryption = encryption
             self.retention = retention
+            self.dumpSchedule = dumpSchedule
         }
 
         /// Where this database's backups live, as messages name it: `<destination>/<name>`

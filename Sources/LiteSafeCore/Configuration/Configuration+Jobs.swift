@@ -15,4 +15,13 @@ extension Configuration {
         job.targets = targets
         return job
     }
+
+    /// The job that stores a logical SQL dump of a configured database (`dump_schedule`,
+    /// `litesafe dump NAME --store`): the backup job's store, encryption, compression and
+    /// retention, with dumps counted apart from snapshots.
+    public func dumpJob(for database: Database, stores: any StoreFactory) -> BackupJob {
+        var job = backupJob(for: database, stores: stores)
+        job.kind = .dump
+        return job
+    }
 }

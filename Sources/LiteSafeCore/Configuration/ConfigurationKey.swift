@@ -12,6 +12,7 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
     case databases
     // `defaults` and each database (`stores` too, as a list of names).
     case schedule, jitter, destination, checkpoint, compression
+    case dumpSchedule = "dump_schedule"
     case integrityCheck = "integrity_check"
     case busyTimeout = "busy_timeout"
     case encryption, retention
@@ -46,7 +47,8 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
         case topLevel, defaults, database, encryption, retention, store, s3, objectLock
 
         static let shared: [ConfigurationKey] = [
-            .schedule, .jitter, .destination, .stores, .checkpoint, .compression, .integrityCheck, .busyTimeout,
+            .schedule, .jitter, .dumpSchedule, .destination, .stores, .checkpoint, .compression, .integrityCheck,
+            .busyTimeout,
             .encryption, .retention,
         ]
 

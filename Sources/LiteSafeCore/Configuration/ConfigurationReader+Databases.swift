@@ -75,6 +75,7 @@ extension ConfigurationReader {
             case .set(let encryption, let encryptionNode) = settings.encryption,
             let schedule = settings.schedule.value(or: Configuration.Database.defaultSchedule),
             let jitter = settings.jitter.value(or: Configuration.Database.defaultJitter),
+            let dumpSchedule = settings.dumpSchedule.value(or: nil),
             let checkpoint = settings.checkpoint.value(or: Configuration.Database.defaultCheckpoint),
             let compression = settings.compression.value(or: Configuration.Database.defaultCompression),
             let integrityCheck = settings.integrityCheck.value(or: Configuration.Database.defaultIntegrityCheck),
@@ -85,7 +86,8 @@ extension ConfigurationReader {
         let database = Configuration.Database(
             name: name, path: path, store: stores[0].location, schedule: schedule, jitter: jitter,
             checkpoint: checkpoint, compression: compression, integrityCheck: integrityCheck,
-            busyTimeout: busyTimeout, encryption: encryption, retention: retention, stores: stores)
+            busyTimeout: busyTimeout, encryption: encryption, retention: retention, stores: stores,
+            dumpSchedule: dumpSchedule)
         for store in stores {
             guard case .directory(let root) = store.location else { continue }
             checkDestination(root, of: database, at: definedStores.stores[store.name]?.place ?? storesNode)

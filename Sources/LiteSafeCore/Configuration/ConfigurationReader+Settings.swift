@@ -34,6 +34,8 @@ extension ConfigurationReader {
     struct Settings {
         var schedule = Setting<Schedule>.unset
         var jitter = Setting<Duration>.unset
+        /// Set to nil by `dump_schedule: none`.
+        var dumpSchedule = Setting<Schedule?>.unset
         var destination = Setting<String>.unset
         var stores = Setting<[Configuration.NamedStore]>.unset
         var checkpoint = Setting<CheckpointMode>.unset
@@ -56,6 +58,7 @@ extension ConfigurationReader {
             Settings(
                 schedule: schedule.or(defaults.schedule),
                 jitter: jitter.or(defaults.jitter),
+                dumpSchedule: dumpSchedule.or(defaults.dumpSchedule),
                 // Where backups go is one choice: a database that sets `destination` or `stores`
                 // replaces both of the defaults'.
                 destination: setsWhere ? destination : defaults.destination,
@@ -78,6 +81,13 @@ extension ConfigurationReader {
         }
         if let node = fields[.jitter] {
             settings.jitter = Setting(duration(node, at: fields.path(.jitter), allowingZero: true), from: node)
+        }
+        if let node = fields[.dumpSchedule] {
+            // `none` lets a database turn off the dumps `defaults` asks for.
+            settings.dumpSchedule =
+                node.string == "none"
+                ? .set(nil, node)
+                : Setting(schedule(node, at: fields.path(.dumpSchedule)).map { Schedule?.some($0) }, from: node)
         }
         if let node = fields[.destination] {
             settings.destination = Setting(absolutePath(node, at: fields.path(.destination)), from: node)

@@ -17,6 +17,11 @@ public struct LogicalDump: Sendable {
         public var bytes: Int64 = 0
         /// What the dump could not carry, each with the table it concerns.
         public var warnings: [String] = []
+        /// The source as the dump's read transaction saw it: what a stored dump's manifest records.
+        public var sqliteVersion = ""
+        public var pageSize = 0
+        public var pageCount = 0
+        public var walMode = false
     }
 
     /// The first line of every dump of ours.
@@ -65,6 +70,10 @@ public struct LogicalDump: Sendable {
         let userVersion = try connection.integer("PRAGMA user_version")
         let applicationID = try connection.integer("PRAGMA application_id")
         let walMode = try connection.journalMode() == "wal"
+        summary.walMode = walMode
+        summary.pageSize = Int(try connection.integer("PRAGMA page_size"))
+        summary.pageCount = Int(try connection.integer("PRAGMA page_count"))
+        summary.sqliteVersion = try connection.column("SELECT sqlite_version()").first ?? ""
 
         try out.line(Self.header)
         try out.line("PRAGMA foreign_keys=OFF;")

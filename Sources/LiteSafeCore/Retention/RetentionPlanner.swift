@@ -20,9 +20,28 @@ import Foundation
 /// still be the only copy of recent data) and deleted once it is older; when no backup is good,
 /// every backup is kept.
 ///
+/// Snapshots and stored dumps are counted apart, each by all of these rules: `keep_last 3`
+/// keeps three snapshots and three dumps, and a dump never pushes a snapshot out (nor the
+/// reverse).
+///
 /// Planning is idempotent: planning again over the backups a plan keeps keeps them all.
 public enum RetentionPlanner {
     public static func plan(backups: [StoredBackup], policy: RetentionPolicy, timeZone: TimeZone, now: Date)
+        -> [RetentionDecision]
+    {
+        let kinds = Dictionary(grouping: backups, by: \.manifest.backupKind)
+        guard kinds.count > 1 else {
+            return planOneKind(backups: backups, policy: policy, timeZone: timeZone, now: now)
+        }
+        return kinds.values
+            .flatMap { planOneKind(backups: $0, policy: policy, timeZone: timeZone, now: now) }
+            .sorted {
+                ($0.backup.manifest.created, $0.backup.id.stem) > ($1.backup.manifest.created, $1.backup.id.stem)
+            }
+    }
+
+    /// The plan for backups of one kind.
+    private static func planOneKind(backups: [StoredBackup], policy: RetentionPolicy, timeZone: TimeZone, now: Date)
         -> [RetentionDecision]
     {
         let ordered = backups.sorted {

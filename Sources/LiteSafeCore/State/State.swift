@@ -85,6 +85,10 @@ public struct DaemonState: Codable, Sendable, Equatable {
         public var lastVerifySuccess: Date?
         /// How each of its stores fared, for a database backed up to several; nil for one store.
         public var stores: [Store]?
+        /// The newest stored dump that succeeded (`dump_schedule`), from the store at start, then each success.
+        public var lastDump: Backup?
+        /// The latest scheduled dump that failed, kept after a later success.
+        public var lastDumpFailure: Failure?
 
         public init(name: String) {
             self.name = name

@@ -86,6 +86,9 @@ public struct StateReport: Codable, Sendable, Equatable {
         public var lastVerification: DaemonState.Verification?
         /// How each store fared, for a database with several.
         public var stores: [DaemonState.Store]? = nil
+        /// The newest stored dump (`dump_schedule`), and the latest dump that failed.
+        public var lastDump: DaemonState.Backup?
+        public var lastDumpFailure: DaemonState.Failure?
     }
 
     /// Judges `state` (nil: no file) for the databases `configuration` names.
@@ -139,7 +142,8 @@ public struct StateReport: Codable, Sendable, Equatable {
                 lastSuccess: entry.lastSuccess, lastFailure: entry.lastFailure,
                 consecutiveFailures: entry.consecutiveFailures, failuresTotal: entry.failuresTotal,
                 nextRun: status == .running ? entry.nextRun : nil, retained: entry.retained,
-                lastVerification: entry.lastVerification, stores: entry.stores)
+                lastVerification: entry.lastVerification, stores: entry.stores, lastDump: entry.lastDump,
+                lastDumpFailure: entry.lastDumpFailure)
         }
         switch status {
         case .running:

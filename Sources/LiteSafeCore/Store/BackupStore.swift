@@ -147,24 +147,27 @@ extension BackupStore {
 }
 
 extension BackupStore {
-    /// The backup a restore takes: the newest of `database`'s, or with `time` the newest taken at
-    /// or before it; an error names the folder, or the oldest backup there is.
+    /// The backup a restore takes: the newest of `database`'s backups of `kind` (snapshots unless
+    /// asked otherwise), or with `time` the newest taken at or before it; an error names the
+    /// folder, or the oldest backup there is.
     ///
     /// A damaged manifest does not stop the choice among the others: each is passed to `damaged`
     /// (a restore warns about it).
     public func backup(
-        of database: String, atOrBefore time: Date? = nil, damaged: (DamagedManifest) -> Void = { _ in }
+        of database: String, atOrBefore time: Date? = nil, kind: BackupKind = .snapshot,
+        damaged: (DamagedManifest) -> Void = { _ in }
     ) throws -> StoredBackup {
         let listing = try listing(of: database)
         listing.damaged.forEach(damaged)
-        let backups = listing.backups
+        let backups = listing.backups.filter { $0.manifest.backupKind == kind }
         guard let newest = backups.first, let oldest = backups.last else {
-            throw BackupError.noBackups(database: database, folder: self.location(of: database))
+            throw BackupError.noBackups(database: database, folder: self.location(of: database), kind: kind)
         }
         guard let time else { return newest }
         guard let chosen = backups.first(where: { $0.manifest.created <= time }) else {
             throw BackupError.noBackupAtOrBefore(
-                database: database, time: BackupName.iso8601(time), oldest: BackupName.iso8601(oldest.manifest.created))
+                database: database, time: BackupName.iso8601(time), oldest: BackupName.iso8601(oldest.manifest.created),
+                kind: kind)
         }
         return chosen
     }

@@ -198,10 +198,7 @@ public struct DirectoryStore: BackupStore {
 
     /// The stem of a data file's name: the name without its `.sqlite…` extension.
     static func stem(ofDataFile name: String) -> String? {
-        for ext in [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"] where name.hasSuffix(ext) {
-            return String(name.dropLast(ext.count))
-        }
-        return nil
+        BackupName.stem(ofDataFile: name)
     }
 
     private func openRoot(trusted: Bool) throws -> StoreFolder {

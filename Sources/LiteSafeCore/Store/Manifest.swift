@@ -34,9 +34,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// "quick_check ok", "integrity_check ok".
     public var check: String
     public var litesafeVersion: String
+    /// What the data file holds; absent (nil) in a snapshot's manifest, as in every manifest
+    /// written before dumps were stored, so those stay valid and mean what they meant.
+    public var kind: BackupKind? = nil
 
     enum CodingKeys: String, CodingKey {
-        case format, database, created, file, compression, encryption, recipients, check
+        case format, database, created, file, compression, encryption, recipients, check, kind
         case sourcePath = "source_path"
         case sqliteVersion = "sqlite_version"
         case pageSize = "page_size"
@@ -48,6 +51,9 @@ public struct Manifest: Codable, Sendable, Equatable {
         case storedSHA256 = "stored_sha256"
         case litesafeVersion = "litesafe_version"
     }
+
+    /// Whether the data file is a SQL dump rather than a snapshot of the database file.
+    public var isDump: Bool { kind == .dump }
 
     /// The manifest as pretty, stable JSON.
     public func encoded() throws -> [UInt8] {
@@ -85,6 +91,16 @@ public struct Manifest: Codable, Sendable, Equatable {
                         "its database name '\(manifest.database.escapingControlCharacters)' is not a valid name (letters, digits, '.', '_' and '-')"
                 )
             }
+            // The kind decides how retention counts and how a restore chooses: it must agree with
+            // the data file's name, which says how to read the bytes.
+            guard BackupName.isDumpFile(manifest.file) == manifest.isDump else {
+                throw BackupError.unreadableManifest(
+                    path: path,
+                    reason: manifest.isDump
+                        ? "it says it is a dump but names '\(manifest.file.escapingControlCharacters)', which is not a .sql file"
+                        : "it names the dump file '\(manifest.file.escapingControlCharacters)' but does not say \"kind\": \"dump\""
+                )
+            }
             return manifest
         } catch let error as BackupError {
             throw error
@@ -94,4 +110,17 @@ public struct Manifest: Codable, Sendable, Equatable {
             throw BackupError.unreadableManifest(path: path, reason: "\(error)", cause: error)
         }
     }
+}
+
+/// What a stored backup holds: a snapshot of the database file, or a logical SQL dump of it.
+public enum BackupKind: String, Codable, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case snapshot
+    case dump
+
+    public var description: String { rawValue }
+}
+
+extension Manifest {
+    /// What the data file holds (a manifest without `kind` is a snapshot's).
+    public var backupKind: BackupKind { kind ?? .snapshot }
 }
