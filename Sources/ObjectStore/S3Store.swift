@@ -79,6 +79,10 @@ public struct S3Store: BackupStore {
 
     public var location: String { bucket.description }
 
+    /// The commit's HEAD compares the size and the service's SHA-256 (or MD5 ETag) with digests
+    /// computed before sending: the engine need not download a new backup again.
+    public var confirmsStoredBytes: Bool { true }
+
     public func location(of database: String) -> String { bucket.description + database }
 
     /// The key prefix of `database`'s objects.

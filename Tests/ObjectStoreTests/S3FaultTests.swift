@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import LiteSafeCore
+import Logging
 import ObjectStore
 import S3
 import TestSupport
@@ -11,6 +12,33 @@ import Testing
 @Suite("The S3 store under faults")
 struct S3FaultTests {
     static let retry = S3Client.RetryPolicy(attempts: 4, baseDelay: .milliseconds(1), maximumDelay: .milliseconds(10))
+
+    @Test("a backup to S3 is confirmed by the HEAD of its checksum, not downloaded again")
+    func backupIsNotDownloadedAgain() throws {
+        let proxy = try FaultProxy()
+        let subject = try S3StoreSubject(options: S3Store.Options(retry: Self.retry), endpoint: proxy.endpoint)
+        let folder = try TemporaryDirectory("litesafe-s3-readback")
+        let source = folder.path + "/app.db"
+        try Fixtures.makeDatabase(at: source, rows: 300)
+        let database = DatabaseConfiguration(
+            name: "app", path: source, store: .directory(folder.path), encryption: .none)
+        let configuration = Configuration(stateDirectory: folder.path, databases: [database], sourceFile: "test.yml")
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let result = try BackupEngine().backUp(
+            configuration.backupJob(for: database, stores: OneStore(store: subject.store)), logger: logger)
+        let gets = try proxy.report().gets
+        #expect(!gets.contains { $0.hasSuffix("/" + result.backup.manifest.file) }, "\(gets)")
+        // What the engine skipped is still checked where it counts: the store reads back whole.
+        var read = 0
+        try subject.store.read(result.backup) { read += $0.count }
+        #expect(Int64(read) == result.backup.manifest.storedSize)
+    }
+
+    /// A factory that hands out one store, whatever the location.
+    struct OneStore: StoreFactory {
+        let store: any BackupStore
+        func makeStore(at location: StoreLocation) -> any BackupStore { store }
+    }
 
     @Test("503 SlowDown is retried on every kind of request: publish, list, read and delete go through")
     func slowDown() throws {
@@ -219,6 +247,7 @@ final class FaultProxy {
         let served: [String: Int]
         let ranges: [String]
         let requests: [String: Int]
+        let gets: [String]
         let mostPartsInFlight: Int
     }
 

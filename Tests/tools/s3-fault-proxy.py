@@ -43,6 +43,7 @@ armed = {fault: [0, 0] for fault in FAULTS}  # [requests to let pass first, faul
 served = {fault: 0 for fault in FAULTS}
 ranges = []
 requests = {}  # method (or LIST) -> requests passed on to the server
+gets = []  # the path of every GET of an object, in order
 parts = {"in_flight": 0, "most_in_flight": 0, "waiting": 0}
 gathered = threading.Condition(lock)
 
@@ -84,7 +85,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, b"armed\n", "text/plain")
         if url.path == "/fault-proxy/report":
             with lock:
-                report = {"served": served, "ranges": ranges, "requests": requests,
+                report = {"served": served, "ranges": ranges, "requests": requests, "gets": gets,
                           "most_parts_in_flight": parts["most_in_flight"]}
             return self.reply(200, json.dumps(report).encode(), "application/json")
         if take("slowdown"):
@@ -101,6 +102,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = "LIST" if self.command == "GET" and url.path.strip("/").count("/") == 0 else self.command
         with lock:
             requests[kind] = requests.get(kind, 0) + 1
+            if kind == "GET":
+                gets.append(url.path)
             if is_part:
                 parts["in_flight"] += 1
                 parts["most_in_flight"] = max(parts["most_in_flight"], parts["in_flight"])

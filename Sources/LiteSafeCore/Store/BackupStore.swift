@@ -109,6 +109,8 @@ public protocol BackupStore: Sendable {
     var location: String { get }
     /// How messages name where `database`'s backups are ("/var/backups/litesafe/app").
     func location(of database: String) -> String
+    /// Whether a commit proves the stored bytes are those written (default: no).
+    var confirmsStoredBytes: Bool { get }
     /// Names of the databases with a folder in the store.
     func databases() throws -> [String]
     /// Every whole backup of `database`, newest first, and the manifests it skipped as damaged.
@@ -137,6 +139,11 @@ public protocol StoreLock: AnyObject {
 }
 
 extension BackupStore {
+    /// Whether `PendingBackup.commit` itself proves the stored bytes are the bytes written (an
+    /// object store comparing the service's checksum with one computed before sending), so the
+    /// engine need not read a new backup back. False unless a store says so.
+    public var confirmsStoredBytes: Bool { false }
+
     /// Every whole backup of `database`, newest first; damaged manifests are left out (use
     /// `listing(of:)` to report them).
     public func backups(of database: String) throws -> [StoredBackup] { try listing(of: database).backups }
