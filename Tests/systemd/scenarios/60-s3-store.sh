@@ -4,8 +4,9 @@
 # `credentials: s3`, and the shipped drop-in (deploy/litesafe-s3.conf) opening the network
 # only as far as the endpoint. The S3 server is moto on 127.0.0.1, with signatures checked.
 #
-# First without the drop-in's network lines (only LoadCredential=): the unit's sandbox keeps the
-# daemon off the network, the store fails clearly and the folder store still gets its backups.
+# First without any drop-in (the store fails on its credential), then without the drop-in's
+# network lines (only LoadCredential=): the unit's sandbox keeps the daemon off the network, the
+# store fails clearly, and in both cases the folder store still gets its backups.
 # Then with the drop-in: backups reach both stores, and nothing logged holds the secret.
 source /usr/local/lib/litesafe-test/lib.sh
 activate_install; make_app app; make_key
@@ -32,8 +33,10 @@ mkfifo /run/moto.in
 exec 3<>/run/moto.in # moto serves until its standard input closes: when this scenario ends
 "$venv/bin/python" "$T/moto-server.py" --bucket litesafe-scenario --check-signatures \
   </run/moto.in >/run/moto.json 2>/run/moto.err &
-started() { [[ -s /run/moto.json ]]; }
-wait_for 90 "moto answered with its port and keys" started
+moto=$!
+answered_or_died() { [[ -s /run/moto.json ]] || ! kill -0 "$moto"; }
+wait_for 90 "moto answered (or exited)" answered_or_died
+[[ -s /run/moto.json ]] || fail "moto exited without answering: $(cat /run/moto.err)"
 read -r port key_id secret < <(python3 -c '
 import json; r = json.load(open("/run/moto.json")); print(r["port"], r["access_key_id"], r["secret_access_key"])')
 [[ -n $secret ]] || fail "moto gave no secret key: $(cat /run/moto.json /run/moto.err)"
