@@ -112,7 +112,8 @@ install: release
 	fi
 
 # install-files: copies BIN and the deploy files under DESTDIR (the systemd tests use it
-# with the debug binary).
+# with the debug binary). lib/litesafe/litesafe-s3.conf is not active by itself: it is the
+# drop-in an operator copies to /etc/systemd/system/litesafe.service.d/ for S3 stores.
 BIN ?= .build/release/litesafe
 # The installed binary is stripped (about 60 MB instead of 100 with debug info); the unstripped
 # one stays in .build for gdb.
@@ -126,6 +127,7 @@ install-files:
 	install -D -m 0644 deploy/litesafe.catalog $(DESTDIR)$(PREFIX)/lib/systemd/catalog/litesafe.catalog
 	sed 's|@PREFIX@|$(PREFIX)|g' deploy/litesafe-activate > .build/litesafe-activate
 	install -D -m 0755 .build/litesafe-activate $(DESTDIR)$(PREFIX)/lib/litesafe/activate
+	install -D -m 0644 deploy/litesafe-s3.conf $(DESTDIR)$(PREFIX)/lib/litesafe/litesafe-s3.conf
 	install -d -m 0750 $(DESTDIR)/etc/litesafe
 	@if [ -e $(DESTDIR)/etc/litesafe/litesafe.yml ]; then \
 	  echo "install: keeping the existing /etc/litesafe/litesafe.yml"; \
