@@ -34,7 +34,18 @@ public enum S3CredentialsFile {
             )
         }
         var path = file
-        if !file.contains("/"), let folder = environment["CREDENTIALS_DIRECTORY"] { path = folder + "/" + file }
+        if !file.contains("/") {
+            // A bare name is a systemd credential: without LoadCredential= there is no folder to
+            // look in, and "No such file or directory" would send the operator looking for a file.
+            guard let folder = environment["CREDENTIALS_DIRECTORY"], !folder.isEmpty else {
+                throw .credentials(
+                    source: file,
+                    reason:
+                        "'\(file)' names a systemd credential, but no LoadCredential= passed any (CREDENTIALS_DIRECTORY is not set); give the unit LoadCredential=\(file):/etc/litesafe/\(file).credentials (the S3 drop-in does), or name the file by its absolute path"
+                )
+            }
+            path = folder + "/" + file
+        }
         var info = stat()
         guard lstat(path, &info) == 0 else {
             throw .credentials(source: path, reason: String(cString: strerror(errno)))

@@ -218,6 +218,18 @@ struct S3StoreTests {
         }
         #expect("\(error)".contains("chmod 600 \(file)"))
         #expect(!"\(error)".contains(server.secretAccessKey))
+
+        // A bare name is a systemd credential: without LoadCredential= the error says so, and
+        // with it the name is read from $CREDENTIALS_DIRECTORY.
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        var named = location
+        named.credentialsFile = "s3.credentials"
+        let missing = try #require(throws: S3StoreError.self) {
+            try S3StoreFactory(environment: [:]).makeStore(at: .s3(named)).listing(of: "app")
+        }
+        #expect("\(missing)".contains("LoadCredential=s3.credentials:"), "\(missing)")
+        let loaded = S3StoreFactory(environment: ["CREDENTIALS_DIRECTORY": folder.path]).makeStore(at: .s3(named))
+        #expect(try loaded.listing(of: "app") == StoreListing())
     }
 
     @Test("the factory leaves folders to the core's stores; the core's own factory refuses S3 with the reason")
