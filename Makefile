@@ -41,8 +41,12 @@ $(MOTO_VENV)/installed: Tests/tools/moto-requirements.txt | debian-deps
 	touch $@
 
 ## build: a debug build of the litesafe binary and the tests
-build: deps
-	$(SWIFT) build --build-tests
+# The moto virtualenv (a minute of pip) is made while Swift compiles; both must succeed.
+build: debian-deps
+	@mkdir -p .build; $(MAKE) --no-print-directory $(MOTO_VENV)/installed > .build/venv-moto.log 2>&1 & venv=$$!; \
+	$(SWIFT) build --build-tests; built=$$?; \
+	if ! wait $$venv; then cat .build/venv-moto.log; echo "make: the moto virtualenv ($(MOTO_VENV)) failed"; exit 1; fi; \
+	exit $$built
 
 # How the release binary is linked, to keep an idle daemon's resident memory small (see
 # ARCHITECTURE.md, "Memory"): lld with packed relative relocations (glibc 2.36 reads them), no
