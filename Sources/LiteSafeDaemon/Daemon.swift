@@ -68,7 +68,8 @@ public final class Daemon: @unchecked Sendable {
         notifier: any ServiceNotifier, clock: any SchedulerClock = SystemSchedulerClock(),
         options: DaemonOptions = DaemonOptions(), logger: Logger,
         loadConfiguration: @escaping @Sendable (String) throws -> LoadedConfiguration = {
-            try ConfigurationLoader.load(path: $0)
+            try ConfigurationLoader.load(
+                path: $0, credentialsDirectory: ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"])
         }
     ) {
         self.stores = stores

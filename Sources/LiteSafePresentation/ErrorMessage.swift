@@ -51,6 +51,8 @@ public enum ErrorMessage {
         case .createDestination(let path): ": create it (install -d -m 0700 -o litesafe \(path)) or correct the path"
         case .makeReadable: " (make install gives it to group litesafe: chgrp litesafe FILE; chmod 0640 FILE)"
         case .replaceExampleKey: " (`litesafe keygen -o key.txt` on another host prints it)"
+        case .credentialNotPassed(let name):
+            " (systemd's LoadCredential=\(name):FILE passes it as $CREDENTIALS_DIRECTORY/\(name), as the S3 drop-in does; check-config under the unit checks it)"
         }
     }
 

@@ -24,7 +24,7 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         let path = configFile.path
         do throws(ConfigurationError) {
-            let loaded = try ConfigurationLoader.load(path: path)
+            let loaded = try ConfigurationLoader.load(path: path, credentialsDirectory: credentialsDirectory)
             if !quiet { print(loaded.configuration.summary(now: Date())) }
             writeToStandardError(
                 loaded.warnings.map(ErrorMessage.describe) + [SQLiteInfo.walResetBugNotice].compactMap { $0 })

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LiteSafeCore
 import LiteSafePresentation
 import Logging
@@ -14,10 +15,12 @@ struct ConfigFileOption: ParsableArguments {
     /// `--config`, else `$LITESAFE_CONFIG`, else /etc/litesafe/litesafe.yml.
     var path: String { ConfigurationLoader.resolvePath(flag: config) }
 
-    /// Loads the file; its warnings go to the log (or, without one, to standard error).
+    /// Loads the file; its warnings go to the log (or, without one, to standard error), but for
+    /// credentials this command was not given: only `check-config` and the service need them.
     func load(logger: Logger? = nil) throws -> Configuration {
-        let loaded = try ConfigurationLoader.load(path: path)
+        let loaded = try ConfigurationLoader.load(path: path, credentialsDirectory: credentialsDirectory)
         for warning in loaded.warnings {
+            if case .credentialNotPassed = warning.fix { continue }
             let text = ErrorMessage.describe(warning)
             if let logger { logger.warning("\(text)") } else { note("litesafe: \(text)") }
         }
@@ -32,6 +35,9 @@ extension BackupCommand {
             .map { configuration.backupJob(for: $0, stores: LiteSafe.stores) }
     }
 }
+
+/// Where systemd's `LoadCredential=` put the credentials this process was given, if it did.
+var credentialsDirectory: String? { ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] }
 
 /// A plain message as an error (printed as is by `fail`).
 struct ValidationErrorText: Error, CustomStringConvertible {

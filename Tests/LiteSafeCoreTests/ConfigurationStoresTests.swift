@@ -143,6 +143,28 @@ import Testing
         #expect(problems.first?.contains("no user, path or query") == true)
     }
 
+    @Test("a credential name is checked in the credentials folder given, else a warning with no service words")
+    func credentialNames() throws {
+        let fixture = try ConfigurationFixture()
+        let s3 = """
+                  bucket: acme-backups
+                  region: eu-central-1
+                  credentials: s3
+            """
+        let text = try text(fixture, s3: s3)
+        let unpassed = try ConfigurationLoader.load(text: text, source: "test.yml")
+        let warning = try #require(unpassed.warnings.first { $0.description.contains("credentials") })
+        #expect(warning.fix == .credentialNotPassed(name: "s3"))
+        #expect(
+            warning.description
+                == "test.yml:8:20: warning: stores.offsite.s3.credentials: 's3' names a credential, not a file, and none was passed to this check, so it was not checked"
+        )
+        let error = try #require(throws: ConfigurationError.self) {
+            try ConfigurationLoader.load(text: text, source: "test.yml", credentialsDirectory: fixture.root)
+        }
+        #expect(error.errors.map(\.description).contains { $0.contains("\(fixture.root)/s3 does not exist") })
+    }
+
     @Test func checksTheCredentialsFile() throws {
         let fixture = try ConfigurationFixture()
         func problems(_ file: String) throws -> [String] {

@@ -35,9 +35,14 @@ public enum ConfigurationLoader {
     /// Loads and validates the file at `path`, also refusing it if anyone but root or the running
     /// user could change it (`FileTrust`).
     ///
+    /// - Parameter credentialsDirectory: Where credentials named by a bare name (`credentials: s3`)
+    ///   are, when the caller was given them; nil leaves such files unchecked, with a warning.
     /// - Throws: every error in the file (and its warnings), each with its line and column.
-    public static func load(path: String) throws(ConfigurationError) -> LoadedConfiguration {
+    public static func load(path: String, credentialsDirectory: String? = nil) throws(ConfigurationError)
+        -> LoadedConfiguration
+    {
         let reader = ConfigurationReader(source: path)
+        reader.credentialsDirectory = credentialsDirectory
         let file: ConfigurationFile
         switch ConfigurationFile.read(path) {
         case .success(let read): file = read
@@ -70,8 +75,12 @@ public enum ConfigurationLoader {
     /// databases' folders, recipients files) are still checked on disk.
     ///
     /// - Throws: every error in the text (and its warnings), each with its line and column.
-    public static func load(text: String, source: String) throws(ConfigurationError) -> LoadedConfiguration {
-        try load(text: text, reader: ConfigurationReader(source: source))
+    public static func load(text: String, source: String, credentialsDirectory: String? = nil)
+        throws(ConfigurationError) -> LoadedConfiguration
+    {
+        let reader = ConfigurationReader(source: source)
+        reader.credentialsDirectory = credentialsDirectory
+        return try load(text: text, reader: reader)
     }
 
     private static func load(text: String, reader: ConfigurationReader) throws(ConfigurationError)

@@ -40,6 +40,8 @@ public struct ConfigurationProblem: Sendable, Hashable, CustomStringConvertible 
         case makeReadable
         /// The example key from `config/litesafe.yml`: make a key of one's own.
         case replaceExampleKey
+        /// A store's credentials name a credential the service is given; this check was given none.
+        case credentialNotPassed(name: String)
     }
 
     public init(

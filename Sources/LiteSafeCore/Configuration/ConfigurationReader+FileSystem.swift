@@ -68,8 +68,8 @@ extension ConfigurationReader {
         if case .failure(let failure) = ConfigurationFile.kind(of: folder), failure.isMissing {
             warning("\(fieldPath): folder \(folder) does not exist; no metrics are written until it does", at: node)
         } else if access(folder, W_OK) != 0 {
-            // Checked as the user the check runs as: under systemd (ExecStartPre=) that is the
-            // service, inside its sandbox, where only ReadWritePaths= folders are writable.
+            // Checked as the user the check runs as, where it runs: run by the service manager
+            // before the daemon starts, that is the daemon's own user and sandbox.
             let error = FileSystemError("write", path: file)
             warning("\(fieldPath): \(error)", at: node, fix: .fileSystem(error))
         }

@@ -3,8 +3,8 @@ import Yams
 
 // Checks of the files an S3 store reads, against the real file system, as the user the check runs as.
 extension ConfigurationReader {
-    /// `credentials:`: an absolute path, or a bare name looked up in `$CREDENTIALS_DIRECTORY`
-    /// (where a service manager puts the credentials it passes). The file holds a secret key: it
+    /// `credentials:`: an absolute path, or a bare name looked up in the credentials folder the
+    /// caller was given (`credentialsDirectory`). The file holds a secret key: it
     /// must exist, be readable by this user, closed to group and others (mode 0600, as the store
     /// requires) and owned by root or this user. Its contents are never read here.
     func credentialsFile(_ node: Node, at path: String) -> String? {
@@ -15,12 +15,12 @@ extension ConfigurationReader {
                 error("\(path): expected \(expected), got '\(text)'", at: node)
                 return nil
             }
-            if let folder = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] {
+            if let folder = credentialsDirectory, !folder.isEmpty {
                 checkCredentials(folder + "/" + text, at: node, fieldPath: path)
             } else {
                 warning(
-                    "\(path): '\(text)' is read from $CREDENTIALS_DIRECTORY, which is not set for this check, so it was not checked",
-                    at: node)
+                    "\(path): '\(text)' names a credential, not a file, and none was passed to this check, so it was not checked",
+                    at: node, fix: .credentialNotPassed(name: text))
             }
             return text
         }

@@ -11,6 +11,8 @@ final class ConfigurationReader {
     private var collected: [ConfigurationProblem] = []
     /// The top-level `stores:` read so far, for `stores:` lists to name.
     var definedStores = DefinedStores()
+    /// Where the caller's credentials are, for a store's `credentials:` given as a bare name.
+    var credentialsDirectory: String?
 
     init(source: String) {
         self.source = source

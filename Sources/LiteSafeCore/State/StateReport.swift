@@ -20,8 +20,8 @@ public struct StateReport: Codable, Sendable, Equatable {
     public var stale: Bool
     /// Since when the state has been out of date, when known.
     public var staleSince: Date?
-    /// Why the state is stale, in a sentence; nil when it is not. What to do about it (start,
-    /// reload, read the journal) depends on how the daemon runs: the edge adds it.
+    /// Why the state is stale, in a sentence; nil when it is not. What to do about it depends on
+    /// how the daemon runs: the edge adds it.
     public var staleReason: String?
     /// One per configured database, in configuration order.
     public var databases: [Row]
