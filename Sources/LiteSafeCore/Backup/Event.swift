@@ -1,9 +1,10 @@
 import Logging
 
-/// The kinds of event LiteSafe logs, each with a stable journald `MESSAGE_ID`.
+/// The kinds of event LiteSafe logs, each with a stable identifier (the log handlers at the
+/// edge send it as the message's id).
 ///
-/// The identifiers never change once released: operators filter on them
-/// (`journalctl MESSAGE_ID=…`) and `deploy/litesafe.catalog` explains each one.
+/// The identifiers never change once released: operators filter on them and
+/// `deploy/litesafe.catalog` explains each one.
 public enum Event: String, Sendable, CaseIterable {
     case backupStarted
     case backupCompleted
