@@ -74,14 +74,7 @@ extension DaemonStateMachine {
         guard let backup = inFlight[name], backup.id == id else { return [] }
         inFlight[name] = nil
         let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
-        if phase == .stopping || phase == .stopped {
-            if case .failure(let error) = result {
-                let text = Daemon.errorText(error)
-                log(
-                    .backupCancelled, level: .notice, "the backup of '\(name)' stopped: \(text)",
-                    metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
-            }
-            if phase == .stopping && isIdle { finishStopping(exitCode: 0, now: now) }
+        if endedWhileStopping("the backup of '\(name)'", result: result, metadata: metadata, now: now) {
             return takeActions()
         }
         stateWrites.markChanged()
@@ -120,6 +113,22 @@ extension DaemonStateMachine {
         runDueWork(now: now)
         releaseMemoryWhenIdle()
         return takeActions()
+    }
+
+    /// Work (`what`: "the backup of 'app'") that ended while the daemon stops: logs how it
+    /// stopped and, when it was the last, completes the stop. False while the daemon runs on.
+    mutating func endedWhileStopping(
+        _ what: String, result: Result<BackupSummary, any Error>, metadata: Logger.Metadata, now: ClockReading
+    ) -> Bool {
+        guard phase == .stopping || phase == .stopped else { return false }
+        if case .failure(let error) = result {
+            let text = Daemon.errorText(error)
+            log(
+                .backupCancelled, level: .notice, "\(what) stopped: \(text)",
+                metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
+        }
+        if phase == .stopping && isIdle { finishStopping(exitCode: 0, now: now) }
+        return true
     }
 
     /// Once nothing runs, the memory finished backups freed goes back to the system.

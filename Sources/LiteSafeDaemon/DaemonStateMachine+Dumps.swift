@@ -47,14 +47,7 @@ extension DaemonStateMachine {
         guard let dump = inFlightDumps[name], dump.id == id else { return [] }
         inFlightDumps[name] = nil
         let metadata: Logger.Metadata = [LogKey.database: "\(name)", LogKey.kind: "dump"]
-        if phase == .stopping || phase == .stopped {
-            if case .failure(let error) = result {
-                let text = Daemon.errorText(error)
-                log(
-                    .backupCancelled, level: .notice, "the dump of '\(name)' stopped: \(text)",
-                    metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
-            }
-            if phase == .stopping && isIdle { finishStopping(exitCode: 0, now: now) }
+        if endedWhileStopping("the dump of '\(name)'", result: result, metadata: metadata, now: now) {
             return takeActions()
         }
         stateWrites.markChanged()

@@ -138,7 +138,7 @@ public struct S3Store: BackupStore {
                 continue
             }
             let stem = String(name.dropLast(BackupName.manifestSuffix.count))
-            guard Self.isDataFile(manifest.file, of: database, stem: stem) else {
+            guard BackupName.isDataFile(manifest.file, of: database, stem: stem) else {
                 damaged(
                     "it names the file '\(manifest.file.escapingControlCharacters)', which is not a backup of '\(database)' named after the manifest (\(stem.escapingControlCharacters).sqlite…)"
                 )
@@ -176,7 +176,7 @@ public struct S3Store: BackupStore {
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let database = backup.id.database
         try DatabaseName.validate(database)
-        guard Self.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
+        guard BackupName.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
             throw BackupError.unreadableManifest(
                 path: display(database, backup.id.stem + BackupName.manifestSuffix),
                 reason:
@@ -192,8 +192,8 @@ public struct S3Store: BackupStore {
         let manifestName = stem + BackupName.manifestSuffix
         // Only a manifest of this store naming one of this database's data objects, after its own
         // stem: a crafted manifest (`"file": ".lock"`) must not make a prune delete anything else.
-        guard DatabaseName.isValid(database), Self.isPlainName(stem),
-            Self.isDataFile(backup.manifest.file, of: database, stem: stem)
+        guard DatabaseName.isValid(database), BackupName.isPlainName(stem),
+            BackupName.isDataFile(backup.manifest.file, of: database, stem: stem)
         else {
             throw BackupError.unreadableManifest(
                 path: display(database, manifestName),
@@ -236,34 +236,19 @@ public struct S3Store: BackupStore {
         for intent in intents {
             let stem = String(intent.dropFirst(Self.intentPrefix.count))
             guard objects[stem + BackupName.manifestSuffix] == nil else { continue }
-            for name in objects.keys.sorted() where Self.isDataFile(name, of: database, stem: stem) {
+            for name in objects.keys.sorted() where BackupName.isDataFile(name, of: database, stem: stem) {
                 try client.delete(key: folder + name)
                 handled.insert(name)
                 leftovers.removed.append(display(database, name))
             }
         }
         for name in objects.keys.sorted() where BackupName.isDataFile(name, of: database) && !handled.contains(name) {
-            if let stem = Self.stem(ofDataFile: name), objects[stem + BackupName.manifestSuffix] == nil {
+            if let stem = BackupName.stem(ofDataFile: name), objects[stem + BackupName.manifestSuffix] == nil {
                 leftovers.kept.append(display(database, name))
             }
         }
         // Only once the data is gone: an intent removed first could leave data nothing says is ours.
         for intent in intents { try client.delete(key: folder + intent) }
         return leftovers
-    }
-
-    /// Whether `name` is a data object of `database` named after `stem` (`<stem>.sqlite…`).
-    static func isDataFile(_ name: String, of database: String, stem: String) -> Bool {
-        BackupName.isDataFile(name, of: database) && Self.stem(ofDataFile: name) == stem
-    }
-
-    /// Whether `name` is a plain name in a folder: not empty, no `/`, not hidden.
-    static func isPlainName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
-    }
-
-    /// The stem of a data object's name: the name without its `.sqlite…` or `.sql…` extension.
-    static func stem(ofDataFile name: String) -> String? {
-        BackupName.stem(ofDataFile: name)
     }
 }

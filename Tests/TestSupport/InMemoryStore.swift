@@ -90,7 +90,7 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
                 continue
             }
             let stem = String(name.dropLast(BackupName.manifestSuffix.count))
-            guard Self.isDataFile(manifest.file, of: database, stem: stem) else {
+            guard BackupName.isDataFile(manifest.file, of: database, stem: stem) else {
                 listing.damaged.append(
                     DamagedManifest(
                         location: location,
@@ -122,7 +122,7 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
     }
 
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard Self.isDataFile(backup.manifest.file, of: backup.id.database, stem: backup.id.stem),
+        guard BackupName.isDataFile(backup.manifest.file, of: backup.id.database, stem: backup.id.stem),
             let bytes = storage.mutex.withLock({ storage.files[backup.id.database]?[backup.manifest.file] })
         else {
             throw FileSystemError("read", path: backup.dataLocation, errno: ENOENT)
@@ -138,7 +138,8 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
 
     public func delete(_ backup: StoredBackup) throws {
         let (database, stem) = (backup.id.database, backup.id.stem)
-        guard DatabaseName.isValid(database), Self.isDataFile(backup.manifest.file, of: database, stem: stem) else {
+        guard DatabaseName.isValid(database), BackupName.isDataFile(backup.manifest.file, of: database, stem: stem)
+        else {
             throw BackupError.unreadableManifest(
                 path: backup.manifestLocation,
                 reason:
@@ -173,7 +174,7 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
             for intent in files.keys where intent.hasPrefix(Self.intentPrefix) {
                 let stem = String(intent.dropFirst(Self.intentPrefix.count))
                 if files[stem + BackupName.manifestSuffix] == nil {
-                    for name in files.keys where Self.isDataFile(name, of: database, stem: stem) {
+                    for name in files.keys where BackupName.isDataFile(name, of: database, stem: stem) {
                         storage.files[database]?.removeValue(forKey: name)
                         handled.insert(name)
                         leftovers.removed.append(folder + "/" + name)
@@ -182,20 +183,12 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
                 storage.files[database]?.removeValue(forKey: intent)
             }
             for name in files.keys.sorted() where BackupName.isDataFile(name, of: database) && !handled.contains(name) {
-                if let stem = Self.stem(ofDataFile: name), files[stem + BackupName.manifestSuffix] == nil {
+                if let stem = BackupName.stem(ofDataFile: name), files[stem + BackupName.manifestSuffix] == nil {
                     leftovers.kept.append(folder + "/" + name)
                 }
             }
             return leftovers
         }
-    }
-
-    static func isDataFile(_ name: String, of database: String, stem: String) -> Bool {
-        BackupName.isDataFile(name, of: database) && Self.stem(ofDataFile: name) == stem
-    }
-
-    static func stem(ofDataFile name: String) -> String? {
-        BackupName.stem(ofDataFile: name)
     }
 
     /// Bytes held until commit, which publishes the data and then the manifest.

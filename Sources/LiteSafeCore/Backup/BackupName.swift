@@ -45,6 +45,16 @@ public enum BackupName {
         return nil
     }
 
+    /// Whether `name` is a data file of `database` named after `stem` (`<stem>.sqlite…`, `<stem>.sql…`).
+    public static func isDataFile(_ name: String, of database: String, stem: String) -> Bool {
+        isDataFile(name, of: database) && self.stem(ofDataFile: name) == stem
+    }
+
+    /// Whether `name` names an entry right in a store's folder: not empty, no `/`, not hidden.
+    public static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
+    }
+
     /// Whether `name` is exactly a data file name `stem(database:…)` + `dataExtension(…)`
     /// makes: other files a person leaves in the folder (`app-notes.sqlite.bak`) never match.
     public static func isDataFile(_ name: String, of database: String) -> Bool {

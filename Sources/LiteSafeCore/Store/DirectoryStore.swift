@@ -65,7 +65,7 @@ public struct DirectoryStore: BackupStore {
                 continue
             }
             let stem = String(name.dropLast(BackupName.manifestSuffix.count))
-            guard Self.isDataFile(manifest.file, of: database, stem: stem) else {
+            guard BackupName.isDataFile(manifest.file, of: database, stem: stem) else {
                 listing.damaged.append(
                     DamagedManifest(
                         location: location,
@@ -110,7 +110,7 @@ public struct DirectoryStore: BackupStore {
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let database = backup.id.database
         try DatabaseName.validate(database)
-        guard Self.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
+        guard BackupName.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
             throw BackupError.unreadableManifest(
                 path: folder(for: database) + "/" + backup.id.stem + BackupName.manifestSuffix,
                 reason:
@@ -127,8 +127,8 @@ public struct DirectoryStore: BackupStore {
         let manifestName = stem + BackupName.manifestSuffix
         // Only a manifest of this store naming one of this database's data files, after its own
         // stem: a crafted manifest (`"file": ".lock"`) must not make a prune delete anything else.
-        guard DatabaseName.isValid(database), Self.isPlainName(manifestName),
-            Self.isDataFile(backup.manifest.file, of: database, stem: stem)
+        guard DatabaseName.isValid(database), BackupName.isPlainName(manifestName),
+            BackupName.isDataFile(backup.manifest.file, of: database, stem: stem)
         else {
             throw BackupError.unreadableManifest(
                 path: folder(for: database) + "/" + manifestName,
@@ -168,14 +168,14 @@ public struct DirectoryStore: BackupStore {
         for intent in intents {
             let stem = String(intent.dropFirst(Self.intentPrefix.count))
             guard !present.contains(stem + BackupName.manifestSuffix) else { continue }
-            for name in names where Self.isDataFile(name, of: database, stem: stem) {
+            for name in names where BackupName.isDataFile(name, of: database, stem: stem) {
                 try folder.remove(name)
                 handled.insert(name)
                 leftovers.removed.append(folder.path + "/" + name)
             }
         }
         for name in names.sorted() where BackupName.isDataFile(name, of: database) && !handled.contains(name) {
-            if let stem = Self.stem(ofDataFile: name), !present.contains(stem + BackupName.manifestSuffix) {
+            if let stem = BackupName.stem(ofDataFile: name), !present.contains(stem + BackupName.manifestSuffix) {
                 leftovers.kept.append(folder.path + "/" + name)
             }
         }
@@ -184,21 +184,6 @@ public struct DirectoryStore: BackupStore {
         // file without anything saying it is ours.
         for intent in intents { try folder.remove(intent) }
         return leftovers
-    }
-
-    /// Whether `name` is a data file of `database` named after `stem` (`<stem>.sqlite…`).
-    static func isDataFile(_ name: String, of database: String, stem: String) -> Bool {
-        BackupName.isDataFile(name, of: database) && Self.stem(ofDataFile: name) == stem
-    }
-
-    /// Whether `name` names a file right in a folder: not empty, no `/`, not hidden.
-    static func isPlainName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")
-    }
-
-    /// The stem of a data file's name: the name without its `.sqlite…` extension.
-    static func stem(ofDataFile name: String) -> String? {
-        BackupName.stem(ofDataFile: name)
     }
 
     private func openRoot(trusted: Bool) throws -> StoreFolder {
