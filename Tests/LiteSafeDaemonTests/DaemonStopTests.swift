@@ -28,7 +28,10 @@ struct DaemonStopTests {
             "the backup never reached its temporary file")
 
         daemon.stop(reason: "SIGTERM")
-        #expect(daemon.waitUntilStopped(timeout: .seconds(2)) == 0)
+        // A deadline, not a speed target: zstd's workers finish the 4 MiB job they hold before
+        // the next chunk sees the cancellation, which takes seconds at level 19 on a loaded machine.
+        // What the test holds is that it stops cleanly (status 0) well inside the grace period.
+        #expect(daemon.waitUntilStopped(timeout: .seconds(20)) == 0)
         #expect(harness.files(of: "app") == [".lock"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: harness.staging).isEmpty)
         #expect(
@@ -52,7 +55,7 @@ struct DaemonStopTests {
         #expect(eventually { runner.calls == ["app"] && runner.running.isEmpty })
         #expect(eventually { daemon.statusLine.contains("last: app ok") })
         daemon.stop(reason: "SIGINT")
-        #expect(daemon.waitUntilStopped(timeout: .seconds(2)) == 0)
+        #expect(daemon.waitUntilStopped(timeout: .seconds(10)) == 0)
         #expect(harness.logs.entries(.daemonStopping).first?.message == "stopping (SIGINT)")
         // Nothing starts after a stop.
         harness.clock.advance(by: .seconds(7_200))
@@ -71,7 +74,7 @@ struct DaemonStopTests {
         daemon.start()
         #expect(eventually { runner.running == ["app"] })
         daemon.stop(reason: "SIGTERM")
-        #expect(daemon.waitUntilStopped(timeout: .seconds(2)) == 1)
+        #expect(daemon.waitUntilStopped(timeout: .seconds(10)) == 1)
         let abandoned = try #require(harness.logs.entries(.backupFailed).first)
         #expect(abandoned.level == .error)
         #expect(abandoned.message.hasPrefix("the backup of 'app' did not stop within "))
@@ -88,6 +91,6 @@ struct DaemonStopTests {
         daemon.stop(reason: "SIGINT")
         #expect(daemon.waitUntilStopped(timeout: .milliseconds(100)) == nil)
         daemon.stop(reason: "SIGINT")
-        #expect(daemon.waitUntilStopped(timeout: .seconds(1)) == 1)
+        #expect(daemon.waitUntilStopped(timeout: .seconds(10)) == 1)
     }
 }
