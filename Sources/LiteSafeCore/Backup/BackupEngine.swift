@@ -133,6 +133,9 @@ public struct BackupEngine: Sendable {
                 (outcome.retention, outcome.pruneError) = prune(
                     job, in: target.store, policy: retention, holding: lock, logger: stores.logger(for: target))
             }
+            // A store that missed earlier backups (down, full, or added since) gets those its
+            // retention keeps, now that it took this one.
+            stores.catchUp(now: now(), cancellation: cancellation, check: verifyStored)
             // At least one store holds it, or `commit` would have thrown.
             let first = stores.outcomes.first(where: \.succeeded)!
             var result = BackupResult(backup: first.backup!, duration: duration)

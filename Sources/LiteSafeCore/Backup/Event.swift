@@ -31,6 +31,7 @@ public enum Event: String, Sendable, CaseIterable {
     case daemonStopped
     case clockStepped
     case storeFailed
+    case storeCaughtUp
 
     /// The 128-bit journald message identifier, as 32 lowercase hex digits.
     public var messageID: String {
@@ -60,6 +61,7 @@ public enum Event: String, Sendable, CaseIterable {
         case .daemonStopped: "9e849db9ef814da2998231b90658d2b5"
         case .clockStepped: "28086edd2c854a199450e16e79c9d4da"
         case .storeFailed: "023cc7f4ec5a4bec9a12afd8e6949a98"
+        case .storeCaughtUp: "8fe6f167f246461a9a582f6c23368447"
         }
     }
 }

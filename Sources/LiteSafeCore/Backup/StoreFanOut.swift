@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 
@@ -15,6 +16,11 @@ public struct StoreOutcome: Sendable {
     public var retention: [RetentionDecision] = []
     /// Why the prune in this store failed, if it did.
     public var pruneError: (any Error)? = nil
+    /// Older backups it lacked that another store held and its retention keeps, copied to it
+    /// after the backup (newest first), as this store holds them.
+    public var caughtUp: [StoredBackup] = []
+    /// Why copying it the backups it lacked stopped, if it did (it keeps those already copied).
+    public var catchUpError: (any Error)? = nil
 
     public var succeeded: Bool { backup != nil }
 }
@@ -164,5 +170,118 @@ final class StoreFanOut {
     func releaseLocks() {
         for member in members { member.lock.release() }
         members = []
+    }
+
+    // MARK: Catching up a store that missed backups.
+
+    /// Gives each remaining store named in `names` (every one when nil) the backups of the job's
+    /// kind that it lacks, that another remaining store holds, that passed their check, and that
+    /// its own retention would keep; newest first, each the same bytes and manifest, its
+    /// SHA-256 checked on the way and read back with `check` as a new backup is.
+    ///
+    /// A store that was down, full or added later so ends up holding what it would hold had it
+    /// never missed a backup. Nothing here throws: a store whose listing or copy fails is
+    /// recorded in its outcome's `catchUpError` and logged, and keeps what it got; a
+    /// cancellation stops the copying, leaving nothing partial.
+    func catchUp(
+        into names: Set<String>? = nil, now: Date, cancellation: Cancellation,
+        check: (StoredBackup, any BackupStore) throws -> Void
+    ) {
+        guard members.count > 1 else { return }
+        var held: [[StoredBackup]?] = []
+        for member in members {
+            do {
+                held.append(try member.target.store.backups(of: job.name).filter { $0.manifest.backupKind == job.kind })
+            } catch {
+                held.append(nil)
+                if names?.contains(member.target.name) ?? true { caughtUpFailed(member, error: error) }
+            }
+        }
+        for (position, member) in members.enumerated() where names?.contains(member.target.name) ?? true {
+            guard let own = held[position] else { continue }
+            let ownStems = Set(own.map(\.id.stem))
+            // Each backup this store lacks, with every other store's copy of it.
+            var copies: [String: [(store: any BackupStore, backup: StoredBackup)]] = [:]
+            for (other, backups) in held.enumerated() where other != position {
+                for backup in backups ?? [] where !ownStems.contains(backup.id.stem) && backup.manifest.passedCheck {
+                    copies[backup.id.stem, default: []].append((members[other].target.store, backup))
+                }
+            }
+            var wanted = copies.values.map { $0[0].backup }
+            if let policy = member.target.retention, !wanted.isEmpty {
+                let kept = Set(
+                    RetentionPlanner.plan(backups: own + wanted, policy: policy, timeZone: job.timeZone, now: now)
+                        .filter(\.isKept).map(\.backup.id.stem))
+                wanted = wanted.filter { kept.contains($0.id.stem) }
+            }
+            wanted.sort { ($0.manifest.created, $0.id.stem) > ($1.manifest.created, $1.id.stem) }
+            for backup in wanted {
+                do {
+                    let stored = try copy(
+                        copies[backup.id.stem] ?? [], into: member.target.store, cancellation: cancellation, check: check)
+                    outcomes[member.index].caughtUp.append(stored)
+                    let source = copies[backup.id.stem]?.first.map { " (from \($0.store.location))" } ?? ""
+                    logger(for: member.target).log(
+                        .storeCaughtUp,
+                        "store '\(member.target.name)' lacked backup \(backup.manifest.file) of '\(job.name)' and got it\(source)",
+                        metadata: [
+                            LogKey.database: "\(job.name)", LogKey.store: "\(member.target.name)",
+                            LogKey.backup: "\(backup.manifest.file)", LogKey.bytes: "\(backup.manifest.storedSize)",
+                        ])
+                } catch {
+                    caughtUpFailed(member, error: error)
+                    break
+                }
+            }
+        }
+    }
+
+    /// Copies one backup from the first of `copies` whose bytes match its manifest into `store`.
+    private func copy(
+        _ copies: [(store: any BackupStore, backup: StoredBackup)], into store: any BackupStore,
+        cancellation: Cancellation, check: (StoredBackup, any BackupStore) throws -> Void
+    ) throws -> StoredBackup {
+        var damaged: (any Error)?
+        for (source, backup) in copies {
+            let manifest = backup.manifest
+            let stem = backup.id.stem
+            let pending = try store.beginBackup(
+                database: job.name, stem: stem, dataExtension: String(manifest.file.dropFirst(stem.count)))
+            do {
+                var hash = SHA256()
+                var size: Int64 = 0
+                try source.read(backup) { bytes in
+                    if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+                    hash.update(bufferPointer: bytes)
+                    size += Int64(bytes.count)
+                    try pending.write(bytes)
+                }
+                let actual = hash.finalize().hexString
+                guard size == manifest.storedSize, actual == manifest.storedSHA256 else {
+                    // That store's copy is damaged: never spread it; another store's may be good.
+                    pending.abandon()
+                    damaged = BackupError.hashMismatch(
+                        path: backup.dataLocation, expected: manifest.storedSHA256, actual: actual)
+                    continue
+                }
+                if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+                let stored = try pending.commit(manifest: manifest)
+                try check(stored, store)
+                return stored
+            } catch {
+                pending.abandon()
+                throw error
+            }
+        }
+        throw damaged ?? BackupError.cancelled(database: job.name)
+    }
+
+    private func caughtUpFailed(_ member: Member, error: any Error) {
+        outcomes[member.index].catchUpError = error
+        let text = errorWording(error)
+        logger(for: member.target).log(
+            .storeFailed, level: .error,
+            "giving store '\(member.target.name)' the backups of '\(job.name)' it lacks failed: \(text); it is tried again later",
+            metadata: [LogKey.database: "\(job.name)", LogKey.store: "\(member.target.name)", LogKey.error: "\(text)"])
     }
 }
