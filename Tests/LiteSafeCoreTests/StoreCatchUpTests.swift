@@ -51,7 +51,10 @@ struct StoreCatchUpTests {
             #expect(try bytes(of: copied, in: offsite) == bytes(of: original, in: local))
         }
         let logged = recorder.entries(.storeCaughtUp)
-        #expect(logged.map { $0.metadata[LogKey.backup].map { "\($0)" } } == [older[2].manifest.file, older[1].manifest.file])
+        #expect(
+            logged.map { $0.metadata[LogKey.backup].map { "\($0)" } } == [
+                older[2].manifest.file, older[1].manifest.file,
+            ])
         #expect(logged.allSatisfy { $0.metadata[LogKey.store] == "offsite" })
 
         // The next backup pushes the oldest out of offsite; catching up does not bring it back.

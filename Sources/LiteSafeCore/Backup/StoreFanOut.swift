@@ -218,7 +218,8 @@ final class StoreFanOut {
             for backup in wanted {
                 do {
                     let stored = try copy(
-                        copies[backup.id.stem] ?? [], into: member.target.store, cancellation: cancellation, check: check)
+                        copies[backup.id.stem] ?? [], into: member.target.store, cancellation: cancellation,
+                        check: check)
                     outcomes[member.index].caughtUp.append(stored)
                     let source = copies[backup.id.stem]?.first.map { " (from \($0.store.location))" } ?? ""
                     logger(for: member.target).log(
