@@ -12,6 +12,14 @@ public protocol BackupRunner: Sendable {
     ///
     /// - Throws: why the backup failed; `BackupError.cancelled` after a cancellation.
     func backUp(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary
+
+    /// Takes no backup: gives each of `job`'s stores the backups it lacks that another holds
+    /// (`BackupEngine.catchUp`): the retry of stores that missed a backup. The summary's
+    /// `failedStores` are those still behind.
+    ///
+    /// - Throws: when none of the job's stores could be opened; `BackupError.cancelled` after a
+    ///   cancellation.
+    func catchUpStores(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary
 }
 
 /// What the daemon keeps of a successful backup: enough for the status line, the state file
@@ -67,8 +75,23 @@ public struct EngineBackupRunner: BackupRunner {
         return BackupSummary(
             storedSize: result.backup.manifest.storedSize, file: result.backup.manifest.file,
             duration: result.duration, retained: retained, stores: several ? result.stores.map(\.store) : [],
-            failedStores: Dictionary(
-                result.failedStores.map { ($0.store, $0.error.map { engine.errorWording($0) } ?? "unknown") },
-                uniquingKeysWith: { first, _ in first }))
+            failedStores: behind(result.stores))
+    }
+
+    public func catchUpStores(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary {
+        let outcomes = try engine.catchUp(job, cancellation: cancellation, logger: logger)
+        if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
+        return BackupSummary(
+            storedSize: 0, stores: outcomes.count > 1 ? outcomes.map(\.store) : [], failedStores: behind(outcomes))
+    }
+
+    /// The stores left without a backup another holds, each with why: those that did not take
+    /// the backup, and those whose catching up failed.
+    private func behind(_ outcomes: [StoreOutcome]) -> [String: String] {
+        Dictionary(
+            outcomes.compactMap { outcome in
+                (outcome.error ?? outcome.catchUpError).map { (outcome.store, engine.errorWording($0)) }
+            },
+            uniquingKeysWith: { first, _ in first })
     }
 }

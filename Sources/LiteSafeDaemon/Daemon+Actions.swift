@@ -139,7 +139,11 @@ extension Daemon {
         let logger = logger
         let name = start.run.name
         let thread = Thread { [self] in
-            let result = Result { try runner.backUp(job, cancellation: cancellation, logger: logger) }
+            let result = Result {
+                start.run.reason == .storeRetry
+                    ? try runner.catchUpStores(job, cancellation: cancellation, logger: logger)
+                    : try runner.backUp(job, cancellation: cancellation, logger: logger)
+            }
             queue.async {
                 self.cancellations[start.id] = nil
                 if start.kind == .dump {
@@ -149,7 +153,8 @@ extension Daemon {
                 }
             }
         }
-        thread.name = "litesafe \(start.kind == .dump ? "dump" : "backup") \(name)"
+        let work = start.kind == .dump ? "dump" : start.run.reason == .storeRetry ? "stores" : "backup"
+        thread.name = "litesafe \(work) \(name)"
         thread.start()
     }
 

@@ -53,9 +53,21 @@ extension DaemonStateMachine {
             return
         }
         let id = nextWorkID()
-        inFlight[run.name] = InFlightBackup(started: now, id: id)
+        inFlight[run.name] = InFlightBackup(started: now, id: id, reason: run.reason)
         let metadata: Logger.Metadata = [LogKey.database: "\(run.name)"]
         switch run.reason {
+        case .storeRetry:
+            let behind =
+                state.databases.first { $0.name == run.name }?.stores?
+                .filter { $0.consecutiveFailures > 0 }.map(\.name) ?? []
+            let named =
+                behind.isEmpty
+                ? "the stores"
+                : "store\(behind.count == 1 ? "" : "s") \(behind.map { "'\($0)'" }.joined(separator: ", "))"
+            log(
+                .backupRetry,
+                "giving \(named) of '\(run.name)' the backups missed there (store retry \(run.attempt))",
+                metadata: metadata)
         case .retry:
             log(.backupRetry, "retrying the backup of '\(run.name)' (attempt \(run.attempt))", metadata: metadata)
         case .catchUp:
@@ -78,27 +90,45 @@ extension DaemonStateMachine {
             return takeActions()
         }
         stateWrites.markChanged()
+        if backup.reason == .storeRetry {
+            storeRetryFinished(name, result: result, started: backup.started, now: now)
+        } else {
+            recordBackup(name, result: result, started: backup.started, now: now)
+        }
+        if let run = waitingDumps.removeValue(forKey: name) { startDump(run, now: now) }
+        runDueWork(now: now)
+        releaseMemoryWhenIdle()
+        return takeActions()
+    }
+
+    /// Records a finished backup in the state, the status line and the scheduler, and logs it.
+    private mutating func recordBackup(
+        _ name: String, result: Result<BackupSummary, any Error>, started: ClockReading, now: ClockReading
+    ) {
+        let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
         switch result {
         case .success(let summary):
             last = StatusLine.LastBackup(
-                name: name, succeeded: true, date: backup.started.wall, storedSize: summary.storedSize)
-            let duration = summary.duration ?? (now.monotonic - backup.started.monotonic)
+                name: name, succeeded: true, date: started.wall, storedSize: summary.storedSize)
+            let duration = summary.duration ?? (now.monotonic - started.monotonic)
             state.update(name) { entry in
                 entry.lastSuccess = DaemonState.Backup(
-                    time: backup.started.wall, file: summary.file, sizeBytes: summary.storedSize,
+                    time: started.wall, file: summary.file, sizeBytes: summary.storedSize,
                     durationSeconds: duration.seconds)
                 entry.consecutiveFailures = 0
                 if let retained = summary.retained { entry.retained = retained }
                 if summary.stores.isEmpty {
                     entry.stores = nil
                 } else {
-                    entry.recordStores(summary.stores, failed: summary.failedStores, at: backup.started.wall)
+                    entry.recordStores(summary.stores, failed: summary.failedStores, at: started.wall)
                 }
             }
-            logOutcome(scheduler.finished(name, success: true, now: now), of: name, now: now)
+            logOutcome(
+                scheduler.finished(name, success: true, missedStores: !summary.failedStores.isEmpty, now: now),
+                of: name, stores: summary.failedStores.keys.sorted(), now: now)
         case .failure(let error):
             let text = Daemon.errorText(error)
-            last = StatusLine.LastBackup(name: name, succeeded: false, date: backup.started.wall)
+            last = StatusLine.LastBackup(name: name, succeeded: false, date: started.wall)
             state.update(name) { entry in
                 entry.lastFailure = DaemonState.Failure(time: now.wall, reason: text)
                 entry.consecutiveFailures += 1
@@ -109,10 +139,41 @@ extension DaemonStateMachine {
                 metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
             logOutcome(scheduler.finished(name, success: false, now: now), of: name, now: now)
         }
-        if let run = waitingDumps.removeValue(forKey: name) { startDump(run, now: now) }
-        runDueWork(now: now)
-        releaseMemoryWhenIdle()
-        return takeActions()
+    }
+
+    /// A store retry ended: records which stores are up to date again. It took no backup, so
+    /// the status line and the database's last backup stay; a failure of the whole retry (no
+    /// store could be opened) counts as every store still behind, never as a failed backup.
+    private mutating func storeRetryFinished(
+        _ name: String, result: Result<BackupSummary, any Error>, started: ClockReading, now: ClockReading
+    ) {
+        let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
+        var behind: [String] = []
+        var failed = false
+        switch result {
+        case .success(let summary):
+            behind = summary.failedStores.keys.sorted()
+            state.update(name) { entry in
+                entry.recordStoreRetry(
+                    failed: summary.failedStores, at: now.wall, latestBackup: entry.lastSuccess?.time)
+            }
+            if behind.isEmpty {
+                log(
+                    .backupRetry, "every store of '\(name)' holds its backups again", metadata: metadata)
+            }
+        case .failure(let error):
+            failed = true
+            let text = Daemon.errorText(error)
+            behind =
+                state.databases.first { $0.name == name }?.stores?.filter { $0.consecutiveFailures > 0 }
+                .map(\.name) ?? []
+            log(
+                .storeFailed, level: .error, "the store retry of '\(name)' failed: \(text)",
+                metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
+        }
+        logOutcome(
+            scheduler.finished(name, success: true, missedStores: !behind.isEmpty || failed, now: now),
+            of: name, stores: behind, now: now)
     }
 
     /// Work (`what`: "the backup of 'app'") that ended while the daemon stops: logs how it
@@ -138,9 +199,25 @@ extension DaemonStateMachine {
     }
 
     /// Logs what follows a finished backup.
-    mutating func logOutcome(_ outcome: Scheduler.FinishOutcome?, of name: String, now: ClockReading) {
+    /// `stores`: the stores still behind, for a backup that missed some.
+    mutating func logOutcome(
+        _ outcome: Scheduler.FinishOutcome?, of name: String, stores: [String] = [], now: ClockReading
+    ) {
         let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
+        let named =
+            stores.isEmpty
+            ? "its stores" : "store\(stores.count == 1 ? "" : "s") \(stores.map { "'\($0)'" }.joined(separator: ", "))"
         switch outcome {
+        case .storesRetrying(let attempt, let date, let delay):
+            log(
+                .backupRetry, level: .notice,
+                "\(named) of '\(name)' will be given the backups missed there at \(describeTime(date, now: now)) (in \(formatDuration(delay)), store retry \(attempt))",
+                metadata: metadata)
+        case .storesFailedUntilNextRun(let failures, let next):
+            log(
+                .backupRetry, level: .notice,
+                "\(named) of '\(name)' missed \(failures) \(failures == 1 ? "time" : "times") in a row; the next scheduled backup (\(next.map { describeTime($0, now: now) } ?? "none")) tries again",
+                metadata: metadata)
         case .succeeded(let next):
             log(
                 level: .debug,

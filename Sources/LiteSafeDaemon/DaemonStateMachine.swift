@@ -80,6 +80,8 @@ struct DaemonStateMachine: Sendable {
     struct InFlightBackup: Sendable, Hashable {
         var started: ClockReading
         var id: WorkID
+        /// Why it runs; a `.storeRetry` takes no backup.
+        var reason: Scheduler.RunReason = .scheduled
         /// Whether it has run past `DaemonOptions.backupDeadline` (and was cancelled for it).
         var isOverdue = false
     }

@@ -10,6 +10,9 @@ extension Scheduler {
         case catchUp
         /// An earlier attempt failed.
         case retry
+        /// The latest backup succeeded but missed some of the database's stores: no new backup,
+        /// only those stores given what they lack (`BackupEngine.catchUp`).
+        case storeRetry
     }
 
     /// A backup the daemon should start now.
@@ -53,6 +56,12 @@ extension Scheduler {
         /// It failed `failures` times in a row, and the next scheduled run at `nextRun` comes
         /// before a retry would, so that run is the next attempt.
         case failedUntilNextRun(failures: Int, nextRun: Date?)
+        /// It succeeded but missed some stores (or a store retry did not bring them all back);
+        /// store retry number `attempt` follows at `at`, after `delay`.
+        case storesRetrying(attempt: Int, at: Date, delay: Duration)
+        /// It missed some stores `failures` times in a row, and the next scheduled run at
+        /// `nextRun` comes before a store retry would, so that run tries them again.
+        case storesFailedUntilNextRun(failures: Int, nextRun: Date?)
         /// A reload removed the database while it ran; it is no longer scheduled.
         case unscheduled
     }

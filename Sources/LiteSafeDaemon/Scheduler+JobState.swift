@@ -22,6 +22,10 @@ extension Scheduler {
         /// Set after a failure when a retry comes before `next`.
         var retryAt: MonotonicInstant?
         var consecutiveFailures = 0
+        /// Set after a backup that missed some stores, when a store retry comes before `next`.
+        var storeRetryAt: MonotonicInstant?
+        /// Backups and store retries in a row that left some store without the latest backup.
+        var storeFailures = 0
         var isRunning = false
         /// Removed by a reload while running: dropped when it finishes.
         var isRemoved = false
@@ -83,13 +87,12 @@ extension Scheduler {
 
         /// When the next run of any kind is due, on the monotonic clock as of `now`.
         func due(_ now: ClockReading) -> MonotonicInstant? {
-            guard let retryAt else { return scheduledDue(now) }
-            return min(retryAt, scheduledDue(now) ?? retryAt)
+            [retryAt, storeRetryAt, scheduledDue(now)].compactMap { $0 }.min()
         }
 
         /// The wall-clock time the next run of any kind is due, as of `now`.
         func dueDate(_ now: ClockReading) -> Date? {
-            if case .cronSlot(let slot) = next, retryAt == nil {
+            if case .cronSlot(let slot) = next, retryAt == nil, storeRetryAt == nil {
                 return slot.addingTimeInterval(job.jitterOffset.seconds)
             }
             return due(now).map(now.wallTime(at:))
@@ -98,13 +101,21 @@ extension Scheduler {
         /// Why the next run will happen: a retry only if it comes before the scheduled run.
         func nextReason(_ now: ClockReading) -> RunReason {
             if let retryAt, scheduledDue(now).map({ retryAt < $0 }) ?? true { return .retry }
+            if let storeRetryAt, scheduledDue(now).map({ storeRetryAt < $0 }) ?? true { return .storeRetry }
             if case .catchUp = next { return .catchUp }
             return .scheduled
         }
 
         mutating func start(now: ClockReading) -> Run {
             let reason = nextReason(now)
+            if reason == .storeRetry {
+                // Takes no backup: the schedule, and when the latest backup was taken, stay.
+                storeRetryAt = nil
+                isRunning = true
+                return Run(name: job.name, reason: reason, attempt: storeFailures + 1)
+            }
             retryAt = nil
+            storeRetryAt = nil
             isRunning = true
             lastStart = now
             lastRun = now.wall
@@ -114,11 +125,27 @@ extension Scheduler {
 
         /// Records the end of the running backup; a failure schedules a retry with exponential
         /// backoff unless the next scheduled run comes first, which then serves as the retry.
-        mutating func finish(success: Bool, now: ClockReading, policy: SchedulerPolicy) -> FinishOutcome {
+        ///
+        /// A backup or store retry that left some store behind (`missedStores`) schedules a store
+        /// retry the same way, counted apart: the database's latest backup is good.
+        mutating func finish(success: Bool, missedStores: Bool = false, now: ClockReading, policy: SchedulerPolicy)
+            -> FinishOutcome
+        {
             isRunning = false
             if success {
                 consecutiveFailures = 0
-                return .succeeded(nextRun: dueDate(now))
+                guard missedStores else {
+                    storeFailures = 0
+                    return .succeeded(nextRun: dueDate(now))
+                }
+                storeFailures += 1
+                let delay = policy.retryDelay(afterFailures: storeFailures)
+                let retry = now.monotonic + delay
+                if let scheduled = scheduledDue(now), scheduled <= retry {
+                    return .storesFailedUntilNextRun(failures: storeFailures, nextRun: dueDate(now))
+                }
+                storeRetryAt = retry
+                return .storesRetrying(attempt: storeFailures + 1, at: now.wallTime(at: retry), delay: delay)
             }
             consecutiveFailures += 1
             let delay = policy.retryDelay(afterFailures: consecutiveFailures)

@@ -76,14 +76,19 @@ public struct Scheduler: Sendable {
     }
 
     /// Records that the backup of `name` ended; nil if no backup of `name` was running.
-    public mutating func finished(_ name: String, success: Bool, now: ClockReading) -> FinishOutcome? {
+    ///
+    /// `missedStores`: it succeeded, but some of the database's stores did not get it (or a store
+    /// retry did not bring them all up to date): a store retry follows, with its own backoff.
+    public mutating func finished(_ name: String, success: Bool, missedStores: Bool = false, now: ClockReading)
+        -> FinishOutcome?
+    {
         observe(now)
         guard var state = jobs[name], state.isRunning else { return nil }
         if state.isRemoved {
             jobs[name] = nil
             return .unscheduled
         }
-        let outcome = state.finish(success: success, now: now, policy: policy)
+        let outcome = state.finish(success: success, missedStores: missedStores, now: now, policy: policy)
         jobs[name] = state
         return outcome
     }

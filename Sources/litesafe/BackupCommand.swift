@@ -103,7 +103,14 @@ struct BackupCommand: ParsableCommand {
                 if result.stores.count > 1 {
                     for store in result.stores {
                         if let backup = store.backup {
-                            print("\(job.name): \(store.store): \(backup.dataLocation) (\(size))")
+                            let missed = store.caughtUp.count
+                            let caughtUp =
+                                missed == 0
+                                ? "" : ", and \(missed) older \(missed == 1 ? "backup" : "backups") it had missed"
+                            let behind =
+                                store.catchUpError == nil
+                                ? "" : "; giving it the older backups it lacks FAILED (see the error above)"
+                            print("\(job.name): \(store.store): \(backup.dataLocation) (\(size)\(caughtUp))\(behind)")
                         } else {
                             print("\(job.name): \(store.store): FAILED (see the error above)")
                         }
@@ -114,7 +121,9 @@ struct BackupCommand: ParsableCommand {
                 }
                 // The stores that got it keep it; the exit status still says one did not, so a
                 // cron job or a person running this notices (the daemon retries at the next run).
-                if !result.failedStores.isEmpty { failures += 1 }
+                if !result.failedStores.isEmpty || result.stores.contains(where: { $0.catchUpError != nil }) {
+                    failures += 1
+                }
             } catch {
                 failures += 1
                 let reason = database == nil ? ErrorMessage.describe(error) : Self.describeAdHoc(error)

@@ -119,6 +119,61 @@ struct DaemonSchedulingTests {
         #expect(harness.logs.entries(.backupRetry).last?.message == "retrying the backup of 'app' (attempt 2)")
     }
 
+    @Test("a backup that missed a store retries only that store, with backoff, and takes no new backup meanwhile")
+    func missedStoreIsRetriedWithBackoff() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner()
+        runner.setMissedStores(["offsite": "the bucket is on fire"], for: "app")
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: runner)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+
+        #expect(eventually { harness.logs.entries(.backupRetry).count == 1 })
+        #expect(
+            harness.logs.entries(.backupRetry).first?.message
+                == "store 'offsite' of 'app' will be given the backups missed there at 12:00:30 (in 30s, store retry 2)"
+        )
+        #expect(harness.logs.entries(.backupFailed).isEmpty)
+        #expect(eventually { daemon.statusLine.contains("last: app ok 12:00:00") })
+
+        // Not before its time…
+        harness.clock.advance(by: .seconds(29))
+        daemon.tick()
+        #expect(runner.storeRetries.isEmpty)
+        // …then a store retry, not a backup; the store is still behind, so the next waits twice as long.
+        harness.clock.advance(by: .seconds(1))
+        daemon.tick()
+        #expect(eventually { harness.logs.entries(.backupRetry).count == 3 })
+        #expect(runner.storeRetries == ["app"])
+        #expect(runner.calls == ["app"])
+        #expect(
+            harness.logs.entries(.backupRetry).map(\.message).suffix(2) == [
+                "giving store 'offsite' of 'app' the backups missed there (store retry 2)",
+                "store 'offsite' of 'app' will be given the backups missed there at 12:01:30 (in 1m, store retry 3)",
+            ])
+        #expect(eventually { (try? harness.readState())??.databases.first?.stores?.last?.consecutiveFailures == 2 })
+
+        // The store works again: the retry brings it up to date, and no more retries follow.
+        runner.setMissedStores([:], for: "app")
+        harness.clock.advance(by: .seconds(60))
+        daemon.tick()
+        #expect(
+            eventually {
+                harness.logs.entries(.backupRetry).last?.message == "every store of 'app' holds its backups again"
+            })
+        #expect(runner.storeRetries == ["app", "app"])
+        #expect(runner.calls == ["app"])
+        #expect(daemon.statusLine.contains("last: app ok 12:00:00"))
+        #expect(eventually { (try? harness.readState())??.databases.first?.stores?.last?.consecutiveFailures == 0 })
+        harness.clock.advance(by: .seconds(30 * 60))
+        daemon.tick()
+        harness.clock.advance(by: .seconds(30 * 60))
+        daemon.tick()
+        // The next scheduled backup runs at 13:00, and it is the first run since.
+        #expect(eventually { runner.calls == ["app", "app"] })
+        #expect(runner.storeRetries == ["app", "app"])
+    }
+
     @Test("the status line follows every change and systemd hears it")
     func statusIsPublished() throws {
         let harness = try DaemonHarness()

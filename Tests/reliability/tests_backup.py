@@ -223,6 +223,22 @@ def test_one_store_full_the_other_gets_the_backup(ctx):
     check_no_leftovers(ctx.path("small"), ctx.path("backups"), ctx.path("state"))
     expect(check_store(ctx, ctx.path("backups")) == 2, "the working store's backups are not whole")
     expect(check_store(ctx, ctx.path("small")) == 1, "the full store's older backup is not whole")
+    # Room again: the next backup reaches the store, and so does the backup it missed (keep_last
+    # 3: both stores now hold the same three, byte for byte).
+    run(["mount", "-o", "remount,size=16m", ctx.path("small")], check=True)
+    r = backup(ctx, cfg)
+    expect("app: small: " in r.stdout and "and 1 older backup it had missed" in r.stdout,
+           f"the store's line does not say it caught up: {r.stdout}")
+    local, small = manifests(ctx.path("backups", "app")), manifests(ctx.path("small", "app"))
+    expect(len(local) == 3 and small == local, f"the stores differ after the catch-up: {local} vs {small}")
+    for name in local:
+        with open(os.path.join(ctx.path("backups", "app"), name)) as f:
+            data = json.load(f)["file"]
+        for file in (name, data):
+            same = run(["cmp", os.path.join(ctx.path("backups", "app"), file), os.path.join(ctx.path("small", "app"), file)])
+            expect(same.returncode == 0, f"{file} differs between the stores: {same.stdout}{same.stderr}")
+    check_no_leftovers(ctx.path("small"), ctx.path("backups"), ctx.path("state"))
+    expect(check_store(ctx, ctx.path("small")) == 3, "the caught-up store's backups are not whole")
 
 
 def test_staging_full(ctx):

@@ -121,6 +121,23 @@ public struct DaemonState: Codable, Sendable, Equatable {
             }
             self.stores = stores
         }
+
+        /// Records a store retry (no new backup): each store in `failed` one more failure; each
+        /// that was behind and is no longer, up to date again as of the latest backup (`at` if
+        /// none is known). Stores that were not behind are left as they were.
+        public mutating func recordStoreRetry(failed: [String: String], at time: Date, latestBackup: Date?) {
+            guard var stores else { return }
+            for index in stores.indices {
+                if let reason = failed[stores[index].name] {
+                    stores[index].lastFailure = Failure(time: time, reason: reason)
+                    stores[index].consecutiveFailures += 1
+                } else if stores[index].consecutiveFailures > 0 {
+                    stores[index].consecutiveFailures = 0
+                    stores[index].lastSuccess = latestBackup ?? time
+                }
+            }
+            self.stores = stores
+        }
     }
 
     /// How one store of a database fared in the backups the daemon ran.

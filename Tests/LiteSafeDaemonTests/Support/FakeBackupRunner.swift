@@ -28,6 +28,8 @@ final class FakeBackupRunner: BackupRunner, @unchecked Sendable {
     private var recordedJobs: [BackupJob] = []
     private var peak = 0
     private var overlapping: [String] = []
+    private var missed: [String: [String: String]] = [:]
+    private var retries: [String] = []
 
     init(_ defaultBehavior: Behavior = .succeed) {
         self.defaultBehavior = defaultBehavior
@@ -54,6 +56,27 @@ final class FakeBackupRunner: BackupRunner, @unchecked Sendable {
 
     func calls(of database: String) -> Int { calls.count { $0 == database } }
 
+    /// From now on, backups and store retries of `database` report `stores` (name → why) as
+    /// not holding its backups, beside a store named `local` that does; empty: every store does.
+    func setMissedStores(_ stores: [String: String], for database: String) {
+        condition.withLock { missed[database] = stores }
+    }
+
+    /// The databases whose stores were retried (`catchUpStores`), in order.
+    var storeRetries: [String] { condition.withLock { retries } }
+
+    func catchUpStores(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary {
+        let stillMissed = condition.withLock {
+            retries.append(job.name)
+            return missed[job.name] ?? [:]
+        }
+        return BackupSummary(storedSize: 0, stores: storeNames(stillMissed), failedStores: stillMissed)
+    }
+
+    private func storeNames(_ missed: [String: String]) -> [String] {
+        missed.isEmpty ? ["local", "offsite"] : ["local"] + missed.keys.sorted()
+    }
+
     func backUp(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary {
         let behavior: Behavior = condition.withLock {
             recordedJobs.append(job)
@@ -77,6 +100,8 @@ final class FakeBackupRunner: BackupRunner, @unchecked Sendable {
             }
             releases[job.name]! -= 1
         }
-        return BackupSummary(storedSize: 4_100_000)
+        let stillMissed = condition.withLock { missed[job.name] }
+        guard let stillMissed else { return BackupSummary(storedSize: 4_100_000) }
+        return BackupSummary(storedSize: 4_100_000, stores: storeNames(stillMissed), failedStores: stillMissed)
     }
 }
