@@ -78,66 +78,98 @@ extension Daemon {
         of databases: [Configuration.Database], staging: String, stores: any StoreFactory, logger: Logger
     ) {
         for database in databases {
-            let store = stores.makeStore(at: database.store)
-            let metadata: Logger.Metadata = [LogKey.database: "\(database.name)"]
-            do {
-                let lock = try store.lock(database: database.name)
-                defer { lock.release() }
-                try store.removeLeftovers(database: database.name).log(database: database.name, logger: logger)
-                for path in try Staging.removeLeftovers(in: staging, database: database.name) {
-                    logger.log(
-                        .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
-                        metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
-                }
-            } catch BackupError.alreadyRunning {
-                logger.info(
-                    "another backup or prune of '\(database.name)' is running; leaving its folder to it",
-                    metadata: metadata)
-            } catch {
-                let text = Daemon.errorText(error)
-                logger.warning(
-                    "cannot clean up the backups folder of '\(database.name)': \(text)",
-                    metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
+            for named in database.stores {
+                removeLeftovers(
+                    of: database.name, in: stores.makeStore(at: named.location),
+                    storeName: database.stores.count > 1 ? named.name : nil, staging: staging, logger: logger)
             }
         }
     }
 
-    /// Reads each database's newest backup from its store; an unreadable store counts as empty,
-    /// which schedules a backup soon (and that backup reports the problem).
+    /// `removeLeftovers(of:staging:stores:logger:)` for one of a database's stores (`storeName`
+    /// set when it has several, to name it in the log).
+    private static func removeLeftovers(
+        of name: String, in store: any BackupStore, storeName: String?, staging: String, logger: Logger
+    ) {
+        var metadata: Logger.Metadata = [LogKey.database: "\(name)"]
+        if let storeName { metadata[LogKey.store] = "\(storeName)" }
+        var logger = logger
+        if let storeName { logger[metadataKey: LogKey.store] = "\(storeName)" }
+        let place = storeName.map { " in store '\($0)'" } ?? ""
+        do {
+            let lock = try store.lock(database: name)
+            defer { lock.release() }
+            try store.removeLeftovers(database: name).log(database: name, logger: logger)
+            for path in try Staging.removeLeftovers(in: staging, database: name) {
+                logger.log(
+                    .leftoverRemoved, level: .notice, "removed \(path), left by an interrupted run",
+                    metadata: metadata.merging([LogKey.path: "\(path)"]) { $1 })
+            }
+        } catch BackupError.alreadyRunning {
+            logger.info(
+                "another backup or prune of '\(name)' is running\(place); leaving its folder to it", metadata: metadata)
+        } catch {
+            let text = Daemon.errorText(error)
+            logger.warning(
+                "cannot clean up the backups folder of '\(name)'\(place): \(text)",
+                metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
+        }
+    }
+
+    /// Reads each database's newest backup from its stores (the newest any of them holds, so a
+    /// store that is down or behind does not make the daemon back up at once); a store that
+    /// cannot be listed is logged and skipped, and a database none of whose stores can be read
+    /// counts as having no backup, which schedules one soon (and that backup reports the problem).
     static func readHistory(
         of databases: [Configuration.Database], stores: any StoreFactory, logger: Logger
     ) -> History {
         var history = History()
         for database in databases {
-            do {
-                let listing = try stores.makeStore(at: database.store).listing(of: database.name)
-                listing.logDamaged(database: database.name, logger: logger, wording: .advising)
-                // Snapshots schedule the backups; stored dumps only the dumps.
-                let all = listing.backups.filter { $0.manifest.backupKind == .snapshot }
-                if let dump = listing.backups.first(where: { $0.manifest.isDump }) {
-                    history.lastDumps[database.name] = dump.manifest.created
-                    history.dumps[database.name] = DaemonState.Backup(
-                        time: dump.manifest.created, file: dump.manifest.file, sizeBytes: dump.manifest.storedSize,
-                        durationSeconds: nil)
+            for (position, named) in database.stores.enumerated() {
+                let place = database.stores.count > 1 ? " in store '\(named.name)'" : ""
+                do {
+                    let listing = try stores.makeStore(at: named.location).listing(of: database.name)
+                    listing.logDamaged(database: database.name, logger: logger, wording: .advising)
+                    record(listing, of: database.name, countRetained: position == 0, into: &history)
+                } catch {
+                    let text = Daemon.errorText(error)
+                    let fallback =
+                        position + 1 < database.stores.count
+                        ? "; reading its other stores"
+                        : "; scheduling it from the stores read, or as if it had no backup"
+                    logger.warning(
+                        "cannot list the backups of '\(database.name)'\(place): \(text)\(fallback)",
+                        metadata: [LogKey.database: "\(database.name)", LogKey.error: "\(text)"])
                 }
-                history.retained[database.name] = all.count
-                guard let newest = all.first else { continue }
-                let created = newest.manifest.created
-                history.backups[database.name] = DaemonState.Backup(
-                    time: created, file: newest.manifest.file, sizeBytes: newest.manifest.storedSize,
-                    durationSeconds: nil)
-                history.lastRuns[database.name] = created
-                if history.newest.map({ $0.date < created }) ?? true {
-                    history.newest = StatusLine.LastBackup(
-                        name: database.name, succeeded: true, date: created, storedSize: newest.manifest.storedSize)
-                }
-            } catch {
-                let text = Daemon.errorText(error)
-                logger.warning(
-                    "cannot list the backups of '\(database.name)': \(text); scheduling it as if it had none",
-                    metadata: [LogKey.database: "\(database.name)", LogKey.error: "\(text)"])
             }
         }
         return history
+    }
+
+    /// Adds what one store's listing says of `name` to `history`, keeping the newest of each.
+    private static func record(
+        _ listing: StoreListing, of name: String, countRetained: Bool, into history: inout History
+    ) {
+        // Snapshots schedule the backups; stored dumps only the dumps.
+        let all = listing.backups.filter { $0.manifest.backupKind == .snapshot }
+        if let dump = listing.backups.first(where: { $0.manifest.isDump }),
+            history.lastDumps[name].map({ $0 < dump.manifest.created }) ?? true
+        {
+            history.lastDumps[name] = dump.manifest.created
+            history.dumps[name] = DaemonState.Backup(
+                time: dump.manifest.created, file: dump.manifest.file, sizeBytes: dump.manifest.storedSize,
+                durationSeconds: nil)
+        }
+        if countRetained || history.retained[name] == nil { history.retained[name] = all.count }
+        guard let newest = all.first else { return }
+        let created = newest.manifest.created
+        guard history.lastRuns[name].map({ $0 < created }) ?? true else { return }
+        history.backups[name] = DaemonState.Backup(
+            time: created, file: newest.manifest.file, sizeBytes: newest.manifest.storedSize, durationSeconds: nil)
+        history.lastRuns[name] = created
+        if history.newest.map({ $0.date < created }) ?? true {
+            history.newest = StatusLine.LastBackup(
+                name: name, succeeded: true, date: created, storedSize: newest.manifest.storedSize)
+        }
     }
 }

@@ -42,6 +42,32 @@ struct DaemonSchedulingTests {
         #expect(daemon.statusLine.contains("last: app ok"))
     }
 
+    @Test(
+        "at start the newest backup in any of a database's stores counts: an empty first store does not force a backup")
+    func newestBackupInAnyStoreCounts() throws {
+        let harness = try DaemonHarness()
+        try harness.makeDatabase("app")
+        let first = harness.directory.path + "/first"
+        let second = harness.directory.path + "/second"
+        try FileSystem.makeDirectory(first)
+        try FileSystem.makeDirectory(second)
+        let configuration = try harness.writeConfiguration(
+            [("app", ["stores: [first, second]"])],
+            extra: ["stores:", "  first: { path: \(first) }", "  second: { path: \(second) }"])
+        try FileSystem.makeDirectory(configuration.stateDirectory)
+        // Only the second store holds a (recent) backup, as when the first was down or added since.
+        var job = configuration.backupJob(for: configuration.databases[0], stores: StandardStoreFactory())
+        job.targets = [job.targets[1]]
+        _ = try BackupEngine().backUp(job, logger: harness.logs.logger)
+        let runner = FakeBackupRunner()
+        let daemon = harness.daemon(configuration, runner: runner, systemClock: true)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        daemon.tick()
+        #expect(runner.calls.isEmpty)
+        #expect(daemon.statusLine.contains("last: app ok"))
+    }
+
     @Test("at most max_concurrent_backups run at once; the others wait their turn")
     func maxConcurrencyQueues() throws {
         let harness = try DaemonHarness()
