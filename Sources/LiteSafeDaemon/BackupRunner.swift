@@ -69,8 +69,16 @@ public struct EngineBackupRunner: BackupRunner {
             if job.name == hangingDatabase { TestHooks.hang(job.name, logger: logger) }
         #endif
         let result = try engine.backUp(job, cancellation: cancellation, logger: logger)
-        // Counted here, off the daemon's queue: listing a store reads every manifest.
-        let retained = try? job.store.backups(of: job.name).filter { $0.manifest.backupKind == job.kind }.count
+        // What the first store's prune kept, and what it was given since; listed only when it
+        // was not pruned (a listing reads every manifest: a LIST and a GET each on S3).
+        let first = result.stores.first
+        let retained =
+            if let first, first.succeeded, first.pruneError == nil, !first.retention.isEmpty {
+                first.retention.filter { $0.isKept && $0.backup.manifest.backupKind == job.kind }.count
+                    + first.caughtUp.count
+            } else {
+                try? job.store.backups(of: job.name).filter { $0.manifest.backupKind == job.kind }.count
+            }
         let several = result.stores.count > 1
         return BackupSummary(
             storedSize: result.backup.manifest.storedSize, file: result.backup.manifest.file,

@@ -24,13 +24,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bucket", required=True)
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (a test's own namespace)")
     parser.add_argument("--check-signatures", action="store_true")
     arguments = parser.parse_args()
     # A child of a Swift test process inherits its blocked SIGTERM; let stopping work as usual.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address=arguments.host, port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"

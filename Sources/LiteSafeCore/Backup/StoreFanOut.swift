@@ -190,6 +190,14 @@ final class StoreFanOut {
         guard members.count > 1 else { return }
         var held: [[StoredBackup]?] = []
         for member in members {
+            // A store just pruned is not listed again: what its prune kept is what it holds
+            // (on S3 a listing costs a LIST and a GET per manifest).
+            let outcome = outcomes[member.index]
+            if outcome.pruneError == nil, !outcome.retention.isEmpty {
+                held.append(
+                    outcome.retention.filter(\.isKept).map(\.backup).filter { $0.manifest.backupKind == job.kind })
+                continue
+            }
             do {
                 held.append(try member.target.store.backups(of: job.name).filter { $0.manifest.backupKind == job.kind })
             } catch {
