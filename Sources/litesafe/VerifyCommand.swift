@@ -14,8 +14,10 @@ struct VerifyCommand: ParsableCommand {
             Without --identity: reread every backup and compare its SHA-256 with the manifest (no \
             secret key needed). With --identity: also decrypt, decompress, check the database's \
             SHA-256 and run integrity_check, in a private folder under $TMPDIR (default /tmp) that \
-            is removed afterwards; it needs room for the largest database. Prints one line per \
-            backup and exits 1 if any failed.
+            is removed afterwards; it needs room for the largest database. With --quick: read \
+            nothing, compare each stored size (and the store's SHA-256 where it keeps one) with the \
+            manifest: a HEAD per backup on S3 instead of a download. Prints one line per backup and \
+            exits 1 if any failed.
             """)
 
     @OptionGroup var location: StoreOptions
@@ -29,6 +31,12 @@ struct VerifyCommand: ParsableCommand {
             "An age identity file (secret key): restore-test each backup with it.", valueName: "key-file"))
     var identity: String?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Read nothing: compare each backup's stored size, and the store's own SHA-256 where it keeps one (an S3 object written in one PUT), with its manifest."
+        ))
+    var quick = false
+
     @Flag(help: "Print JSON: one object per backup with mode, ok and error.")
     var json = false
 
@@ -40,12 +48,15 @@ struct VerifyCommand: ParsableCommand {
         if !logging.verbose { logger.logLevel = .critical }
         var results: [VerifierResult] = []
         do {
+            if quick && identity != nil {
+                throw ValidationError("--quick reads nothing, so it cannot restore-test: give --quick or --identity, not both")
+            }
             let identities = try identity.map { try IdentityFile.read(absolute($0), warn: { note("warning: \($0)") }) }
             let selected = try location.stores(only: names)
             let scratch = FileManager.default.temporaryDirectory.path
             for (database, store) in selected {
                 results += Verifier(errorWording: .advising).verify(
-                    database, in: store, identities: identities, scratch: scratch, logger: logger)
+                    database, in: store, identities: identities, scratch: scratch, quick: quick, logger: logger)
             }
         } catch let error as ValidationError {
             throw error

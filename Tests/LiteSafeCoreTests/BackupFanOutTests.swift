@@ -37,6 +37,7 @@ struct BackupFanOutTests {
         func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
             try inner.read(backup, body)
         }
+        func storedFacts(of backup: StoredBackup) throws -> StoredFacts { try inner.storedFacts(of: backup) }
         func delete(_ backup: StoredBackup) throws { try inner.delete(backup) }
         func lock(database: String) throws -> any StoreLock {
             if breakage == .lock { throw Broken() }

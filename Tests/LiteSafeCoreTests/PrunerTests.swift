@@ -228,6 +228,7 @@ struct UndeletableStore: BackupStore {
     func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         try base.read(backup, body)
     }
+    func storedFacts(of backup: StoredBackup) throws -> StoredFacts { try base.storedFacts(of: backup) }
     func delete(_ backup: StoredBackup) throws {
         throw FileSystemError("remove", path: backup.manifestLocation, errno: EROFS)
     }

@@ -20,6 +20,7 @@ struct VerifierDatabaseTests {
             try inner.delete(backup)
             try inner.read(backup, body)
         }
+        func storedFacts(of backup: StoredBackup) throws -> StoredFacts { try inner.storedFacts(of: backup) }
         func delete(_ backup: StoredBackup) throws { try inner.delete(backup) }
         func lock(database: String) throws -> any StoreLock { try inner.lock(database: database) }
         func removeLeftovers(database: String) throws -> Leftovers {

@@ -3,6 +3,7 @@ import Foundation
 import LiteSafeCore
 import Logging
 import ObjectStore
+import S3
 import TestSupport
 import Testing
 
@@ -88,6 +89,21 @@ struct S3EndToEndTests {
         // (Its bytes differ from the backup's: a restore puts the database back in WAL mode.)
         #expect(try Fixtures.integrityCheck(restored) == ["ok"])
         #expect(try rows(restored) == rows(source))
+
+        // verify --quick downloads nothing: a HEAD compares the size and the service's SHA-256 of
+        // the object (one PUT) with the manifest.
+        let quick = try Subprocess.run(Subprocess.litesafe, ["verify", "--quick"] + s3Flags)
+        try #require(quick.status == 0, "\(quick)")
+        #expect(quick.output.contains("ok (stored size and the store's SHA-256 match; nothing read)"))
+        // The object replaced by one of the same size: the quick check names it.
+        let store = try #require(S3StoreFactory(environment: [:]).makeStore(at: .s3(location)) as? S3Store)
+        let dataKey = prefix + "app/" + result.backup.manifest.file
+        var object = try #require(try store.client().getSmall(key: dataKey, limit: 16 << 20)).bytes
+        object[object.count / 2] ^= 0x01
+        try store.client().put(key: dataKey, bytes: object)
+        let damaged = try Subprocess.run(Subprocess.litesafe, ["verify", "--quick"] + s3Flags)
+        #expect(damaged.status == 1, "\(damaged)")
+        #expect(damaged.output.contains("FAILED") && damaged.output.contains("does not match its manifest"))
 
         // A wrong secret: the CLI fails with S3's code and says where to look, without the secret.
         let wrong = folder.path + "/wrong.credentials"

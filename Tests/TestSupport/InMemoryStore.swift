@@ -136,6 +136,15 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
         } while offset < bytes.count
     }
 
+    public func storedFacts(of backup: StoredBackup) throws -> StoredFacts {
+        guard BackupName.isDataFile(backup.manifest.file, of: backup.id.database, stem: backup.id.stem),
+            let bytes = storage.mutex.withLock({ storage.files[backup.id.database]?[backup.manifest.file] })
+        else {
+            throw FileSystemError("read", path: backup.dataLocation, errno: ENOENT)
+        }
+        return StoredFacts(size: Int64(bytes.count))
+    }
+
     public func delete(_ backup: StoredBackup) throws {
         let (database, stem) = (backup.id.database, backup.id.stem)
         guard DatabaseName.isValid(database), BackupName.isDataFile(backup.manifest.file, of: database, stem: stem)

@@ -112,6 +112,7 @@ public enum StoreContract {
         Check(description: "one lock holder at a time", run: concurrentLock),
         Check(description: "damaged manifests are reported and left alone", run: damagedManifest),
         Check(description: "dumps beside snapshots: listed, chosen only when asked, cleaned up", run: dumps),
+        Check(description: "stored facts: the size, and the SHA-256 where kept, without reading", run: storedFacts),
     ]
 
     /// The database the checks back up.
@@ -177,6 +178,19 @@ public enum StoreContract {
         try expect(try readBack(backup, from: store) == bytes, "the bytes read back differ")
         try expect(try store.listing(of: "other") == StoreListing(), "a database without backups lists some")
         try expect(try store.backup(of: database) == backup, "the newest backup is not the one published")
+    }
+
+    static func storedFacts(_ subject: any StoreContractSubject) throws {
+        let store = subject.store
+        // 5,000 × "a", whose SHA-256 is known (this target links no hash library).
+        let bytes = [UInt8](repeating: 0x61, count: 5_000)
+        let sha256 = "c526c6222044dab5674de9c4ac7f4566ebb5e4d8bf9d8ea34c9cc8a7cc3c869c"
+        let backup = try publish(bytes, at: 0, in: store)
+        let facts = try store.storedFacts(of: backup)
+        try expect(facts.size == 5_000, "the stored size is \(facts.size), not 5000")
+        try expect(facts.sha256 == nil || facts.sha256 == sha256, "the stored SHA-256 is \(facts.sha256 ?? "")")
+        try store.delete(backup)
+        try expect((try? store.storedFacts(of: backup)) == nil, "a deleted backup still has stored facts")
     }
 
     static func newestFirstAndNamesTaken(_ subject: any StoreContractSubject) throws {

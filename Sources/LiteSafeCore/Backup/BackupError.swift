@@ -150,6 +150,15 @@ extension BackupError {
         )
     }
 
+    /// The stored file's size is not the manifest's (found without reading it: `verify --quick`).
+    public static func sizeMismatch(path: String, expected: Int64, actual: Int64) -> BackupError {
+        BackupError(
+            .hashMismatch, location: path,
+            message:
+                "\(path) does not match its manifest (\(actual) bytes stored, expected \(expected)): the backup is damaged; restore an older one"
+        )
+    }
+
     public static func readBackMismatch(path: String) -> BackupError {
         BackupError(
             .readBackMismatch, location: path,

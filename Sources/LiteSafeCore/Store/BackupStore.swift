@@ -122,6 +122,8 @@ public protocol BackupStore: Sendable {
     func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup
     /// Streams a backup's stored bytes.
     func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+    /// What the store knows of a backup's stored bytes without reading them (`verify --quick`).
+    func storedFacts(of backup: StoredBackup) throws -> StoredFacts
     /// Deletes a backup: manifest first (the commit record), then data; a crash between the two
     /// leaves data that `removeLeftovers` removes.
     func delete(_ backup: StoredBackup) throws
@@ -131,6 +133,20 @@ public protocol BackupStore: Sendable {
     /// data files an intent record names that never got or lost their manifest) and reports
     /// other data files without a manifest. Call with the lock held.
     func removeLeftovers(database: String) throws -> Leftovers
+}
+
+/// What a store knows of a backup's stored bytes without reading them.
+public struct StoredFacts: Sendable, Equatable {
+    /// The stored size in bytes.
+    public var size: Int64
+    /// The SHA-256 of the whole stored file (lowercase hex), when the store keeps one without
+    /// reading it (an S3 object written in one PUT with `x-amz-checksum-sha256`); nil otherwise.
+    public var sha256: String?
+
+    public init(size: Int64, sha256: String? = nil) {
+        self.size = size
+        self.sha256 = sha256
+    }
 }
 
 /// A held per-database lock; released on `release()` or deinit.

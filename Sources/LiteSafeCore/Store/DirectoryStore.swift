@@ -121,6 +121,19 @@ public struct DirectoryStore: BackupStore {
         try StoreFolder.open(root).folder(database).forEachChunk(of: backup.manifest.file, body)
     }
 
+    public func storedFacts(of backup: StoredBackup) throws -> StoredFacts {
+        let database = backup.id.database
+        try DatabaseName.validate(database)
+        guard BackupName.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
+            throw BackupError.unreadableManifest(
+                path: folder(for: database) + "/" + backup.id.stem + BackupName.manifestSuffix,
+                reason:
+                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
+            )
+        }
+        return StoredFacts(size: try StoreFolder.open(root).folder(database).fileSize(backup.manifest.file))
+    }
+
     public func delete(_ backup: StoredBackup) throws {
         let database = backup.id.database
         let stem = backup.id.stem

@@ -88,6 +88,15 @@ final class StoreFolder {
         return fd
     }
 
+    /// The size of the regular file `name` (never through a symlink).
+    func fileSize(_ name: String) throws -> Int64 {
+        let fd = try openFile(name)
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileSystemError("read the size of", path: path + "/" + name) }
+        return Int64(info.st_size)
+    }
+
     /// Calls `body` with successive chunks of the file `name` until its end.
     func forEachChunk(of name: String, size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let fd = try openFile(name)

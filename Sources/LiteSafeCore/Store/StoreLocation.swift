@@ -129,6 +129,7 @@ struct UnreachableStore: BackupStore {
     func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         throw Unsupported(location: location)
     }
+    func storedFacts(of backup: StoredBackup) throws -> StoredFacts { throw Unsupported(location: location) }
     func delete(_ backup: StoredBackup) throws { throw Unsupported(location: location) }
     func lock(database: String) throws -> any StoreLock { throw Unsupported(location: location) }
     func removeLeftovers(database: String) throws -> Leftovers { throw Unsupported(location: location) }

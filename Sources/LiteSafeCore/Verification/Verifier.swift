@@ -68,26 +68,75 @@ public struct Verifier: Sendable {
         return result
     }
 
+    /// Compares what the store knows of `backup`'s stored bytes without reading them (its size,
+    /// and its SHA-256 when the store keeps one) with the manifest; returns whether the SHA-256
+    /// was compared. Much cheaper than a scrub on object storage (a HEAD per backup, no
+    /// download), and it catches a missing, truncated or replaced object, not a bit flipped
+    /// inside one the store did not checksum.
+    ///
+    /// - Throws: `BackupError.hashMismatch` naming the file when they differ, or the store's error.
+    @discardableResult
+    public func quickCheck(backup: StoredBackup, store: any BackupStore, logger: Logger) throws -> Bool {
+        do {
+            let facts = try store.storedFacts(of: backup)
+            let manifest = backup.manifest
+            guard facts.size == manifest.storedSize else {
+                throw BackupError.sizeMismatch(path: backup.dataLocation, expected: manifest.storedSize, actual: facts.size)
+            }
+            if let sha256 = facts.sha256, sha256 != manifest.storedSHA256 {
+                throw BackupError.hashMismatch(path: backup.dataLocation, expected: manifest.storedSHA256, actual: sha256)
+            }
+            logger.log(
+                .verifyCompleted,
+                "backup \(manifest.file) of '\(manifest.database)' has its manifest's size\(facts.sha256 == nil ? "" : " and SHA-256") in the store (quick check)",
+                metadata: metadata(backup))
+            return facts.sha256 != nil
+        } catch {
+            logFailure(backup, error: error, logger: logger)
+            throw error
+        }
+    }
+
     /// Verifies every backup of `database`, newest first: restore tests when `identities` is
-    /// given, scrubs otherwise. A database without backups is one failed result; so is each
-    /// damaged manifest, after the backups that could be checked.
+    /// given, quick checks when `quick` is set, scrubs otherwise. A database without backups is
+    /// one failed result; so is each damaged manifest, after the backups that could be checked.
     public func verify(
         _ database: String, in store: any BackupStore, identities: [any AgeIdentity]?, scratch: String,
-        logger: Logger
+        quick: Bool = false, logger: Logger
     ) -> [VerifierResult] {
+        let quick = quick && identities == nil
         let listing: StoreListing
         do {
             listing = try store.listing(of: database)
         } catch {
-            return [VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed(error))]
+            return [
+                VerifierResult(
+                    database: database, backup: nil, restoreTested: false, outcome: .failed(error), quick: quick)
+            ]
         }
         let damaged = listing.damaged.map {
-            VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed($0))
+            VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed($0), quick: quick)
         }
         guard !listing.backups.isEmpty else {
             if !damaged.isEmpty { return damaged }
             let error = BackupError.noBackups(database: database, folder: store.location(of: database))
-            return [VerifierResult(database: database, backup: nil, restoreTested: false, outcome: .failed(error))]
+            return [
+                VerifierResult(
+                    database: database, backup: nil, restoreTested: false, outcome: .failed(error), quick: quick)
+            ]
+        }
+        if quick {
+            return listing.backups.map { backup in
+                let outcome: VerifierResult.Outcome
+                do {
+                    outcome = .quickPassed(
+                        checksumCompared: try quickCheck(backup: backup, store: store, logger: logger))
+                } catch {
+                    outcome = .failed(error)
+                }
+                return VerifierResult(
+                    database: database, backup: backup, restoreTested: false, outcome: outcome, quick: true)
+            } + damaged
         }
         return listing.backups.map { backup in
             let outcome: VerifierResult.Outcome
