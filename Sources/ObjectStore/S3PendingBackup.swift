@@ -53,7 +53,9 @@ final class S3PendingBackup: PendingBackup {
         do {
             if uploader == nil {
                 uploader = S3PartUploader(
-                    client: client, key: dataKey, uploadID: try client.createMultipartUpload(key: dataKey),
+                    client: client, key: dataKey,
+                    uploadID: try client.createMultipartUpload(
+                        key: dataKey, settings: store.writeSettings(for: database)),
                     maximumInFlight: store.options.partsInFlight)
             }
             partsSubmitted += 1
@@ -82,7 +84,8 @@ final class S3PendingBackup: PendingBackup {
                 expected = (S3Client.expectedMultipartETag(parts), S3Client.compositeChecksum(parts))
             } else {
                 let digests = S3Digests(of: buffer)
-                try client.put(key: dataKey, bytes: buffer, ifNoneMatch: true)
+                try client.put(
+                    key: dataKey, bytes: buffer, ifNoneMatch: true, settings: store.writeSettings(for: database))
                 buffer = []
                 expected = (
                     "\"" + digests.md5.map { String(format: "%02x", $0) }.joined() + "\"",
@@ -115,7 +118,7 @@ final class S3PendingBackup: PendingBackup {
         do {
             try client.put(
                 key: folder + manifestName, bytes: manifest.encoded(), ifNoneMatch: true,
-                contentType: "application/json")
+                contentType: "application/json", settings: store.writeSettings(for: database))
         } catch {
             // Without its manifest the data object is not a backup; don't leave it to look like one.
             // Unless the manifest may have been stored after all (no answer): then the intent
