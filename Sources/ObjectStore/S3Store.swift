@@ -204,7 +204,8 @@ public struct S3Store: BackupStore {
     }
 
     /// Deletes a backup's manifest, then its data; with `object_lock`, each object version for
-    /// good, and a backup whose retention has not passed not at all (`BackupLocked`).
+    /// good, and a backup whose retention has not passed, or under a legal hold, not at all
+    /// (`BackupLocked`).
     ///
     /// With Object Lock the bucket is versioned, and a plain DELETE only hides an object behind
     /// a delete marker: the backup would vanish from the listing while S3 kept (and billed) it.
@@ -241,6 +242,7 @@ public struct S3Store: BackupStore {
         let objects = [folder + manifestName, folder + backup.manifest.file]
         let heads = try objects.map { key in (key, try client.head(key: key)) }
         let now = Date()
+        if heads.contains(where: { $0.1?.legalHold ?? false }) { throw BackupLocked(location: location, until: nil) }
         if let until = heads.compactMap({ $0.1?.retention?.until }).filter({ $0 > now }).max() {
             throw BackupLocked(location: location, until: until)
         }
@@ -250,9 +252,16 @@ public struct S3Store: BackupStore {
             do {
                 try client.delete(key: key, versionID: head.versionID)
             } catch {
-                // S3's clock, not this machine's, decides: a retention that has not passed there is refused.
-                if error.s3Code == "AccessDenied", let retention = head.retention {
-                    throw BackupLocked(location: location, until: retention.until)
+                // S3's clock, not this machine's, decides: a retention that has not passed there (SigV4
+                // lets the clocks differ by 15 minutes) is refused, as is a hold set since the HEAD.
+                // Any other AccessDenied is the policy's (s3:DeleteObjectVersion) and reported as such.
+                if error.s3Code == "AccessDenied" {
+                    if let retention = head.retention, retention.until > now.addingTimeInterval(-15 * 60) {
+                        throw BackupLocked(location: location, until: retention.until)
+                    }
+                    if let again = try? client.head(key: key), again.legalHold {
+                        throw BackupLocked(location: location, until: nil)
+                    }
                 }
                 throw error
             }

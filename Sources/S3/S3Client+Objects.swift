@@ -29,6 +29,9 @@ public struct S3ObjectHead: Sendable, Equatable {
     public var versionID: String? = nil
     /// The object version's Object Lock retention, when it has one.
     public var retention: S3Retention? = nil
+    /// Whether an Object Lock legal hold keeps the version (`x-amz-object-lock-legal-hold: ON`),
+    /// whatever its retention says, until someone lifts it.
+    public var legalHold = false
     /// `x-amz-storage-class`; S3 leaves it out for `STANDARD`.
     public var storageClass: String? = nil
 }
@@ -111,6 +114,7 @@ extension S3Client {
         return S3ObjectHead(
             size: length, etag: response.header("ETag") ?? "", checksumSHA256: response.header("x-amz-checksum-sha256"),
             versionID: response.header("x-amz-version-id").flatMap { $0 == "null" ? nil : $0 }, retention: retention,
+            legalHold: response.header("x-amz-object-lock-legal-hold")?.uppercased() == "ON",
             storageClass: response.header("x-amz-storage-class"))
     }
 

@@ -78,6 +78,11 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         if let requestID { answer += " (request id \(requestID))" }
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch code {
+        case .credentialsRejected where s3Code == "AccessDenied":
+            // Signed well by a known key, but not allowed: the policy, not the secret, is at fault.
+            return "S3 denied \(operation) on \(subject): \(answer); the credentials in"
+                + " \(credentialsSource ?? "the credentials") are not allowed to do this: check the bucket's and the"
+                + " user's policy"
         case .credentialsRejected:
             return "S3 rejected the credentials for \(subject) (\(operation)): \(answer)"
                 + "; check the access key and secret key in \(credentialsSource ?? "the credentials")"

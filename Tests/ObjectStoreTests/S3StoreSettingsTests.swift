@@ -168,7 +168,7 @@ struct S3StoreSettingsTests {
         #expect(reason.hasPrefix("locked until ") && reason.contains("no rule keeps it"), "\(reason)")
         #expect(try store.backups(of: "app") == [new, old])
         let messages = records.entries.map(\.message)
-        #expect(messages.contains { $0.contains("locks it against deletion until") }, "\(messages)")
+        #expect(messages.contains { $0.contains("the store keeps it locked until") }, "\(messages)")
         #expect(records.entries(.pruned).isEmpty && decisions.allSatisfy(\.isKept))
 
         // The lock runs out (shortened here as a governance lock may be): the prune deletes for good.
@@ -179,6 +179,17 @@ struct S3StoreSettingsTests {
                 "--retention", "Mode=GOVERNANCE,RetainUntilDate=2020-01-01T00:00:00Z",
             ])
         }
+        // A legal hold (here on the data object) keeps it whatever the retention says, until lifted.
+        let legalHold = [
+            "put-object-legal-hold", "--bucket", bucket, "--key", folder + old.manifest.file, "--legal-hold",
+        ]
+        _ = try aws.json(legalHold + ["Status=ON"])
+        let held = try Pruner().prune("app", in: store, policy: policy, timeZone: .utc, logger: logger)
+        let heldReason = held.first { $0.backup == old }?.reasons.joined() ?? ""
+        #expect(heldReason.hasPrefix("locked with no end date (a legal hold)"), "\(held)")
+        #expect(try store.backups(of: "app") == [new, old])
+        _ = try aws.json(legalHold + ["Status=OFF"])
+
         let later = try Pruner().prune("app", in: store, policy: policy, timeZone: .utc, logger: logger)
         #expect(later.first { $0.backup == old }?.action == .delete)
         #expect(try store.backups(of: "app") == [new])

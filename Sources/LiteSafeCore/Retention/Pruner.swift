@@ -69,12 +69,11 @@ public struct Pruner: Sendable {
                 try store.delete(backup)
             } catch let locked as BackupLocked {
                 // The store was told to lock what it writes: keeping it is the configured outcome, not a failure.
-                let until = BackupName.iso8601Seconds(locked.until)
+                let why = decision.reasons.joined(separator: ", ")
                 decisions[index] = RetentionDecision(
-                    backup: backup, action: .keep,
-                    reasons: ["locked until \(until) (\(decision.reasons.joined(separator: ", ")))"])
+                    backup: backup, action: .keep, reasons: ["\(locked.state) (\(why))"])
                 logger.info(
-                    "kept backup \(backup.manifest.file) of '\(database)' that retention would delete (\(decision.reasons.joined(separator: ", "))): the store locks it against deletion until \(until)",
+                    "kept backup \(backup.manifest.file) of '\(database)' that retention would delete (\(why)): the store keeps it \(locked.state) against deletion",
                     metadata: [LogKey.database: "\(database)", LogKey.backup: "\(backup.manifest.file)"])
                 continue
             }
