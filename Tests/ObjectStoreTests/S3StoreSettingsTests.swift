@@ -227,6 +227,56 @@ struct S3StoreSettingsTests {
         #expect(try unlocked.backups(of: "app").isEmpty)
     }
 
+    @Test("litesafe check-store prints what it found of the bucket's Object Lock, and fails without it naming the fix")
+    func checkStoreCommand() throws {
+        let server = try MotoServer.shared()
+        let aws = AWSCLI(server: server)
+        let folder = try TemporaryDirectory("litesafe-s3-check")
+        let credentials = folder.path + "/s3.credentials"
+        FileManager.default.createFile(
+            atPath: credentials,
+            contents: Data(
+                "[default]\naws_access_key_id = \(server.accessKeyID)\naws_secret_access_key = \(server.secretAccessKey)\n"
+                    .utf8),
+            attributes: [.posixPermissions: 0o600])
+        try Fixtures.makeDatabase(at: folder.path + "/app.db", rows: 10)
+        func checkStore(bucket: String) throws -> ProcessResult {
+            let config = folder.path + "/litesafe.yml"
+            try """
+            state_directory: \(folder.path)
+            stores:
+              offsite:
+                s3:
+                  bucket: \(bucket)
+                  prefix: \(MotoServer.uniquePrefix())
+                  region: \(server.region)
+                  endpoint: \(server.endpoint)
+                  path_style: true
+                  credentials: \(credentials)
+                  storage_class: STANDARD_IA
+                  object_lock: { mode: compliance, days: 7 }
+            databases:
+              - name: app
+                path: \(folder.path)/app.db
+                stores: [offsite]
+                encryption: none
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+            return try Subprocess.run(
+                Subprocess.litesafe, ["check-store", "--config", config], environment: ["HOME": folder.path])
+        }
+
+        let passed = try checkStore(bucket: try aws.makeLockedBucket())
+        #expect(passed.status == 0, "\(passed)")
+        #expect(passed.output.contains("): ok: wrote, listed, read back and deleted"), "\(passed)")
+        #expect(passed.output.contains("has Object Lock enabled; backups are written locked (compliance, 7 days)"))
+        #expect(passed.output.contains("backups are written with storage class STANDARD_IA"), "\(passed)")
+
+        let failed = try checkStore(bucket: server.bucket)
+        #expect(failed.status == 1, "\(failed)")
+        #expect(failed.output.contains("FAILED to check the store's settings"), "\(failed)")
+        #expect(failed.output.contains("create the bucket with Object Lock enabled"), "\(failed)")
+    }
+
     /// A private CA and a certificate it signed for 127.0.0.1, made by `openssl` for this test only.
     static func privateCA(in folder: TemporaryDirectory) throws -> (ca: String, cert: String, key: String) {
         let (ca, caKey) = (folder.path + "/ca.pem", folder.path + "/ca-key.pem")
