@@ -13,7 +13,9 @@ import S3
 /// compares the object's SHA-256 checksum (a multipart upload's composite) when the service
 /// keeps one, else its ETag when that is an MD5, with what was computed here before sending,
 /// so a body damaged on the way by a service that checks neither is caught without reading the
-/// object back.
+/// object back. The data (its PUT, or its CreateMultipartUpload) and the manifest carry the
+/// store's storage class and Object Lock retention (`S3Store.writeSettings`); the intent object
+/// carries neither.
 final class S3PendingBackup: PendingBackup {
     private let store: S3Store
     private let client: S3Client

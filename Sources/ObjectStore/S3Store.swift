@@ -9,7 +9,8 @@ import S3
 /// Data first, manifest last, both with `If-None-Match: *` so nothing is ever overwritten; the
 /// manifest is the commit record. Beside them, `<database>/.litesafe-intent.<stem>` records a
 /// backup or delete in progress (a data object it names without a manifest is ours to remove),
-/// and `<database>/.lock` is the per-database lease (`S3Lease`).
+/// and `<database>/.lock` is the per-database lease (`S3Lease`). With `object_lock` the data and
+/// manifest are written under Object Lock retention, and `delete` keeps what is still locked.
 public struct S3Store: BackupStore {
     /// What can be tuned, mostly for tests.
     public struct Options: Sendable {
