@@ -13,7 +13,9 @@ import S3
 /// compares the object's SHA-256 checksum (a multipart upload's composite) when the service
 /// keeps one, else its ETag when that is an MD5, with what was computed here before sending,
 /// so a body damaged on the way by a service that checks neither is caught without reading the
-/// object back.
+/// object back. The data (its PUT, or its CreateMultipartUpload) and the manifest carry the
+/// store's storage class and Object Lock retention (`S3Store.writeSettings`); the intent object
+/// carries neither.
 final class S3PendingBackup: PendingBackup {
     private let store: S3Store
     private let client: S3Client
@@ -53,7 +55,9 @@ final class S3PendingBackup: PendingBackup {
         do {
             if uploader == nil {
                 uploader = S3PartUploader(
-                    client: client, key: dataKey, uploadID: try client.createMultipartUpload(key: dataKey),
+                    client: client, key: dataKey,
+                    uploadID: try client.createMultipartUpload(
+                        key: dataKey, settings: store.writeSettings(for: database)),
                     maximumInFlight: store.options.partsInFlight)
             }
             partsSubmitted += 1
@@ -82,7 +86,8 @@ final class S3PendingBackup: PendingBackup {
                 expected = (S3Client.expectedMultipartETag(parts), S3Client.compositeChecksum(parts))
             } else {
                 let digests = S3Digests(of: buffer)
-                try client.put(key: dataKey, bytes: buffer, ifNoneMatch: true)
+                try client.put(
+                    key: dataKey, bytes: buffer, ifNoneMatch: true, settings: store.writeSettings(for: database))
                 buffer = []
                 expected = (
                     "\"" + digests.md5.map { String(format: "%02x", $0) }.joined() + "\"",
@@ -115,7 +120,7 @@ final class S3PendingBackup: PendingBackup {
         do {
             try client.put(
                 key: folder + manifestName, bytes: manifest.encoded(), ifNoneMatch: true,
-                contentType: "application/json")
+                contentType: "application/json", settings: store.writeSettings(for: database))
         } catch {
             // Without its manifest the data object is not a backup; don't leave it to look like one.
             // Unless the manifest may have been stored after all (no answer): then the intent

@@ -9,7 +9,8 @@ import S3
 /// Data first, manifest last, both with `If-None-Match: *` so nothing is ever overwritten; the
 /// manifest is the commit record. Beside them, `<database>/.litesafe-intent.<stem>` records a
 /// backup or delete in progress (a data object it names without a manifest is ours to remove),
-/// and `<database>/.lock` is the per-database lease (`S3Lease`).
+/// and `<database>/.lock` is the per-database lease (`S3Lease`). With `object_lock` the data and
+/// manifest are written under Object Lock retention, and `delete` keeps what is still locked.
 public struct S3Store: BackupStore {
     /// What can be tuned, mostly for tests.
     public struct Options: Sendable {
@@ -67,7 +68,7 @@ public struct S3Store: BackupStore {
                     S3Client.Configuration(
                         bucket: bucket.bucket, region: bucket.region, endpoint: endpoint, pathStyle: bucket.pathStyle,
                         credentials: credentials, credentialsSource: source, retry: options.retry,
-                        cancellation: options.cancellation))
+                        http: HTTPClient.Configuration(extraCAFile: bucket.caFile), cancellation: options.cancellation))
             } catch {
                 throw .configuration(location: bucket.description, reason: (error as? S3Error)?.message ?? "\(error)")
             }
@@ -186,6 +187,33 @@ public struct S3Store: BackupStore {
         try S3Download(client: client(), key: folder(database) + backup.manifest.file).run(body)
     }
 
+    /// What a backup's data and manifest objects of `database` are written with: the configured
+    /// storage class, and the configured Object Lock retention from `now` on.
+    ///
+    /// The lease and the intent objects get neither: they live for minutes, where a class such as
+    /// `STANDARD_IA` bills 30 days and 128 KiB, and a lease under retention could not be released.
+    /// `check-store`'s test backup is locked one day, not the configured period: it is written to
+    /// prove the bucket takes the retention headers, and deleted right after (see `delete`).
+    func writeSettings(for database: String, now: Date = Date()) -> S3WriteSettings {
+        let retention = bucket.objectLock.map { lock in
+            let days = database == StoreCheck.database ? 1 : lock.days
+            return S3Retention(
+                mode: lock.mode == .compliance ? .compliance : .governance,
+                until: now.addingTimeInterval(TimeInterval(days) * 86_400))
+        }
+        return S3WriteSettings(storageClass: bucket.storageClass, retention: retention)
+    }
+
+    /// Deletes a backup's manifest, then its data; with `object_lock`, each object version for
+    /// good, and a backup whose retention has not passed, or under a legal hold, not at all
+    /// (`BackupLocked`).
+    ///
+    /// With Object Lock the bucket is versioned, and a plain DELETE only hides an object behind
+    /// a delete marker: the backup would vanish from the listing while S3 kept (and billed) it.
+    /// So each object is looked at first (HEAD: its version and retention) and, once no
+    /// retention holds, that version is deleted. `check-store`'s test backup is the exception:
+    /// its objects, locked for a day, are hidden with plain DELETEs, as a bucket without Object
+    /// Lock would delete them.
     public func delete(_ backup: StoredBackup) throws {
         let database = backup.id.database
         let stem = backup.id.stem
@@ -204,10 +232,69 @@ public struct S3Store: BackupStore {
         let client = try client()
         let folder = folder(database)
         let intent = folder + Self.intentPrefix + stem
+        guard bucket.objectLock != nil, database != StoreCheck.database else {
+            try client.put(key: intent, bytes: [])
+            try client.delete(key: folder + manifestName)
+            try client.delete(key: folder + backup.manifest.file)
+            try? client.delete(key: intent)
+            return
+        }
+        let location = display(database, manifestName)
+        let objects = [folder + manifestName, folder + backup.manifest.file]
+        let heads = try objects.map { key in (key, try client.head(key: key)) }
+        let now = Date()
+        if heads.contains(where: { $0.1?.legalHold ?? false }) { throw BackupLocked(location: location, until: nil) }
+        if let until = heads.compactMap({ $0.1?.retention?.until }).filter({ $0 > now }).max() {
+            throw BackupLocked(location: location, until: until)
+        }
         try client.put(key: intent, bytes: [])
-        try client.delete(key: folder + manifestName)
-        try client.delete(key: folder + backup.manifest.file)
+        for (key, head) in heads {
+            guard let head else { continue }
+            do {
+                try client.delete(key: key, versionID: head.versionID)
+            } catch {
+                // S3's clock, not this machine's, decides: a retention that has not passed there (SigV4
+                // lets the clocks differ by 15 minutes) is refused, as is a hold set since the HEAD.
+                // Any other AccessDenied is the policy's (s3:DeleteObjectVersion) and reported as such.
+                if error.s3Code == "AccessDenied" {
+                    if let retention = head.retention, retention.until > now.addingTimeInterval(-15 * 60) {
+                        throw BackupLocked(location: location, until: retention.until)
+                    }
+                    if let again = try? client.head(key: key), again.legalHold {
+                        throw BackupLocked(location: location, until: nil)
+                    }
+                }
+                throw error
+            }
+        }
         try? client.delete(key: intent)
+    }
+
+    /// Checks that the bucket can do what the store is configured to do, and says what it found:
+    /// with `object_lock`, that the bucket has Object Lock enabled (else S3 refuses every backup).
+    public func checkSettings() throws -> [String] {
+        var notes: [String] = []
+        if let lock = bucket.objectLock {
+            guard let configuration = try client().objectLockConfiguration(), configuration.enabled else {
+                throw S3StoreError.objectLockNotEnabled(location: bucket.description, bucket: bucket.bucket)
+            }
+            var note =
+                "bucket \(bucket.bucket) has Object Lock enabled; backups are written locked (\(lock.mode.rawValue), \(lock.days) days)"
+            if let mode = configuration.defaultMode {
+                let period =
+                    configuration.defaultDays.map { "\($0) days" } ?? configuration.defaultYears.map { "\($0) years" }
+                note +=
+                    "; the bucket's default retention (\(mode)\(period.map { ", " + $0 } ?? "")) locks the lease and intent objects too"
+            }
+            notes.append(note + "; the check's test backup stays in the bucket as a hidden version for a day")
+        }
+        if let storageClass = bucket.storageClass {
+            notes.append("backups are written with storage class \(storageClass)")
+        }
+        if let caFile = bucket.caFile {
+            notes.append("the endpoint's certificate is checked against \(caFile) besides the system's CAs")
+        }
+        return notes
     }
 
     public func lock(database: String) throws -> any StoreLock {

@@ -14,6 +14,9 @@ public enum S3StoreError: Error, Sendable, CustomStringConvertible {
     case checksumMismatch(location: String, detail: String)
     /// The store's settings cannot make a client (a malformed endpoint).
     case configuration(location: String, reason: String)
+    /// The store has `object_lock`, but its bucket has no Object Lock configuration: S3 would
+    /// refuse every backup's retention headers.
+    case objectLockNotEnabled(location: String, bucket: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum S3StoreError: Error, Sendable, CustomStringConvertible {
             "S3 stored other bytes for \(location) than were sent (\(detail)); the object was deleted"
         case .configuration(let location, let reason):
             "the S3 store \(location) is misconfigured: \(reason)"
+        case .objectLockNotEnabled(let location, let bucket):
+            "the S3 store \(location) has object_lock, but bucket \(bucket) does not have Object Lock enabled (GetObjectLockConfiguration found none), so S3 would refuse every backup; create the bucket with Object Lock enabled (or enable it on the versioned bucket), or remove object_lock from the store"
         }
     }
 }

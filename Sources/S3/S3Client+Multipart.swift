@@ -22,12 +22,14 @@ extension S3Client {
     public static let minimumPartSize = 5 << 20
 
     /// Starts a multipart upload of `key` whose parts carry SHA-256 checksums (the object's is
-    /// then their composite, see `compositeChecksum`); returns its upload id.
-    public func createMultipartUpload(key: String) throws(S3Error) -> String {
+    /// then their composite, see `compositeChecksum`); returns its upload id. The object gets
+    /// `settings` (storage class, retention) when it is completed; S3 requires a `Content-MD5` (or
+    /// a checksum) on every part of an upload with a retention, and `uploadPart` sends both.
+    public func createMultipartUpload(key: String, settings: S3WriteSettings = .none) throws(S3Error) -> String {
         let response = try send(
             Request(
                 operation: "CreateMultipartUpload", method: "POST", key: key, query: [.init("uploads", "")],
-                headers: [HTTPHeader("x-amz-checksum-algorithm", "SHA256")]))
+                headers: [HTTPHeader("x-amz-checksum-algorithm", "SHA256")] + settings.headers))
         let document = try parse(
             response, operation: "CreateMultipartUpload", expecting: "InitiateMultipartUploadResult")
         guard let id = document["UploadId"], !id.isEmpty else {

@@ -25,6 +25,15 @@ public struct S3ObjectHead: Sendable, Equatable {
     /// `x-amz-checksum-sha256` as the service stored it (base64; `…-<parts>` for a multipart
     /// upload's composite), when it keeps one and the HEAD asked (`checksums: true`).
     public var checksumSHA256: String? = nil
+    /// `x-amz-version-id`, in a versioned bucket (every bucket with Object Lock is one).
+    public var versionID: String? = nil
+    /// The object version's Object Lock retention, when it has one.
+    public var retention: S3Retention? = nil
+    /// Whether an Object Lock legal hold keeps the version (`x-amz-object-lock-legal-hold: ON`),
+    /// whatever its retention says, until someone lifts it.
+    public var legalHold = false
+    /// `x-amz-storage-class`; S3 leaves it out for `STANDARD`.
+    public var storageClass: String? = nil
 }
 
 /// What a body sent to S3 hashes to: its MD5 (`Content-MD5`, a plain ETag) and its SHA-256
@@ -57,11 +66,13 @@ extension S3Client {
     /// stored: that 412 is success when the object there has this body's MD5.
     @discardableResult
     public func put(
-        key: String, bytes: [UInt8], ifNoneMatch: Bool = false, ifMatch: String? = nil, contentType: String? = nil
+        key: String, bytes: [UInt8], ifNoneMatch: Bool = false, ifMatch: String? = nil, contentType: String? = nil,
+        settings: S3WriteSettings = .none
     ) throws(S3Error) -> String {
         let digests = S3Digests(of: bytes)
         let md5 = digests.md5
-        var headers = digests.headers
+        // Content-MD5 (in the digests' headers) is also what S3 requires of a PUT with a retention.
+        var headers = digests.headers + settings.headers
         if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
@@ -93,8 +104,18 @@ extension S3Client {
                 code: .invalidResponse, operation: "HeadObject", bucket: configuration.bucket, key: key,
                 message: "no Content-Length", requestID: response.header("x-amz-request-id"))
         }
+        var retention: S3Retention? = nil
+        if let mode = response.header("x-amz-object-lock-mode").flatMap({ S3Retention.Mode(rawValue: $0.uppercased()) }
+        ),
+            let until = response.header("x-amz-object-lock-retain-until-date").flatMap(S3Retention.date)
+        {
+            retention = S3Retention(mode: mode, until: until)
+        }
         return S3ObjectHead(
-            size: length, etag: response.header("ETag") ?? "", checksumSHA256: response.header("x-amz-checksum-sha256"))
+            size: length, etag: response.header("ETag") ?? "", checksumSHA256: response.header("x-amz-checksum-sha256"),
+            versionID: response.header("x-amz-version-id").flatMap { $0 == "null" ? nil : $0 }, retention: retention,
+            legalHold: response.header("x-amz-object-lock-legal-hold")?.uppercased() == "ON",
+            storageClass: response.header("x-amz-storage-class"))
     }
 
     /// The whole of a small object (at most `limit` bytes), or nil if there is none.
@@ -110,11 +131,16 @@ extension S3Client {
     }
 
     /// Deletes `key` (no error if it is gone); with `ifMatch`, only if it is still that version
-    /// (a 412 is a `preconditionFailed` error).
-    public func delete(key: String, ifMatch: String? = nil) throws(S3Error) {
+    /// (a 412 is a `preconditionFailed` error). With `versionID`, that version for good, not just
+    /// hidden behind a delete marker as a DELETE of a versioned bucket's key is; a version under
+    /// Object Lock retention is refused with `AccessDenied`.
+    public func delete(key: String, ifMatch: String? = nil, versionID: String? = nil) throws(S3Error) {
         let headers = ifMatch.map { [HTTPHeader("If-Match", $0)] } ?? []
         _ = try send(
-            Request(operation: "DeleteObject", method: "DELETE", key: key, headers: headers, accepted: [404]))
+            Request(
+                operation: "DeleteObject", method: "DELETE", key: key,
+                query: versionID.map { [.init("versionId", $0)] } ?? [],
+                headers: headers, accepted: [404]))
     }
 
     /// One page of the objects whose keys start with `prefix` (ListObjectsV2), at most `maximumKeys`.

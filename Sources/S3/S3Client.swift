@@ -277,6 +277,8 @@ public final class S3Client: @unchecked Sendable {
             (_, "InvalidToken"), (_, "RequestTimeTooSkewed"), (_, "InvalidSecurity"), (403, nil):
             code = .credentialsRejected
         case (_, "NoSuchBucket"): code = .noSuchBucket
+        case (_, "InvalidRequest") where Self.saysObjectLock(message):
+            code = .objectLockNotEnabled
         case (_, "NoSuchKey"), (404, nil): code = .noSuchKey
         case (412, _): code = .preconditionFailed
         case (301, _), (_, "AuthorizationHeaderMalformed"), (_, "PermanentRedirect"),
@@ -288,6 +290,12 @@ public final class S3Client: @unchecked Sendable {
             code: code, operation: request.operation, bucket: configuration.bucket, key: request.key,
             status: response.status, s3Code: s3Code, message: message, requestID: requestID, attempts: attempts,
             credentialsSource: configuration.credentialsSource)
+    }
+
+    /// Whether S3's message is about Object Lock ("Bucket is missing Object Lock Configuration";
+    /// moto: "…ObjectLockConfiguration").
+    static func saysObjectLock(_ message: String?) -> Bool {
+        (message ?? "").lowercased().replacingOccurrences(of: " ", with: "").contains("objectlock")
     }
 
     private func withHTTPClient<T>(_ body: (HTTPClient) throws(HTTPError) -> T) throws(HTTPError) -> T {

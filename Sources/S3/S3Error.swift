@@ -21,6 +21,9 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         /// The bucket is in another region than the one configured (`AuthorizationHeaderMalformed`,
         /// `PermanentRedirect`, a 301).
         case wrongRegion = "wrong-region"
+        /// S3 refused an object's retention headers because the bucket has no Object Lock
+        /// (`InvalidRequest`: "Bucket is missing Object Lock Configuration").
+        case objectLockNotEnabled = "object-lock-not-enabled"
         /// Any other error answer of S3 (`code` holds S3's own error code).
         case rejected
         /// No answer, after the retries (DNS, TLS, refused, timeouts, dropped connections): `underlying`.
@@ -75,6 +78,11 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
         if let requestID { answer += " (request id \(requestID))" }
         let tries = attempts > 1 ? " after \(attempts) attempts" : ""
         switch code {
+        case .credentialsRejected where s3Code == "AccessDenied":
+            // Signed well by a known key, but not allowed: the policy, not the secret, is at fault.
+            return "S3 denied \(operation) on \(subject): \(answer); the credentials in"
+                + " \(credentialsSource ?? "the credentials") are not allowed to do this: check the bucket's and the"
+                + " user's policy"
         case .credentialsRejected:
             return "S3 rejected the credentials for \(subject) (\(operation)): \(answer)"
                 + "; check the access key and secret key in \(credentialsSource ?? "the credentials")"
@@ -83,8 +91,16 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
             return "S3 has no bucket \(bucket) (\(operation)): \(answer); check the bucket name and the endpoint"
         case .wrongRegion:
             return "S3 says \(subject) is not in the configured region (\(operation)): \(answer)"
+        case .objectLockNotEnabled:
+            return "S3 refused \(operation) on \(subject) with a retention period: \(answer); the bucket does not have"
+                + " Object Lock enabled: create the bucket with Object Lock enabled, or remove object_lock from the store"
         case .unreachable:
+            let advice =
+                underlying?.code == .tlsFailure
+                ? "; if the endpoint's certificate is signed by a private CA, name that CA's PEM file in the store's ca_file"
+                : ""
             return "S3 \(operation) on \(subject) got no answer\(tries): \(underlying.map { "\($0)" } ?? "unknown")"
+                + advice
         case .cancelled:
             return "S3 \(operation) on \(subject) was cancelled"
         case .invalidResponse:

@@ -44,6 +44,7 @@ struct CheckStoreCommand: ParsableCommand {
                 print(
                     "\(label): ok: wrote, listed, read back and deleted \(ByteCount(Int64(report.bytes))) in \(report.duration.milliseconds) ms"
                 )
+                for note in report.notes { print("  \(note)") }
             } catch {
                 failures += 1
                 print("\(label): FAILED to \(error.step.rawValue): \(ErrorMessage.describe(error.cause))")

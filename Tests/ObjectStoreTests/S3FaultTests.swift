@@ -207,11 +207,19 @@ final class FaultProxy {
     let process = Process()
     let lifeline = Pipe()
     let port: Int
+    let scheme: String
+    /// The certificate an HTTPS proxy serves, which its clients must trust.
+    let caFile: String?
 
-    init() throws {
+    /// A proxy speaking HTTP, or with `tls` HTTPS with that certificate and key.
+    init(tls: (cert: String, key: String)? = nil) throws {
         let server = try MotoServer.shared()
         process.executableURL = URL(fileURLWithPath: MotoServer.python)
-        process.arguments = ["\(Fixtures.toolsFolder)/s3-fault-proxy.py", "\(server.port)"]
+        process.arguments =
+            ["\(Fixtures.toolsFolder)/s3-fault-proxy.py", "\(server.port)"]
+            + (tls.map { ["--tls", $0.cert, $0.key] } ?? [])
+        scheme = tls == nil ? "http" : "https"
+        caFile = tls?.cert
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = lifeline
@@ -236,7 +244,7 @@ final class FaultProxy {
         process.waitUntilExit()
     }
 
-    var endpoint: String { "http://127.0.0.1:\(port)" }
+    var endpoint: String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// Arms `fault` for the next `count` requests it applies to, once `after` requests have passed.
     func arm(_ fault: String, count: Int, after: Int = 0) throws {
@@ -249,6 +257,16 @@ final class FaultProxy {
         let requests: [String: Int]
         let gets: [String]
         let mostPartsInFlight: Int
+        let written: [Written]
+    }
+
+    /// A request that carried storage class or object lock headers.
+    struct Written: Decodable {
+        let method: String
+        let path: String
+        let query: String
+        /// The headers, by lower-case name.
+        let headers: [String: String]
     }
 
     func report() throws -> Report {
@@ -258,7 +276,8 @@ final class FaultProxy {
     }
 
     private func control(_ method: String, _ path: String) throws -> [UInt8] {
-        let response = try HTTPClient().send(HTTPRequest(method: method, url: endpoint + path))
+        let response = try HTTPClient(configuration: .init(extraCAFile: caFile)).send(
+            HTTPRequest(method: method, url: endpoint + path))
         guard response.status == 200 else { throw MotoServerError("fault proxy \(path): HTTP \(response.status)") }
         return response.body
     }

@@ -40,6 +40,23 @@ struct S3ClientRetryTests {
         #expect(!"\(error)".contains("do-not-print-me"))
     }
 
+    @Test("a refused connection is asked again, and the error keeps the system's reason and the endpoint")
+    func refusedConnection() throws {
+        // A port just closed: nothing listens there.
+        let port = try StatusServer().port
+        let client = try S3Client(
+            S3Client.Configuration(
+                bucket: "b", region: "us-east-1", endpoint: "http://127.0.0.1:\(port)", pathStyle: true,
+                credentials: SigV4Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "do-not-print-me"),
+                credentialsSource: "the test", retry: Self.policy))
+        let error = try #require(throws: S3Error.self) { try client.put(key: "k", bytes: [1]) }
+        #expect(error.code == .unreachable && error.underlying?.code == .cannotConnect, "\(error)")
+        #expect(error.attempts == Self.policy.attempts)
+        let message = "\(error)"
+        #expect(message.contains("Connection refused"), "\(message)")
+        #expect(message.contains("127.0.0.1") && message.contains("\(port)"), "\(message)")
+    }
+
     @Test("a connection dropped mid-answer is asked again")
     func droppedConnection() throws {
         let server = try StatusServer()

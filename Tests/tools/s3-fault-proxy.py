@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A fault-injecting HTTP proxy in front of an S3 server (moto), for the S3 store's tests.
 
-  s3-fault-proxy.py UPSTREAM_PORT
-Listens on 127.0.0.1 on a free port, prints it as its first line, and forwards every request to
+  s3-fault-proxy.py UPSTREAM_PORT [--tls CERT KEY]
+Listens on 127.0.0.1 on a free port (with --tls, speaking HTTPS with that PEM certificate and
+key: an endpoint with a private CA), prints it as its first line, and forwards every request to
 127.0.0.1:UPSTREAM_PORT unchanged (the Host header too, so SigV4 signatures stay valid). Faults
 are armed through its own paths, which never reach the server:
   POST /fault-proxy/arm?fault=slowdown&count=N[&after=M]   the next N requests (after M more
@@ -22,8 +23,11 @@ are armed through its own paths, which never reach the server:
                                                  N are sent at once, whatever the timing
   GET  /fault-proxy/report                       JSON: faults served, the Range headers seen, the
                                                  requests passed on by method (a GET of the
-                                                 bucket counted as LIST), and the most parts
-                                                 that were in flight at once
+                                                 bucket counted as LIST), the most parts
+                                                 that were in flight at once, and "written":
+                                                 every request that carried x-amz-storage-class
+                                                 or x-amz-object-lock-* headers (method, path,
+                                                 query, those headers)
 It exits when its standard input closes, so it never outlives the test that started it.
 """
 import http.client
@@ -32,6 +36,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import urllib.parse
@@ -44,6 +49,7 @@ served = {fault: 0 for fault in FAULTS}
 ranges = []
 requests = {}  # method (or LIST) -> requests passed on to the server
 gets = []  # the path of every GET of an object, in order
+written = []  # the requests with storage class or object lock headers (moto ignores those of multipart uploads)
 parts = {"in_flight": 0, "most_in_flight": 0, "waiting": 0}
 gathered = threading.Condition(lock)
 
@@ -86,7 +92,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/fault-proxy/report":
             with lock:
                 report = {"served": served, "ranges": ranges, "requests": requests, "gets": gets,
-                          "most_parts_in_flight": parts["most_in_flight"]}
+                          "most_parts_in_flight": parts["most_in_flight"], "written": written}
             return self.reply(200, json.dumps(report).encode(), "application/json")
         if take("slowdown"):
             return self.reply(
@@ -100,8 +106,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         is_part = self.command == "PUT" and "partNumber=" in url.query
         # A GET of the bucket itself (ListObjectsV2, ListMultipartUploads) counts as a LIST.
         kind = "LIST" if self.command == "GET" and url.path.strip("/").count("/") == 0 else self.command
+        settings = {name.lower(): value for name, value in self.headers.items()
+                    if name.lower() == "x-amz-storage-class" or name.lower().startswith("x-amz-object-lock-")}
         with lock:
             requests[kind] = requests.get(kind, 0) + 1
+            if settings:
+                written.append({"method": self.command, "path": url.path, "query": url.query, "headers": settings})
             if kind == "GET":
                 gets.append(url.path)
             if is_part:
@@ -163,6 +173,11 @@ def main():
     threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if len(sys.argv) == 5 and sys.argv[2] == "--tls":
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        # A handshake the client refuses fails in accept(), an OSError the server drops.
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -51,7 +51,9 @@ public struct Pruner: Sendable {
     /// Deletes what `policy` does not keep, for a caller that already holds `database`'s lock
     /// (a backup pruning right after it publishes).
     ///
-    /// Stops at the first backup it cannot delete and throws; the ones not yet reached stay.
+    /// Stops at the first backup it cannot delete and throws; the ones not yet reached stay. A
+    /// backup the store keeps locked (`BackupLocked`) is no failure: its decision becomes `keep`,
+    /// for the reason `locked until <date> (<why retention would delete it>)`.
     @discardableResult
     public func prune(
         _ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone,
@@ -59,11 +61,22 @@ public struct Pruner: Sendable {
     ) throws -> [RetentionDecision] {
         let listing = try store.listing(of: database)
         listing.logDamaged(database: database, logger: logger, wording: errorWording)
-        let decisions = plan(listing, policy: policy, timeZone: timeZone)
+        var decisions = plan(listing, policy: policy, timeZone: timeZone)
         // Oldest first: a prune that stops early leaves the newer backups, the ones more likely wanted.
-        for decision in decisions.reversed() where decision.action == .delete {
+        for (index, decision) in decisions.enumerated().reversed() where decision.action == .delete {
             let backup = decision.backup
-            try store.delete(backup)
+            do {
+                try store.delete(backup)
+            } catch let locked as BackupLocked {
+                // The store was told to lock what it writes: keeping it is the configured outcome, not a failure.
+                let why = decision.reasons.joined(separator: ", ")
+                decisions[index] = RetentionDecision(
+                    backup: backup, action: .keep, reasons: ["\(locked.state) (\(why))"])
+                logger.info(
+                    "kept backup \(backup.manifest.file) of '\(database)' that retention would delete (\(why)): the store keeps it \(locked.state) against deletion",
+                    metadata: [LogKey.database: "\(database)", LogKey.backup: "\(backup.manifest.file)"])
+                continue
+            }
             logger.log(
                 .pruned,
                 "pruned backup \(backup.manifest.file) of '\(database)': \(decision.reasons.joined(separator: ", "))",

@@ -125,10 +125,14 @@ public protocol BackupStore: Sendable {
     /// What the store knows of a backup's stored bytes without reading them (`verify --quick`).
     func storedFacts(of backup: StoredBackup) throws -> StoredFacts
     /// Deletes a backup: manifest first (the commit record), then data; a crash between the two
-    /// leaves data that `removeLeftovers` removes.
+    /// leaves data that `removeLeftovers` removes. A store that locks what it writes against
+    /// deletion throws `BackupLocked`, having deleted nothing, while the lock holds.
     func delete(_ backup: StoredBackup) throws
     /// Takes the per-database lock that keeps a backup, a prune and a cleanup apart.
     func lock(database: String) throws -> any StoreLock
+    /// Checks that what is behind the store can do what the store is configured to do, and says
+    /// what it found, a line each (default: nothing to check).
+    func checkSettings() throws -> [String]
     /// Removes what interrupted runs of LiteSafe provably left behind (hidden temporaries, and
     /// data files an intent record names that never got or lost their manifest) and reports
     /// other data files without a manifest. Call with the lock held.
@@ -159,6 +163,8 @@ extension BackupStore {
     /// object store comparing the service's checksum with one computed before sending), so the
     /// engine need not read a new backup back. False unless a store says so.
     public var confirmsStoredBytes: Bool { false }
+
+    public func checkSettings() throws -> [String] { [] }
 
     /// Every whole backup of `database`, newest first; damaged manifests are left out (use
     /// `listing(of:)` to report them).

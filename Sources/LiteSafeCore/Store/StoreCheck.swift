@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// A small round trip through a store, step by step as a backup, a list, a restore and a prune
-/// use it: lock, clean up, write a test backup (data, then manifest), list it, read it back,
+/// use it: check the store's settings, lock, clean up, write a test backup (data, then manifest), list it, read it back,
 /// delete it, and list again.
 ///
 /// It works under its own database name, `litesafe-check-store`, so it never touches real
@@ -18,6 +18,7 @@ public struct StoreCheck: Sendable {
 
     /// One step of the round trip.
     public enum Step: String, Sendable, CaseIterable {
+        case settings = "check the store's settings"
         case lock = "take the lock"
         case cleanUp = "remove what an earlier check left"
         case write = "write a test backup"
@@ -42,6 +43,8 @@ public struct StoreCheck: Sendable {
         public let location: String
         public let bytes: Int
         public let duration: Duration
+        /// What the store said of its settings (`BackupStore.checkSettings`), a line each.
+        public let notes: [String]
     }
 
     /// When the test backup is stamped (injected so tests can pin it).
@@ -64,6 +67,7 @@ public struct StoreCheck: Sendable {
             }
         }
 
+        let notes = try step(.settings) { try store.checkSettings() }
         let lock = try step(.lock) { try store.lock(database: database) }
         defer { lock.release() }
         _ = try step(.cleanUp) { try store.removeLeftovers(database: database) }
@@ -125,7 +129,7 @@ public struct StoreCheck: Sendable {
                 throw Mismatch(what: "the listing still shows \(stored.manifestLocation) after its deletion")
             }
         }
-        return Report(location: location, bytes: bytes.count, duration: clock.now - started)
+        return Report(location: location, bytes: bytes.count, duration: clock.now - started, notes: notes)
     }
 
     /// The store answered, but not what was written.
