@@ -22,7 +22,8 @@ extension S3Store {
         }
         // A multipart object's ETag ends in `-N` (its part count); its checksum is a composite.
         let multipart = head.etag.replacingOccurrences(of: "\"", with: "").contains("-")
-        return StoredFacts(size: head.size, sha256: multipart ? nil : head.checksumSHA256.flatMap(Self.wholeObjectSHA256))
+        return StoredFacts(
+            size: head.size, sha256: multipart ? nil : head.checksumSHA256.flatMap(Self.wholeObjectSHA256))
     }
 
     /// The hex SHA-256 in a one-PUT object's `x-amz-checksum-sha256`, or nil if it is not one.

@@ -49,7 +49,8 @@ struct VerifyCommand: ParsableCommand {
         var results: [VerifierResult] = []
         do {
             if quick && identity != nil {
-                throw ValidationError("--quick reads nothing, so it cannot restore-test: give --quick or --identity, not both")
+                throw ValidationError(
+                    "--quick reads nothing, so it cannot restore-test: give --quick or --identity, not both")
             }
             let identities = try identity.map { try IdentityFile.read(absolute($0), warn: { note("warning: \($0)") }) }
             let selected = try location.stores(only: names)

@@ -50,17 +50,23 @@ struct VerifierTests {
         #expect(failure.metadata[LogKey.database] == "app")
     }
 
-    @Test("a quick check reads nothing: it passes an intact backup, fails a truncated or missing one, not a flipped bit")
+    @Test(
+        "a quick check reads nothing: it passes an intact backup, fails a truncated or missing one, not a flipped bit")
     func quickCheck() throws {
         let h = try Harness().prepare()
         try Fixtures.makeDatabase(at: h.source)
         let backup = try h.backUp().backup
-        let results = Verifier().verify("app", in: h.store, identities: nil, scratch: h.folder.path, quick: true, logger: h.logger)
+        let results = Verifier().verify(
+            "app", in: h.store, identities: nil, scratch: h.folder.path, quick: true, logger: h.logger)
         #expect(results.count == 1)
         #expect(results.first?.passed == true)
         #expect(results.first?.quickChecked == true)
         // A folder keeps no SHA-256 of its files: only the size is compared.
-        if case .quickPassed(let compared) = results.first?.outcome { #expect(!compared) } else { Issue.record("not quick") }
+        if case .quickPassed(let compared) = results.first?.outcome {
+            #expect(!compared)
+        } else {
+            Issue.record("not quick")
+        }
         // What only a scrub finds: a flipped bit keeps the size.
         try Self.flipBit(in: backup.dataLocation)
         try Verifier().quickCheck(backup: backup, store: h.store, logger: h.logger)
@@ -70,10 +76,12 @@ struct VerifierTests {
             try Verifier().quickCheck(backup: backup, store: h.store, logger: h.logger)
         } throws: { error in
             guard let error = error as? BackupError, error.code == .hashMismatch else { return false }
-            return "\(error)".contains("\(backup.manifest.storedSize - 1) bytes stored, expected \(backup.manifest.storedSize)")
+            return "\(error)".contains(
+                "\(backup.manifest.storedSize - 1) bytes stored, expected \(backup.manifest.storedSize)")
         }
         try FileSystem.remove(backup.dataLocation)
-        let missing = Verifier().verify("app", in: h.store, identities: nil, scratch: h.folder.path, quick: true, logger: h.logger)
+        let missing = Verifier().verify(
+            "app", in: h.store, identities: nil, scratch: h.folder.path, quick: true, logger: h.logger)
         #expect(missing.first?.passed == false)
         #expect(missing.first?.quickChecked == true)
     }

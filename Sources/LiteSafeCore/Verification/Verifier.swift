@@ -81,10 +81,12 @@ public struct Verifier: Sendable {
             let facts = try store.storedFacts(of: backup)
             let manifest = backup.manifest
             guard facts.size == manifest.storedSize else {
-                throw BackupError.sizeMismatch(path: backup.dataLocation, expected: manifest.storedSize, actual: facts.size)
+                throw BackupError.sizeMismatch(
+                    path: backup.dataLocation, expected: manifest.storedSize, actual: facts.size)
             }
             if let sha256 = facts.sha256, sha256 != manifest.storedSHA256 {
-                throw BackupError.hashMismatch(path: backup.dataLocation, expected: manifest.storedSHA256, actual: sha256)
+                throw BackupError.hashMismatch(
+                    path: backup.dataLocation, expected: manifest.storedSHA256, actual: sha256)
             }
             logger.log(
                 .verifyCompleted,
