@@ -129,11 +129,12 @@ extension Daemon {
     /// Runs a backup on a thread of its own, under the configuration it started with; the
     /// thread reports back on the daemon's queue.
     func startBackup(_ start: DaemonStateMachine.BackupStart) {
+        // A stop (or a deadline) cancels the work and, through its stores, the requests under way.
+        let cancellation = Cancellation()
         let job =
             start.kind == .dump
-            ? start.configuration.dumpJob(for: start.database, stores: stores)
-            : start.configuration.backupJob(for: start.database, stores: stores)
-        let cancellation = Cancellation()
+            ? start.configuration.dumpJob(for: start.database, stores: stores, cancellation: cancellation)
+            : start.configuration.backupJob(for: start.database, stores: stores, cancellation: cancellation)
         cancellations[start.id] = cancellation
         let runner = runner
         let logger = logger

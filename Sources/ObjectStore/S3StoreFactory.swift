@@ -1,4 +1,5 @@
 import Foundation
+import HTTP
 import LiteSafeCore
 
 /// The factory the executable uses: S3 stores for S3 locations, and the core's
@@ -23,5 +24,16 @@ public struct S3StoreFactory: StoreFactory {
         case .s3(let bucket): S3Store(bucket, environment: environment, options: options)
         default: others.makeStore(at: location)
         }
+    }
+
+    /// An S3 store whose requests (a part upload under way among them) end within about a
+    /// second of `cancellation` being set, with nothing listed; a folder store as usual.
+    public func makeStore(at location: StoreLocation, cancellation: Cancellation) -> any BackupStore {
+        guard case .s3(let bucket) = location else { return others.makeStore(at: location, cancellation: cancellation) }
+        let requests = HTTPCancellation()
+        cancellation.onCancel { requests.cancel() }
+        var options = options
+        options.cancellation = requests
+        return S3Store(bucket, environment: environment, options: options)
     }
 }

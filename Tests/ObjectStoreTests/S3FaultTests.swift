@@ -178,6 +178,35 @@ struct S3FaultTests {
         #expect(try after.client().listMultipartUploads(prefix: subject.location.prefix).isEmpty)
     }
 
+    @Test(
+        "a job's cancellation (the daemon's stop) reaches the requests under way through the factory: they end as cancelled"
+    )
+    func jobCancellationReachesRequests() throws {
+        let proxy = try FaultProxy()
+        let subject = try S3StoreSubject(endpoint: proxy.endpoint)
+        let factory = S3StoreFactory(
+            environment: S3StoreSubject.environment(subject.server),
+            options: S3Store.Options(partSize: 5 << 20, retry: Self.retry))
+        let cancellation = Cancellation()
+        let store = factory.makeStore(at: .s3(subject.location), cancellation: cancellation)
+        // Held at the proxy for 10 s: only a cancelled request ends sooner, and it ends as one.
+        try proxy.arm("gather-parts", count: 1000)
+        let stem = BackupName.stem(database: "app", date: Date(timeIntervalSince1970: 1_795_694_640))
+        let pending = try store.beginBackup(database: "app", stem: stem, dataExtension: ".sqlite")
+        try S3StoreTests.bytes(11 << 20).withUnsafeBytes { try pending.write($0) }
+        #expect(try eventually { try proxy.report().mostPartsInFlight == 2 })
+        cancellation.cancel()
+        let error = try #require(throws: S3Error.self) {
+            try pending.commit(manifest: try StoreContract.manifest(created: Date(), file: pending.fileName, bytes: []))
+        }
+        #expect(error.code == .cancelled)
+        pending.abandon()
+        #expect(try subject.store.listing(of: "app") == StoreListing())
+        // A store made without the cancellation is not stopped by it.
+        let other = factory.makeStore(at: .s3(subject.location))
+        #expect(try other.listing(of: "app") == StoreListing())
+    }
+
     @Test("a store failing past the retries during a backup: an error naming SlowDown, nothing listed, cleaned up")
     func failingCommit() throws {
         let proxy = try FaultProxy()

@@ -93,6 +93,16 @@ public struct S3Location: Sendable, Hashable, CustomStringConvertible {
 /// in-memory stores.
 public protocol StoreFactory: Sendable {
     func makeStore(at location: StoreLocation) -> any BackupStore
+    /// A store whose blocking operations (network requests) end soon after `cancellation` is
+    /// set, for one backup the daemon may stop; by default, `makeStore(at:)`'s (a folder's
+    /// operations end by themselves).
+    func makeStore(at location: StoreLocation, cancellation: Cancellation) -> any BackupStore
+}
+
+extension StoreFactory {
+    public func makeStore(at location: StoreLocation, cancellation: Cancellation) -> any BackupStore {
+        makeStore(at: location)
+    }
 }
 
 /// The stores the core has: a `DirectoryStore` for a folder. An S3 location needs the factory
