@@ -41,13 +41,22 @@ final class S3PendingBackup: PendingBackup {
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!finished, "write after commit or abandon")
-        buffer += bytes
         size += Int64(bytes.count)
-        let partSize = store.options.partSize
-        // Past one part (not at it): a backup of exactly one part size still goes in one PUT.
-        while buffer.count > partSize {
-            try uploadPart(Array(buffer[0..<partSize]))
-            buffer.removeFirst(partSize)
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            var partSize = store.options.partSize(number: partsSubmitted + 1)
+            // A full part goes up only when more bytes follow: a backup of exactly one part
+            // size still goes in one PUT.
+            if buffer.count == partSize {
+                // Handed over whole, not copied: the next part fills a buffer of its own.
+                try uploadPart(buffer)
+                buffer = []
+                partSize = store.options.partSize(number: partsSubmitted + 1)
+            }
+            if buffer.capacity < partSize { buffer.reserveCapacity(partSize) }
+            let taken = min(partSize - buffer.count, rest.count)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest.prefix(taken)))
+            rest = rest.dropFirst(taken)
         }
     }
 

@@ -29,7 +29,7 @@ public struct S3Store: BackupStore {
         public var cancellation: HTTPCancellation?
 
         public init(
-            partSize: Int = 8 << 20, partsInFlight: Int = 3, pageSize: Int = 1000,
+            partSize: Int = 6 << 20, partsInFlight: Int = 2, pageSize: Int = 1000,
             leaseDuration: Duration = .seconds(600), retry: S3Client.RetryPolicy = S3Client.RetryPolicy(),
             cancellation: HTTPCancellation? = nil
         ) {
@@ -39,6 +39,14 @@ public struct S3Store: BackupStore {
             self.pageSize = pageSize
             self.leaseDuration = leaseDuration
             self.retry = retry
+        }
+
+        /// The size of part `number`: `partSize` for the first 9,000 parts (54 GiB at 6 MiB),
+        /// then doubling every 100 parts (5 GiB at most), so S3's 10,000 parts hold over 1.3 TiB
+        /// (memory grows with the part size only past the first 72 GiB).
+        public func partSize(number: Int) -> Int {
+            guard number > 9_000 else { return partSize }
+            return min(partSize << min(10, (number - 9_001) / 100 + 1), 5 << 30)
         }
     }
 

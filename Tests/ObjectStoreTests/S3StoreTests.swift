@@ -62,6 +62,19 @@ struct S3StoreTests {
         #expect(try client.head(key: key)?.etag == etag)
     }
 
+    @Test("parts keep their size for 9,000 parts, then grow, so S3's 10,000 parts hold a backup of over a TiB")
+    func partSizes() {
+        let base = 8 << 20
+        let options = S3Store.Options(partSize: base)
+        #expect(options.partSize(number: 1) == base)
+        #expect(options.partSize(number: 9_000) == base)
+        #expect(options.partSize(number: 9_001) == 2 * base)
+        #expect(options.partSize(number: 9_101) == 4 * base)
+        let total = (1...10_000).reduce(Int64(0)) { $0 + Int64(options.partSize(number: $1)) }
+        #expect(total >= 1 << 40)
+        #expect((1...10_000).allSatisfy { options.partSize(number: $0) <= 5 << 30 })
+    }
+
     @Test("a backup of exactly one part goes up in one PUT")
     func onePart() throws {
         let subject = try S3StoreSubject(options: S3Store.Options(partSize: 5 << 20))
