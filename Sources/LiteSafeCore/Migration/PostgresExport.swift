@@ -147,7 +147,8 @@ public struct PostgresExport: Sendable {
         defer { try? source.execute("ROLLBACK") }
         let plan = try self.plan(source, overrides: [:])
         let pg = try PostgresConnection(connectionString)
-        try pg.execute("BEGIN TRANSACTION READ ONLY")
+        // Text read in the database's own encoding would not compare with SQLite's UTF-8.
+        try pg.execute("BEGIN TRANSACTION READ ONLY; SET LOCAL client_encoding = 'UTF8'")
         defer { try? pg.execute("ROLLBACK") }
         var differences = plan.notExported.filter { $0.hasPrefix("view") || $0.hasPrefix("trigger") }
             .map { $0.replacingOccurrences(of: "; not exported", with: "; not compared") }

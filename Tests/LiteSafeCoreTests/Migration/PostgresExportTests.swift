@@ -276,4 +276,29 @@ struct PostgresExportTests {
             #expect(report.rows == ["t": 3], "\(meddling)")
         }
     }
+
+    @Test("a database in another encoding gets the characters, not their UTF-8 bytes; one it cannot hold is refused")
+    func otherServerEncoding() throws {
+        let server = try PostgresServer()
+        let dir = try TemporaryDirectory()
+        try server.psql("CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        let latin = server.connectionString.replacingOccurrences(of: "dbname=postgres", with: "dbname=latin")
+        let source = dir.path + "/text.db"
+        let c = try Connection(path: source, options: [.readWrite, .create])
+        try c.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT); INSERT INTO t VALUES (1, 'café');")
+        _ = try PostgresExport().export(database: source, to: latin, schema: "app", overrides: [:])
+        // c, a, f, é (one LATIN1 byte, C3 A9 in UTF-8): four characters, not the five of 'cafÃ©'.
+        #expect(
+            try server.psql("SELECT encode(convert_to(s, 'UTF8'), 'hex'), length(s) FROM app.t", database: "latin")
+                == "636166c3a9|4")
+        #expect(try PostgresExport().verify(database: source, against: latin, schema: "app") == [])
+        try c.execute("INSERT INTO t VALUES (2, '10 €')")
+        do {
+            _ = try PostgresExport().export(database: source, to: latin, schema: "euro", overrides: [:])
+            Issue.record("a € went into LATIN1")
+        } catch {
+            #expect("\(error)".contains("has no equivalent in encoding \"LATIN1\""), "\(error)")
+        }
+        #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'euro'", database: "latin") == "0")
+    }
 }
