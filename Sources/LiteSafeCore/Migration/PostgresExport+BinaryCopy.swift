@@ -90,84 +90,38 @@ extension PostgresExport {
         let names = columns.map { ident($0.name) }.joined(separator: ", ")
         var digest = RowDigest()
         var rows: Int64 = 0
-        var pending: [UInt8] = []
         var canonical: [UInt8] = []
-        var headerSeen = false
-        var ended = false
-        // Reads whole tuples from `bytes`; returns how many bytes it used.
-        func consume(_ bytes: UnsafeRawBufferPointer) throws -> Int {
-            var at = 0
-            if !headerSeen {
-                let length = PostgresValue.binaryHeader.count
-                guard bytes.count >= length else { return 0 }
-                guard bytes[0..<11].elementsEqual(PostgresValue.binaryHeader[0..<11]) else {
-                    throw ExportProblem.verificationFailed(["\(table.name): PostgreSQL sent no binary COPY header"])
-                }
-                // Header extension: its length, then that many bytes.
-                let extra = Int(bytes.bigEndianInt32(at: 15))
-                guard bytes.count >= length + extra else { return 0 }
-                at = length + extra
-                headerSeen = true
+        var stream = PostgresBinaryRows()
+        func add(fields: Int, body: UnsafeRawBufferPointer) {
+            rows += 1
+            guard !plain && fields == columns.count else {
+                // A field count other than the columns' is digested as it is: it cannot match.
+                digest.add(row: body)
+                return
             }
-            while !ended, bytes.count - at >= 2 {
-                let fields = Int(Int16(bitPattern: UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1])))
-                if fields == -1 {
-                    ended = true
-                    return at + 2
-                }
-                // Find the tuple's end first: a tuple cut between two messages waits for the rest.
-                var end = at + 2
-                var complete = true
-                for _ in 0..<max(fields, 0) {
-                    guard bytes.count - end >= 4 else {
-                        complete = false
-                        break
-                    }
-                    let length = Int(bytes.bigEndianInt32(at: end))
-                    end += 4 + max(length, 0)
-                    if end > bytes.count {
-                        complete = false
-                        break
-                    }
-                }
-                guard complete else { break }
-                rows += 1
-                let body = UnsafeRawBufferPointer(rebasing: bytes[(at + 2)..<end])
-                if plain || fields != columns.count {
-                    // A field count other than the columns' digests as it is: it cannot match.
-                    digest.add(row: body)
+            canonical.removeAll(keepingCapacity: true)
+            var field = 0
+            for i in 0..<fields {
+                let length = Int(PostgresBinaryRows.int32(body, at: field))
+                let next = field + 4 + max(length, 0)
+                if let form = special[i], length >= 0 {
+                    Self.appendCanonical(
+                        postgres: UnsafeRawBufferPointer(rebasing: body[(field + 4)..<next]), form, to: &canonical)
                 } else {
-                    canonical.removeAll(keepingCapacity: true)
-                    var field = at + 2
-                    for i in 0..<fields {
-                        let length = Int(bytes.bigEndianInt32(at: field))
-                        let next = field + 4 + max(length, 0)
-                        if let form = special[i], length >= 0 {
-                            Self.appendCanonical(
-                                postgres: UnsafeRawBufferPointer(rebasing: bytes[(field + 4)..<next]), form,
-                                to: &canonical)
-                        } else {
-                            canonical.append(contentsOf: bytes[field..<next])
-                        }
-                        field = next
-                    }
-                    canonical.withUnsafeBytes { digest.add(row: $0) }
+                    canonical.append(contentsOf: body[field..<next])
                 }
-                at = end
+                field = next
             }
-            return at
+            canonical.withUnsafeBytes { digest.add(row: $0) }
         }
-        try pg.copyOut("COPY \(qualified(schema, table.name)) (\(names)) TO STDOUT (FORMAT binary)") { message in
-            if pending.isEmpty {
-                let used = try consume(message)
-                if used < message.count { pending.append(contentsOf: message[used...]) }
-            } else {
-                pending.append(contentsOf: message)
-                let used = try pending.withUnsafeBytes { try consume($0) }
-                pending.removeSubrange(..<used)
+        do {
+            try pg.copyOut("COPY \(qualified(schema, table.name)) (\(names)) TO STDOUT (FORMAT binary)") { message in
+                try stream.feed(message, row: add)
             }
+        } catch is PostgresBinaryRows.Malformed {
+            throw ExportProblem.verificationFailed(["\(table.name): PostgreSQL sent no binary COPY stream"])
         }
-        guard ended && pending.isEmpty else {
+        guard stream.complete else {
             throw ExportProblem.verificationFailed(["\(table.name): PostgreSQL's binary COPY ended early"])
         }
         return (rows, digest)
@@ -222,14 +176,5 @@ extension PostgresExport {
         }
         out.appendBigEndian(Int32(text.utf8.count))
         out.append(contentsOf: text.utf8)
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    /// The big-endian 32-bit integer at `offset` (unaligned).
-    fileprivate func bigEndianInt32(at offset: Int) -> Int32 {
-        var value: UInt32 = 0
-        for i in 0..<4 { value = value << 8 | UInt32(self[offset + i]) }
-        return Int32(bitPattern: value)
     }
 }

@@ -59,4 +59,55 @@ struct PostgresValueBinaryTests {
             #expect(PostgresValue.Decimal.canonical(back) == PostgresValue.Decimal.canonical(r.description))
         }
     }
+
+    /// A stream of three rows (one with a NULL and an empty field, one with a 70,000-byte field).
+    static func stream() -> (bytes: [UInt8], rows: [[UInt8]]) {
+        var bytes = PostgresValue.binaryHeader
+        var rows: [[UInt8]] = []
+        for fields in [
+            [Value.integer(7), .text(Array("é".utf8))], [.null, .text([])],
+            [.blob(Array(repeating: 9, count: 70_000)), .integer(-1)],
+        ] {
+            bytes.appendBigEndian(Int16(2))
+            var body: [UInt8] = []
+            _ = PostgresValue.appendBinary(fields[0], as: fields[0] == .integer(7) ? .bigint : .bytea, to: &body)
+            _ = PostgresValue.appendBinary(fields[1], as: fields[1] == .integer(-1) ? .bigint : .text, to: &body)
+            bytes += body
+            rows.append(body)
+        }
+        return (bytes + PostgresValue.binaryTrailer, rows)
+    }
+
+    @Test("a binary COPY stream gives its rows whole wherever the messages cut it")
+    func rowsAcrossMessages() throws {
+        let (bytes, expected) = Self.stream()
+        for cut in [1, 2, 3, 7, 19, 20, 21, 25, 1000, 65_536, bytes.count] {
+            var stream = PostgresBinaryRows()
+            var rows: [[UInt8]] = []
+            for start in stride(from: 0, to: bytes.count, by: cut) {
+                try bytes[start..<min(start + cut, bytes.count)].withUnsafeBytes { chunk in
+                    try stream.feed(chunk) { fields, body in
+                        #expect(fields == 2)
+                        rows.append(Array(body))
+                    }
+                }
+            }
+            #expect(rows == expected, "cut every \(cut) bytes")
+            #expect(stream.complete, "cut every \(cut) bytes")
+        }
+    }
+
+    @Test("a stream that stops before its trailer is not complete; one without the signature is refused")
+    func truncatedStreams() throws {
+        let (bytes, _) = Self.stream()
+        var stream = PostgresBinaryRows()
+        var count = 0
+        try bytes.dropLast(3).withUnsafeBytes { try stream.feed($0) { _, _ in count += 1 } }
+        #expect(count == 2)
+        #expect(!stream.complete)
+        var text = PostgresBinaryRows()
+        #expect(throws: PostgresBinaryRows.Malformed()) {
+            try Array("1\tabc\n2\tdef\n3\tghi\n4\tjkl\n".utf8).withUnsafeBytes { try text.feed($0) { _, _ in } }
+        }
+    }
 }
