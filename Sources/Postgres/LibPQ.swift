@@ -31,6 +31,8 @@ struct LibPQ: @unchecked Sendable {
     let getvalue: @convention(c) (Result?, Int32, Int32) -> UnsafeMutablePointer<CChar>?
     let putCopyData: @convention(c) (Connection?, UnsafePointer<CChar>?, Int32) -> Int32
     let putCopyEnd: @convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32
+    let getCopyData: @convention(c) (Connection?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, Int32) -> Int32
+    let freemem: @convention(c) (UnsafeMutableRawPointer?) -> Void
     let getResult: @convention(c) (Connection?) -> Result?
     let resultErrorMessage: @convention(c) (Result?) -> UnsafeMutablePointer<CChar>?
     let resultErrorField: @convention(c) (Result?, Int32) -> UnsafeMutablePointer<CChar>?
@@ -80,13 +82,19 @@ struct LibPQ: @unchecked Sendable {
             symbol("PQputCopyEnd", as: (@convention(c) (Connection?, UnsafePointer<CChar>?) -> Int32).self),
             symbol("PQgetResult", as: (@convention(c) (Connection?) -> Result?).self),
             symbol("PQresultErrorMessage", as: (@convention(c) (Result?) -> UnsafeMutablePointer<CChar>?).self),
-            symbol("PQresultErrorField", as: (@convention(c) (Result?, Int32) -> UnsafeMutablePointer<CChar>?).self)
+            symbol("PQresultErrorField", as: (@convention(c) (Result?, Int32) -> UnsafeMutablePointer<CChar>?).self),
+            symbol(
+                "PQgetCopyData",
+                as: (@convention(c) (Connection?, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, Int32) -> Int32)
+                    .self),
+            symbol("PQfreemem", as: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self)
         )
         guard let connectdb = loaded.0, let status = loaded.1, let errorMessage = loaded.2, let finish = loaded.3,
             let serverVersion = loaded.4, let exec = loaded.5, let execParams, let clear = results.0,
             let resultStatus = results.1, let ntuples = results.2, let nfields = results.3,
             let getisnull = results.4, let getvalue = results.5, let putCopyData = copy.0, let putCopyEnd = copy.1,
-            let getResult = copy.2, let resultErrorMessage = copy.3, let resultErrorField = copy.4
+            let getResult = copy.2, let resultErrorMessage = copy.3, let resultErrorField = copy.4,
+            let getCopyData = copy.5, let freemem = copy.6
         else {
             return failure("libpq.so.5 lacks \(missing.joined(separator: ", "))")
         }
@@ -95,7 +103,8 @@ struct LibPQ: @unchecked Sendable {
                 connectdb: connectdb, status: status, errorMessage: errorMessage, finish: finish,
                 serverVersion: serverVersion, exec: exec, execParams: execParams, clear: clear,
                 resultStatus: resultStatus, ntuples: ntuples, nfields: nfields, getisnull: getisnull,
-                getvalue: getvalue, putCopyData: putCopyData, putCopyEnd: putCopyEnd, getResult: getResult,
-                resultErrorMessage: resultErrorMessage, resultErrorField: resultErrorField))
+                getvalue: getvalue, putCopyData: putCopyData, putCopyEnd: putCopyEnd, getCopyData: getCopyData,
+                freemem: freemem, getResult: getResult, resultErrorMessage: resultErrorMessage,
+                resultErrorField: resultErrorField))
     }
 }

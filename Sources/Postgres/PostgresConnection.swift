@@ -65,7 +65,7 @@ public final class PostgresConnection {
         return rows
     }
 
-    /// Runs `COPY … FROM STDIN` and sends what `body` writes (in COPY's text format).
+    /// Runs `COPY … FROM STDIN` and sends what `body` writes (in the format the statement names).
     public func copyIn(_ sql: String, _ body: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
         let start = pq.exec(handle, sql)
         guard pq.resultStatus(start) == PGRES_COPY_IN else {
@@ -96,9 +96,46 @@ public final class PostgresConnection {
         if let serverError { throw serverError }
     }
 
+    /// Runs `COPY … TO STDOUT` and hands `body` each message the server sends (one row each in
+    /// PostgreSQL's current servers; `body` must not keep the buffer). An error `body` throws
+    /// ends the COPY and is thrown once the server's last result is read.
+    public func copyOut(_ sql: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let start = pq.exec(handle, sql)
+        guard pq.resultStatus(start) == PGRES_COPY_OUT else {
+            defer { pq.clear(start) }
+            try check(start, sql: sql)
+            throw PostgresError(operation: sql, message: "the server did not start a COPY")
+        }
+        pq.clear(start)
+        var failure: (any Error)?
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let count = pq.getCopyData(handle, &buffer, 0)
+            if count == -1 { break }
+            guard count >= 0, let buffer else {
+                // -2: the connection failed; libpq has its reason.
+                failure = failure ?? PostgresError(operation: sql, message: Self.text(pq.errorMessage(handle)))
+                break
+            }
+            // Once `body` failed the rest is read and dropped: a COPY OUT cannot be stopped
+            // from the client short of cancelling it.
+            if failure == nil {
+                do { try body(UnsafeRawBufferPointer(start: buffer, count: Int(count))) } catch { failure = error }
+            }
+            pq.freemem(buffer)
+        }
+        var serverError: (any Error)?
+        while let result = pq.getResult(handle) {
+            do { try check(result, sql: sql) } catch { serverError = serverError ?? error }
+            pq.clear(result)
+        }
+        if let failure { throw failure }
+        if let serverError { throw serverError }
+    }
+
     private func check(_ result: OpaquePointer?, sql: String) throws {
         switch pq.resultStatus(result) {
-        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN: return
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN, PGRES_COPY_OUT: return
         default:
             throw PostgresError(
                 operation: sql, message: Self.text(pq.resultErrorMessage(result)),

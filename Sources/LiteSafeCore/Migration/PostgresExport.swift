@@ -52,7 +52,7 @@ public struct PostgresExport: Sendable {
         try source.execute("BEGIN")
         defer { try? source.execute("ROLLBACK") }
         var report = Report(plan: try plan(source, overrides: overrides))
-        report.statements = report.plan.tables.map { createTable($0, schema: schema) }
+        report.statements = report.plan.tables.map { createTable($0, schema: schema, keys: true) }
         var problems: [Coercion] = []
         var total = 0
         for table in report.plan.tables {
@@ -77,9 +77,15 @@ public struct PostgresExport: Sendable {
         try pg.execute("BEGIN")
         var committed = false
         defer { if !committed { try? pg.execute("ROLLBACK") } }
-        try pg.execute("SET LOCAL client_min_messages = warning; CREATE SCHEMA IF NOT EXISTS \(ident(schema))")
+        // Text and bytea go in binary as UTF-8 and bytes, whatever encoding libpq would pick.
+        try pg.execute(
+            "SET LOCAL client_min_messages = warning; SET LOCAL client_encoding = 'UTF8'; "
+                + "CREATE SCHEMA IF NOT EXISTS \(ident(schema))")
+        // Keys and UNIQUE are added after the rows, as pgloader does too: one sorted index build
+        // per key costs less than an index insertion per row. Every one is in place, checked,
+        // before the transaction commits.
         for table in report.plan.tables {
-            let sql = createTable(table, schema: schema)
+            let sql = createTable(table, schema: schema, keys: false)
             report.statements.append(sql)
             try pg.execute(sql)
         }
@@ -87,6 +93,12 @@ public struct PostgresExport: Sendable {
         var total = 0
         var digests: [String: RowDigest] = [:]
         for table in report.plan.tables {
+            if binary(table) {
+                let result = try loadBinary(table, schema: schema, source, pg, problems: &problems, total: &total)
+                report.rows[table.name] = result.rows
+                digests[table.name] = result.digest
+                continue
+            }
             let columns = table.stored.map { ident($0.name) }.joined(separator: ", ")
             var result: (rows: Int64, digest: RowDigest) = (0, RowDigest())
             try pg.copyIn("COPY \(qualified(schema, table.name)) (\(columns)) FROM STDIN") { send in
@@ -109,8 +121,10 @@ public struct PostgresExport: Sendable {
         }
         var mismatches: [String] = []
         for table in report.plan.tables {
-            let theirs = try postgresDigest(
-                table.name, schema: schema, columns: table.stored.map { ($0.name, $0.type) }, pg)
+            let theirs =
+                binary(table)
+                ? try binaryDigest(table, schema: schema, pg)
+                : try postgresDigest(table.name, schema: schema, columns: table.stored.map { ($0.name, $0.type) }, pg)
             if theirs.rows != report.rows[table.name] {
                 mismatches.append(
                     "\(table.name): \(report.rows[table.name] ?? 0) rows in SQLite, \(theirs.rows) in PostgreSQL")
@@ -133,7 +147,8 @@ public struct PostgresExport: Sendable {
         defer { try? source.execute("ROLLBACK") }
         let plan = try self.plan(source, overrides: [:])
         let pg = try PostgresConnection(connectionString)
-        try pg.execute("BEGIN TRANSACTION READ ONLY")
+        // Text read in the database's own encoding would not compare with SQLite's UTF-8.
+        try pg.execute("BEGIN TRANSACTION READ ONLY; SET LOCAL client_encoding = 'UTF8'")
         defer { try? pg.execute("ROLLBACK") }
         var differences = plan.notExported.filter { $0.hasPrefix("view") || $0.hasPrefix("trigger") }
             .map { $0.replacingOccurrences(of: "; not exported", with: "; not compared") }
@@ -214,7 +229,13 @@ public struct PostgresExport: Sendable {
         return plan
     }
 
-    private func createTable(_ table: PostgresExportPlan.Table, schema: String) -> String {
+    /// Whether `table` goes in (and comes back for the verification) in COPY's binary format.
+    func binary(_ table: PostgresExportPlan.Table) -> Bool {
+        table.stored.allSatisfy { PostgresValue.hasBinaryForm($0.type) }
+    }
+
+    /// `CREATE TABLE` for `table`, with its primary key and UNIQUE constraints when `keys`.
+    private func createTable(_ table: PostgresExportPlan.Table, schema: String, keys: Bool) -> String {
         var parts: [String] = []
         for column in table.stored {
             var definition = "\(ident(column.name)) \(column.type)"
@@ -225,11 +246,13 @@ public struct PostgresExport: Sendable {
             }
             parts.append(definition)
         }
-        if !table.primaryKey.isEmpty {
-            parts.append("PRIMARY KEY (\(table.primaryKey.map(ident).joined(separator: ", ")))")
-        }
-        for columns in table.unique { parts.append("UNIQUE (\(columns.joined(separator: ", ")))") }
+        if keys { parts += keyConstraints(table) }
         return "CREATE TABLE \(qualified(schema, table.name)) (\n  " + parts.joined(separator: ",\n  ") + "\n)"
+    }
+
+    private func keyConstraints(_ table: PostgresExportPlan.Table) -> [String] {
+        (table.primaryKey.isEmpty ? [] : ["PRIMARY KEY (\(table.primaryKey.map(ident).joined(separator: ", ")))"])
+            + table.unique.map { "UNIQUE (\($0.joined(separator: ", ")))" }
     }
 
     /// A SQLite DEFAULT as PostgreSQL SQL, when it is a literal or a date keyword both know.
@@ -244,12 +267,18 @@ public struct PostgresExport: Sendable {
         return nil
     }
 
-    /// After the rows: identity sequences, generated columns, indexes, foreign keys.
+    /// After the rows: keys, identity sequences, generated columns, indexes, foreign keys.
     private func finish(
         _ table: PostgresExportPlan.Table, schema: String, _ pg: PostgresConnection, notExported: inout [String]
     ) throws -> [String] {
         var statements: [String] = []
         let name = qualified(schema, table.name)
+        let constraints = keyConstraints(table)
+        if !constraints.isEmpty {
+            let sql = "ALTER TABLE \(name) " + constraints.map { "ADD \($0)" }.joined(separator: ", ")
+            try pg.execute(sql)
+            statements.append(sql)
+        }
         if let identity = table.identity {
             let sql =
                 "SELECT setval(pg_get_serial_sequence('\(name.replacingOccurrences(of: "'", with: "''"))', "
@@ -301,11 +330,8 @@ public struct PostgresExport: Sendable {
         check: Bool = true, _ line: (String) throws -> Void
     ) throws -> (rows: Int64, digest: RowDigest) {
         let columns = table.stored
-        let keys = table.primaryKey.isEmpty ? ["rowid"] : table.primaryKey
-        let keySQL = keys.map { $0 == "rowid" && table.primaryKey.isEmpty ? "rowid" : ident($0) }
-        let select =
-            "SELECT \((keySQL + columns.map { ident($0.name) }).joined(separator: ", ")) FROM \(ident(table.name))"
-        let statement = try source.prepare(select)
+        let keys = (0..<keyCount(table)).map { $0 }
+        let statement = try source.prepare(select(table))
         var digest = RowDigest()
         var rows: Int64 = 0
         while try statement.step() {
@@ -335,7 +361,17 @@ public struct PostgresExport: Sendable {
         return (rows, digest)
     }
 
-    private func describe(_ value: Value) -> String {
+    /// The rows of `table`: its key columns (or rowid), then its stored columns.
+    func select(_ table: PostgresExportPlan.Table) -> String {
+        let keys = table.primaryKey.isEmpty ? ["rowid"] : table.primaryKey.map(ident)
+        return
+            "SELECT \((keys + table.stored.map { ident($0.name) }).joined(separator: ", ")) FROM \(ident(table.name))"
+    }
+
+    /// How many key columns lead each row of ``select(_:)``.
+    func keyCount(_ table: PostgresExportPlan.Table) -> Int { max(table.primaryKey.count, 1) }
+
+    func describe(_ value: Value) -> String {
         switch value {
         case .integer(let n): String(n)
         case .text(let bytes): "'" + PostgresValue.preview(String(decoding: bytes, as: UTF8.self)) + "'"
@@ -365,14 +401,29 @@ public struct PostgresExport: Sendable {
         return (rows, digest)
     }
 
-    private func ident(_ name: String) -> String { SQLLiteral.identifier(name) }
-    private func qualified(_ schema: String, _ table: String) -> String { ident(schema) + "." + ident(table) }
+    func ident(_ name: String) -> String { SQLLiteral.identifier(name) }
+    func qualified(_ schema: String, _ table: String) -> String { ident(schema) + "." + ident(table) }
 }
 
 /// An order-independent digest of a table's rows: the sum, lane by lane, of each row's
 /// SHA-256 over its canonical values, so both sides can read rows in any order.
 struct RowDigest: Equatable, Sendable {
     private var lanes: [UInt64] = [0, 0, 0, 0]
+
+    /// Adds a row given as its canonical bytes (the binary COPY's fields).
+    mutating func add(row bytes: UnsafeRawBufferPointer) {
+        add(SHA256.hash(data: bytes))
+    }
+
+    private mutating func add(_ hash: SHA256.Digest) {
+        hash.withUnsafeBytes { bytes in
+            for lane in 0..<4 {
+                var word: UInt64 = 0
+                for byte in bytes[(lane * 8)..<(lane * 8 + 8)] { word = word << 8 | UInt64(byte) }
+                lanes[lane] &+= word
+            }
+        }
+    }
 
     mutating func add(_ values: [String?]) {
         var hash = SHA256()
@@ -384,12 +435,7 @@ struct RowDigest: Equatable, Sendable {
                 hash.update(data: [0x00, 0x1F])
             }
         }
-        let bytes = Array(hash.finalize())
-        for lane in 0..<4 {
-            var word: UInt64 = 0
-            for byte in bytes[(lane * 8)..<(lane * 8 + 8)] { word = word << 8 | UInt64(byte) }
-            lanes[lane] &+= word
-        }
+        add(hash.finalize())
     }
 }
 

@@ -14,7 +14,7 @@ enum PostgresValue {
             return Int32(exactly: n) != nil ? .success(String(n)) : .failure(.init("\(n) is beyond integer (32-bit)"))
         case (.integer(let n), .doublePrecision):
             // Doubles hold integers exactly up to 2^53.
-            return Double(exactly: n) != nil && abs(n) <= 1 << 53
+            return Double(exactly: n) != nil && n.magnitude <= 1 << 53
                 ? .success(String(n)) : .failure(.init("\(n) cannot be a double precision exactly"))
         case (.integer(let n), .boolean):
             return n == 0 || n == 1 ? .success(n == 1 ? "t" : "f") : .failure(.init("\(n) is not 0 or 1"))

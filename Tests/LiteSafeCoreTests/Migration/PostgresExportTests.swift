@@ -1,8 +1,9 @@
 import Foundation
-import LiteSafeCore
 import SQLite
 import TestSupport
 import Testing
+
+@testable import LiteSafeCore
 
 /// Exports into a real PostgreSQL 15 started by each test.
 @Suite("PostgreSQL export", .serialized)
@@ -133,5 +134,171 @@ struct PostgresExportTests {
         #expect(differences.contains("measures.value: real (float4) in PostgreSQL rounds SQLite's 64-bit reals"))
         #expect(differences.contains("measures.label: NOT NULL in SQLite, nullable in PostgreSQL"))
         #expect(differences.contains("measures: the rows' content differs (values changed on the way)"))
+    }
+
+    @Test("binary COPY stores what a text COPY would: numeric digits and scale, doubles to the bit, UUIDs, bytes")
+    func binaryStoresWhatTextWould() throws {
+        let server = try PostgresServer()
+        let dir = try TemporaryDirectory()
+        let source = dir.path + "/values.db"
+        let reals = [0.1, -0.0, 1e-300, 3.141592653589793, 1e30, -1.7976931348623157e+308, 5e-324, 100.0, 12345.678]
+        let integers: [Int64] = [0, 7, -1, 1 << 53, Int64.min, Int64.max, 10000, 123_456_789]
+        let c = try Connection(path: source, options: [.readWrite, .create])
+        try c.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, n NUMERIC, r REAL, u UUID, b BLOB, s TEXT, f BOOLEAN)")
+        let insert = try c.prepare("INSERT INTO t(n, r, u, b, s, f) VALUES (?, ?, ?, ?, ?, ?)")
+        for (i, real) in reals.enumerated() {
+            insert.reset()
+            try insert.bind(real, at: 1)
+            try insert.bind(i % 2 == 0 ? real : Double(integers[i % integers.count] >> 12), at: 2)
+            try insert.bind(String(format: "%08X-0000-4000-8000-%012x", i, i * 7919), at: 3)
+            try insert.bind((0..<(i * 700)).map { UInt8(truncatingIfNeeded: $0 * 31) }, at: 4)
+            try insert.bind("row \(i)\ttab\nnewline\\backslash é", at: 5)
+            try insert.bind(Int64(i % 2), at: 6)
+            _ = try insert.step()
+        }
+        for integer in integers {
+            try c.execute("INSERT INTO t(n) VALUES (\(integer))")
+        }
+        _ = try PostgresExport().export(database: source, to: server.connectionString, schema: "app", overrides: [:])
+        // What a text COPY would have sent, parsed by PostgreSQL itself, against what is stored.
+        let sent = try c.prepare("SELECT id, n, r, u, f FROM t ORDER BY id")
+        var rows: [String] = []
+        while try sent.step() {
+            var fields: [String] = [String(sent.integer(at: 0))]
+            for (i, type) in [(1, PostgresType.numeric), (2, .doublePrecision), (3, .uuid), (4, .boolean)] {
+                guard case .success(let field) = PostgresValue.field(sent.value(at: Int32(i)), as: type) else {
+                    Issue.record("row \(fields[0]) refused")
+                    continue
+                }
+                fields.append(field == "\\N" ? "NULL" : "'\(field)'::\(type)")
+            }
+            rows.append("(" + fields.joined(separator: ", ") + ")")
+        }
+        let expected = try server.psql(
+            "SELECT i, n::text, r::text, u::text, f::text FROM (VALUES \(rows.joined(separator: ", "))) AS x(i, n, r, u, f) ORDER BY i"
+        )
+        let stored = try server.psql("SELECT id, n::text, r::text, u::text, f::text FROM app.t ORDER BY id")
+        #expect(stored == expected)
+        #expect(stored.contains("|0.1|0.1|"))
+        #expect(stored.contains("|1e-300|"))
+        #expect(stored.contains("|0.000"))  // numeric's scale as numeric_in gives it for 1e-300
+        let blobs = try c.column(
+            "SELECT coalesce(length(b) || ':' || hex(b), 'NULL') || '|' || iif(s IS NULL, 'NULL', hex(s)) FROM t ORDER BY id"
+        )
+        let copied = try server.psql(
+            "SELECT coalesce(length(b) || ':' || upper(encode(b, 'hex')), 'NULL') || '|' "
+                + "|| coalesce(upper(encode(convert_to(s, 'UTF8'), 'hex')), 'NULL') FROM app.t ORDER BY id"
+        ).split(separator: "\n").map(String.init)
+        for (ours, theirs) in zip(blobs, copied) where ours != theirs {
+            Issue.record("stored \(theirs.prefix(80)), not \(ours.prefix(80))")
+        }
+        #expect(copied.count == blobs.count)
+    }
+
+    /// A value for a column, and what a meddling server stores instead.
+    struct Meddling: Sendable, CustomStringConvertible {
+        let declared: String
+        let value: String
+        let replacement: String
+        var override: String? = nil
+        var description: String { override ?? declared }
+    }
+
+    @Test("a server that changes a value or drops a row on the way is caught, and nothing is committed")
+    func catchesAMeddlingServer() throws {
+        let server = try PostgresServer()
+        let dir = try TemporaryDirectory()
+        // Every table created gets a trigger that changes row 2's v (or drops row 2).
+        try server.psql(
+            """
+            CREATE TABLE public.meddling(kind text, replacement text);
+            CREATE FUNCTION public.meddle() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE m record;
+            BEGIN
+              SELECT * INTO m FROM public.meddling;
+              IF NEW.id = 2 AND m.kind = 'drop' THEN RETURN NULL; END IF;
+              IF NEW.id = 2 AND m.kind = 'change' THEN
+                NEW := json_populate_record(NEW, json_build_object('v', m.replacement));
+              END IF;
+              RETURN NEW;
+            END $$;
+            CREATE FUNCTION public.add_meddler() RETURNS event_trigger LANGUAGE plpgsql AS $$
+            DECLARE r record;
+            BEGIN
+              FOR r IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE command_tag = 'CREATE TABLE' LOOP
+                EXECUTE format('CREATE TRIGGER meddle BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION public.meddle()',
+                  r.object_identity);
+              END LOOP;
+            END $$;
+            CREATE EVENT TRIGGER meddler ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+              EXECUTE FUNCTION public.add_meddler();
+            """)
+        let cases = [
+            Meddling(declared: "INTEGER", value: "5", replacement: "6"),
+            Meddling(declared: "REAL", value: "1.5", replacement: "1.5000000000000002"),
+            Meddling(declared: "NUMERIC", value: "10.25", replacement: "10.26"),
+            Meddling(declared: "TEXT", value: "'a'", replacement: "b"),
+            Meddling(declared: "BLOB", value: "X'00'", replacement: "\\x01"),
+            Meddling(
+                declared: "UUID", value: "'5f1c0d4e-1111-2222-3333-444455556666'",
+                replacement: "5f1c0d4e-1111-2222-3333-444455556667"),
+            Meddling(declared: "BOOLEAN", value: "1", replacement: "false"),
+            // A --type column PostgreSQL parses from text goes in (and is read back) as text.
+            Meddling(declared: "DATE", value: "'2026-01-01'", replacement: "2026-01-02", override: "date"),
+        ]
+        for (i, meddling) in cases.enumerated() {
+            let source = dir.path + "/case\(i).db"
+            try Connection(path: source, options: [.readWrite, .create]).execute(
+                """
+                CREATE TABLE t(id INTEGER PRIMARY KEY, v \(meddling.declared));
+                INSERT INTO t VALUES (1, \(meddling.value)), (2, \(meddling.value)), (3, NULL);
+                """)
+            let overrides = meddling.override.map { ["t.v": $0] } ?? [:]
+            for kind in ["change", "drop"] {
+                try server.psql(
+                    "DELETE FROM public.meddling; INSERT INTO public.meddling VALUES ('\(kind)', '\(meddling.replacement)')"
+                )
+                #expect(
+                    throws: ExportProblem.verificationFailed([
+                        kind == "drop" ? "t: 3 rows in SQLite, 2 in PostgreSQL" : "t: the rows' content differs"
+                    ]),
+                    "\(meddling), \(kind)"
+                ) {
+                    try PostgresExport().export(
+                        database: source, to: server.connectionString, schema: "c\(i)", overrides: overrides)
+                }
+                #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'c\(i)'") == "0")
+            }
+            // Without the meddler the same export goes through: the catch above was the change.
+            try server.psql("DELETE FROM public.meddling; INSERT INTO public.meddling VALUES ('none', NULL)")
+            let report = try PostgresExport().export(
+                database: source, to: server.connectionString, schema: "c\(i)", overrides: overrides)
+            #expect(report.rows == ["t": 3], "\(meddling)")
+        }
+    }
+
+    @Test("a database in another encoding gets the characters, not their UTF-8 bytes; one it cannot hold is refused")
+    func otherServerEncoding() throws {
+        let server = try PostgresServer()
+        let dir = try TemporaryDirectory()
+        try server.psql("CREATE DATABASE latin ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0")
+        let latin = server.connectionString.replacingOccurrences(of: "dbname=postgres", with: "dbname=latin")
+        let source = dir.path + "/text.db"
+        let c = try Connection(path: source, options: [.readWrite, .create])
+        try c.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT); INSERT INTO t VALUES (1, 'café');")
+        _ = try PostgresExport().export(database: source, to: latin, schema: "app", overrides: [:])
+        // c, a, f, é (one LATIN1 byte, C3 A9 in UTF-8): four characters, not the five of 'cafÃ©'.
+        #expect(
+            try server.psql("SELECT encode(convert_to(s, 'UTF8'), 'hex'), length(s) FROM app.t", database: "latin")
+                == "636166c3a9|4")
+        #expect(try PostgresExport().verify(database: source, against: latin, schema: "app") == [])
+        try c.execute("INSERT INTO t VALUES (2, '10 €')")
+        do {
+            _ = try PostgresExport().export(database: source, to: latin, schema: "euro", overrides: [:])
+            Issue.record("a € went into LATIN1")
+        } catch {
+            #expect("\(error)".contains("has no equivalent in encoding \"LATIN1\""), "\(error)")
+        }
+        #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'euro'", database: "latin") == "0")
     }
 }
