@@ -3,6 +3,8 @@
 start-up time (config to READY=1) and memory with 1000 databases configured.
 
 usage: bench-daemon.py LITESAFE_BINARY
+       bench-daemon.py LITESAFE_BINARY --s3 ENDPOINT BUCKET   (only: idle memory with 3 databases
+       backed up to a folder and an S3 store, credentials from AWS_ACCESS_KEY_ID/SECRET_ACCESS_KEY)
 """
 import glob, os, socket, sqlite3, subprocess, sys, tempfile, threading, time
 
@@ -25,7 +27,7 @@ def switches(pid):
             pass
     return counts
 
-def run(count, observe):
+def run(count, observe, s3=None):
     with tempfile.TemporaryDirectory(prefix="litesafe-bench-") as work:
         os.makedirs(f"{work}/data"); os.makedirs(f"{work}/backups", mode=0o700)
         key = subprocess.run(["age-keygen"], capture_output=True, text=True).stdout
@@ -34,7 +36,14 @@ def run(count, observe):
             db = sqlite3.connect(f"{work}/data/db{i}.db"); db.execute("PRAGMA journal_mode=WAL")
             db.execute("CREATE TABLE t(x)"); db.execute("INSERT INTO t VALUES (1)"); db.commit(); db.close()
         with open(f"{work}/litesafe.yml", "w") as f:
-            f.write(f"defaults:\n  schedule: every 1h\n  destination: {work}/backups\n"
+            where = f"  destination: {work}/backups\n"
+            if s3:
+                endpoint, bucket = s3
+                f.write(f"stores:\n  local: {{ path: {work}/backups }}\n"
+                        f"  offsite:\n    s3: {{ bucket: {bucket}, prefix: idle-bench/, region: us-east-1, "
+                        f"endpoint: {endpoint}, path_style: true }}\n")
+                where = "  stores: [local, offsite]\n"
+            f.write(f"defaults:\n  schedule: every 1h\n{where}"
                     f"  encryption:\n    recipients: [\"{recipient}\"]\nstate_directory: {work}/state\n"
                     f"max_concurrent_backups: 2\ndatabases:\n")
             for i in range(count):
@@ -76,6 +85,12 @@ def many(pid, ready):
     at_ready = rss_kib(pid)
     time.sleep(10)
     return ready, at_ready, rss_kib(pid, "VmHWM")
+
+if len(sys.argv) == 5 and sys.argv[2] == "--s3":
+    r, rss, woke = run(3, idle, s3=(sys.argv[3], sys.argv[4]))
+    print(f"  idle daemon, 3 databases to a folder and an S3 store: {rss/1024:.1f} MiB resident (target < 24), "
+          f"{woke} context switches in 10 s")
+    sys.exit(0)
 
 r, rss, woke = run(3, idle)
 print(f"\ndaemon cost")
