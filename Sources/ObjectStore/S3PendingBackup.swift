@@ -99,7 +99,7 @@ final class S3PendingBackup: PendingBackup {
                     key: dataKey, bytes: buffer, ifNoneMatch: true, settings: store.writeSettings(for: database))
                 buffer = []
                 expected = (
-                    "\"" + digests.md5.map { String(format: "%02x", $0) }.joined() + "\"",
+                    "\"" + SigV4Signer.hex(digests.md5) + "\"",
                     Data(digests.sha256).base64EncodedString()
                 )
             }

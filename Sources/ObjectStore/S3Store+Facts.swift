@@ -29,6 +29,6 @@ extension S3Store {
     /// The hex SHA-256 in a one-PUT object's `x-amz-checksum-sha256`, or nil if it is not one.
     static func wholeObjectSHA256(_ checksum: String) -> String? {
         guard !checksum.contains("-"), let bytes = Data(base64Encoded: checksum), bytes.count == 32 else { return nil }
-        return bytes.map { String(format: "%02x", $0) }.joined()
+        return SigV4Signer.hex(bytes)
     }
 }

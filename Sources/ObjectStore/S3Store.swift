@@ -29,7 +29,7 @@ public struct S3Store: BackupStore {
         public var cancellation: HTTPCancellation?
 
         public init(
-            partSize: Int = 6 << 20, partsInFlight: Int = 2, pageSize: Int = 1000,
+            partSize: Int = 5 << 20, partsInFlight: Int = 2, pageSize: Int = 1000,
             leaseDuration: Duration = .seconds(600), retry: S3Client.RetryPolicy = S3Client.RetryPolicy(),
             cancellation: HTTPCancellation? = nil
         ) {
@@ -41,7 +41,7 @@ public struct S3Store: BackupStore {
             self.retry = retry
         }
 
-        /// The size of part `number`: `partSize` for the first 9,000 parts (54 GiB at 6 MiB),
+        /// The size of part `number`: `partSize` for the first 9,000 parts (45 GiB at 5 MiB),
         /// then doubling every 100 parts (5 GiB at most), so S3's 10,000 parts hold over 1.3 TiB
         /// (memory grows with the part size only past the first 72 GiB).
         public func partSize(number: Int) -> Int {
@@ -91,6 +91,8 @@ public struct S3Store: BackupStore {
     /// The commit's HEAD compares the size and the service's SHA-256 (or MD5 ETag) with digests
     /// computed before sending: the engine need not download a new backup again.
     public var confirmsStoredBytes: Bool { true }
+    /// The parts in flight and the one filling.
+    public var pendingBufferBytes: Int { options.partSize * (options.partsInFlight + 1) }
 
     public func location(of database: String) -> String { bucket.description + database }
 

@@ -134,7 +134,8 @@ public struct SigV4Signer: Sendable {
         .sha256(hex(SHA256.hash(data: Array(bytes))))
     }
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    /// Lowercase hex, as SigV4 and S3's ETags spell digests.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for byte in bytes {

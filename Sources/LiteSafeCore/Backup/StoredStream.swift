@@ -30,10 +30,17 @@ final class StoredStream {
             switch job.compression {
             case .none: nil
             case .zstd(let level):
-                // 1 MiB jobs keep zstd's buffers near 8 MiB (4 MiB jobs took 25), leaving room in the
-                // 64 MiB budget for an S3 store's parts; the output is as small, and as fast here.
-                try Compressor(level: level, workers: parallel ? Self.compressionWorkers : 0, jobSize: 1 << 20)
+                try Compressor(
+                    level: level, workers: parallel ? Self.compressionWorkers : 0, jobSize: Self.jobSize(for: job))
             }
+    }
+
+    /// zstd's job size: 4 MiB (its buffers near 25 MiB; each job boundary costs some output, so
+    /// fewer, larger jobs give output no larger than single-threaded `zstd -3`), or 1 MiB (near
+    /// 8 MiB, the output ~0.04 % larger) when a store holds parts in memory while they upload,
+    /// so that a backup to S3 stays within 64 MiB.
+    static func jobSize(for job: BackupJob) -> Int {
+        job.targets.contains { $0.store.pendingBufferBytes > 0 } ? 1 << 20 : 4 << 20
     }
 
     static var compressionWorkers: Int { max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)) }

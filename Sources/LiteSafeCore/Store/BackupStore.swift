@@ -111,6 +111,9 @@ public protocol BackupStore: Sendable {
     func location(of database: String) -> String
     /// Whether a commit proves the stored bytes are those written (default: no).
     var confirmsStoredBytes: Bool { get }
+    /// How many bytes a pending backup holds in memory at most while it is written (an object
+    /// store's parts in flight; default: none), so the pipeline feeding it can leave room.
+    var pendingBufferBytes: Int { get }
     /// Names of the databases with a folder in the store.
     func databases() throws -> [String]
     /// Every whole backup of `database`, newest first, and the manifests it skipped as damaged.
@@ -163,6 +166,7 @@ extension BackupStore {
     /// object store comparing the service's checksum with one computed before sending), so the
     /// engine need not read a new backup back. False unless a store says so.
     public var confirmsStoredBytes: Bool { false }
+    public var pendingBufferBytes: Int { 0 }
 
     public func checkSettings() throws -> [String] { [] }
 
