@@ -61,7 +61,7 @@ wait_for() {
   local deadline=$(( $(date +%s) + limit ))
   until "$@" >/dev/null 2>&1; do
     [[ $(date +%s) -lt $deadline ]] || fail "timed out after ${limit}s waiting for: $what"
-    sleep 0.5
+    sleep 0.2
   done
   ok "$what"
 }
