@@ -8,16 +8,8 @@ extension S3Store {
     /// checksum of its parts' checksums (`…-N`), which no whole-file hash can be compared with,
     /// so it gives none; the service checked each part's when it took it.
     public func storedFacts(of backup: StoredBackup) throws -> StoredFacts {
-        let database = backup.id.database
-        try DatabaseName.validate(database)
-        guard BackupName.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
-            throw BackupError.unreadableManifest(
-                path: display(database, backup.id.stem + BackupName.manifestSuffix),
-                reason:
-                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
-            )
-        }
-        guard let head = try client().head(key: folder(database) + backup.manifest.file, checksums: true) else {
+        let file = try BackupName.dataFile(of: backup, manifestLocation: manifestLocation(of: backup))
+        guard let head = try client().head(key: folder(backup.id.database) + file, checksums: true) else {
             throw FileSystemError("read", path: backup.dataLocation, errno: ENOENT)
         }
         // A multipart object's ETag ends in `-N` (its part count); its checksum is a composite.

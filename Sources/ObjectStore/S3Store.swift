@@ -185,16 +185,14 @@ public struct S3Store: BackupStore {
     }
 
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let file = try BackupName.dataFile(of: backup, manifestLocation: manifestLocation(of: backup))
         let database = backup.id.database
-        try DatabaseName.validate(database)
-        guard BackupName.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
-            throw BackupError.unreadableManifest(
-                path: display(database, backup.id.stem + BackupName.manifestSuffix),
-                reason:
-                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
-            )
-        }
-        try S3Download(client: client(), key: folder(database) + backup.manifest.file).run(body)
+        try S3Download(client: client(), key: folder(database) + file).run(body)
+    }
+
+    /// How errors name `backup`'s manifest object.
+    func manifestLocation(of backup: StoredBackup) -> String {
+        display(backup.id.database, backup.id.stem + BackupName.manifestSuffix)
     }
 
     /// What a backup's data and manifest objects of `database` are written with: the configured

@@ -14,12 +14,6 @@ struct StoreCatchUpTests {
         return job
     }
 
-    func bytes(of backup: StoredBackup, in store: any BackupStore) throws -> [UInt8] {
-        var read: [UInt8] = []
-        try store.read(backup) { read += $0 }
-        return read
-    }
-
     @Test("a store added later gets the older backups its retention keeps, newest first, and never one it pruned")
     func addedStoreCatchesUp() throws {
         let h = try Harness().prepare()
@@ -48,7 +42,7 @@ struct StoreCatchUpTests {
         for copied in inOffsite {
             let original = try #require(try local.backups(of: "app").first { $0.id == copied.id })
             #expect(copied.manifest == original.manifest)
-            #expect(try bytes(of: copied, in: offsite) == bytes(of: original, in: local))
+            #expect(try StoreContract.readBack(copied, from: offsite) == StoreContract.readBack(original, from: local))
         }
         let logged = recorder.entries(.storeCaughtUp)
         #expect(
@@ -103,7 +97,7 @@ struct StoreCatchUpTests {
             job(h, targets: [.init(name: "damaged", store: damaged), .init(name: "good", store: good)]),
             logger: h.logger
         ).backup
-        var scribbled = try bytes(of: backup, in: damaged)
+        var scribbled = try StoreContract.readBack(backup, from: damaged)
         scribbled[scribbled.count / 2] ^= 0xff
         damaged.put(scribbled, named: backup.manifest.file, in: "app")
 
@@ -128,6 +122,6 @@ struct StoreCatchUpTests {
         #expect(outcomes[2].catchUpError == nil)
         #expect(outcomes[2].caughtUp.map(\.id) == [backup.id])
         let copied = try #require(try empty.backups(of: "app").first)
-        #expect(try bytes(of: copied, in: empty) == bytes(of: backup, in: good))
+        #expect(try StoreContract.readBack(copied, from: empty) == StoreContract.readBack(backup, from: good))
     }
 }

@@ -50,6 +50,21 @@ public enum BackupName {
         isDataFile(name, of: database) && self.stem(ofDataFile: name) == stem
     }
 
+    /// The data file `backup`'s manifest names, after checking that it is one of its database's
+    /// named after its stem: a crafted manifest (`"file": ".lock"`, `"../x"`) must make a store
+    /// read or look at nothing else. `manifestLocation` is how the error names the manifest.
+    public static func dataFile(of backup: StoredBackup, manifestLocation: String) throws -> String {
+        try DatabaseName.validate(backup.id.database)
+        guard isDataFile(backup.manifest.file, of: backup.id.database, stem: backup.id.stem) else {
+            throw BackupError.unreadableManifest(
+                path: manifestLocation,
+                reason:
+                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
+            )
+        }
+        return backup.manifest.file
+    }
+
     /// Whether `name` names an entry right in a store's folder: not empty, no `/`, not hidden.
     public static func isPlainName(_ name: String) -> Bool {
         !name.isEmpty && !name.hasPrefix(".") && !name.contains("/") && !name.contains("\0")

@@ -108,30 +108,18 @@ public struct DirectoryStore: BackupStore {
     }
 
     public func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let database = backup.id.database
-        try DatabaseName.validate(database)
-        guard BackupName.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
-            throw BackupError.unreadableManifest(
-                path: folder(for: database) + "/" + backup.id.stem + BackupName.manifestSuffix,
-                reason:
-                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
-            )
-        }
+        let file = try BackupName.dataFile(of: backup, manifestLocation: manifestPath(of: backup))
         // The database's folder is not followed through a symlink, as when listing it.
-        try StoreFolder.open(root).folder(database).forEachChunk(of: backup.manifest.file, body)
+        try StoreFolder.open(root).folder(backup.id.database).forEachChunk(of: file, body)
     }
 
     public func storedFacts(of backup: StoredBackup) throws -> StoredFacts {
-        let database = backup.id.database
-        try DatabaseName.validate(database)
-        guard BackupName.isDataFile(backup.manifest.file, of: database, stem: backup.id.stem) else {
-            throw BackupError.unreadableManifest(
-                path: folder(for: database) + "/" + backup.id.stem + BackupName.manifestSuffix,
-                reason:
-                    "it names '\(backup.manifest.file.escapingControlCharacters)', which is not one of this store's backup files"
-            )
-        }
-        return StoredFacts(size: try StoreFolder.open(root).folder(database).fileSize(backup.manifest.file))
+        let file = try BackupName.dataFile(of: backup, manifestLocation: manifestPath(of: backup))
+        return StoredFacts(size: try StoreFolder.open(root).folder(backup.id.database).fileSize(file))
+    }
+
+    private func manifestPath(of backup: StoredBackup) -> String {
+        folder(for: backup.id.database) + "/" + backup.id.stem + BackupName.manifestSuffix
     }
 
     public func delete(_ backup: StoredBackup) throws {
