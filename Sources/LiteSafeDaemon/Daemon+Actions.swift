@@ -197,7 +197,9 @@ extension Daemon {
     /// Writes the state file and the metrics textfile, telling the machine how each went.
     func writeState(_ write: DaemonStateMachine.StateWrite) {
         let file = StateFile(directory: write.stateDirectory)
-        self.write(.init(what: "the state file", path: file.path)) { try file.write(write.state) }
+        self.write(.init(what: "the state file", path: file.path, endsWrite: write.metricsTextfile == nil)) {
+            try file.write(write.state)
+        }
         if let path = write.metricsTextfile {
             self.write(.init(what: "the metrics textfile", path: path)) {
                 try MetricsFile(path: path).write(write.state)

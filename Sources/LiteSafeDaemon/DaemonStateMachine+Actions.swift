@@ -155,5 +155,8 @@ extension DaemonStateMachine {
         /// "the state file" or "the metrics textfile".
         var what: String
         var path: String
+        /// Whether it is the last file of its write (the metrics textfile, or the state file
+        /// when there is none).
+        var endsWrite = true
     }
 }

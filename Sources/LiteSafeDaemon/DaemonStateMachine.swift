@@ -206,6 +206,9 @@ struct DaemonStateMachine: Sendable {
         } else if unwritableStateFiles.remove(file.path) != nil {
             log(level: .notice, "\(file.what) \(file.path) is written again", metadata: metadata)
         }
+        // The write that follows a backup runs code of its own (JSON, the metrics): an idle
+        // daemon gives back what it touched too, not only what the backup did.
+        if file.endsWrite { releaseMemoryWhenIdle() }
         return takeActions()
     }
 }
