@@ -83,14 +83,19 @@ public struct S3Error: Error, Sendable, CustomStringConvertible {
             return "S3 denied \(operation) on \(subject): \(answer); the credentials in"
                 + " \(credentialsSource ?? "the credentials") are not allowed to do this: check the bucket's and the"
                 + " user's policy"
+        case .credentialsRejected where s3Code == "RequestTimeTooSkewed":
+            // The keys are fine: the signature's time is more than 15 minutes from S3's.
+            return "S3 refused \(operation) on \(subject): \(answer); this machine's clock is more than 15 minutes"
+                + " from S3's: set it right (`timedatectl`, an NTP service), then try again"
         case .credentialsRejected:
             return "S3 rejected the credentials for \(subject) (\(operation)): \(answer)"
                 + "; check the access key and secret key in \(credentialsSource ?? "the credentials")"
-                + (s3Code == "RequestTimeTooSkewed" ? " and this machine's clock" : "")
         case .noSuchBucket:
             return "S3 has no bucket \(bucket) (\(operation)): \(answer); check the bucket name and the endpoint"
         case .wrongRegion:
-            return "S3 says \(subject) is not in the configured region (\(operation)): \(answer)"
+            return "S3 says \(subject) is not in the configured region (\(operation)): \(answer); set the store's"
+                + " region (`region:` in the configuration, or --region) to the bucket's (`aws s3api get-bucket-location"
+                + " --bucket \(bucket)` names it)"
         case .objectLockNotEnabled:
             return "S3 refused \(operation) on \(subject) with a retention period: \(answer); the bucket does not have"
                 + " Object Lock enabled: create the bucket with Object Lock enabled, or remove object_lock from the store"

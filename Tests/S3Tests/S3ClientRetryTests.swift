@@ -40,6 +40,25 @@ struct S3ClientRetryTests {
         #expect(!"\(error)".contains("do-not-print-me"))
     }
 
+    @Test(
+        "a clock 15 minutes off and a bucket in another region are answers with their own fix, asked once",
+        arguments: [
+            (403, "RequestTimeTooSkewed", "this machine's clock is more than 15 minutes from S3's"),
+            (400, "AuthorizationHeaderMalformed", "set the store's region (`region:`"),
+            (301, "PermanentRedirect", "set the store's region (`region:`"),
+        ])
+    func answersWithTheirFix(status: Int, code: String, fix: String) throws {
+        let server = try StatusServer()
+        let client = try client(server, bucket: "s3error")
+        let error = try #require(throws: S3Error.self) { try client.getSmall(key: "\(status)/\(code)", limit: 100) }
+        #expect(error.attempts == 1 && error.s3Code == code && error.requestID == "test-request")
+        let message = "\(error)"
+        #expect(message.contains(fix), "\(message)")
+        #expect(message.contains(code) && message.contains("test-request"), "\(message)")
+        // Not the keys' fault: no advice to check them.
+        #expect(!message.contains("check the access key"), "\(message)")
+    }
+
     @Test("a refused connection is asked again, and the error keeps the system's reason and the endpoint")
     func refusedConnection() throws {
         // A port just closed: nothing listens there.

@@ -4,6 +4,7 @@
 Prints the port it listens on as its first line of output, then serves until killed:
   /echo            the request as JSON: method, path, headers, body length and SHA-256, client port
   /status/N        answers status N with a short body
+  /s3error/N/CODE  answers status N with an S3 error document (Code CODE, RequestId test-request)
   /delay/S         waits S seconds, then answers 200
   /bytes/N         answers N bytes (byte i is i % 251), written in 64 KiB pieces
   /drop            announces 1,000,000 bytes, sends 1,000, then closes the connection
@@ -71,6 +72,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(200, json.dumps(report).encode(), "application/json")
         elif parts[0] == "status":
             self.answer(int(parts[1]), b"status %s\n" % parts[1].encode())
+        elif parts[0] == "s3error":
+            body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s</Code><Message>as a service"
+                    " answers it</Message><RequestId>test-request</RequestId></Error>" % parts[2]).encode()
+            self.answer(int(parts[1]), body, "application/xml")
         elif parts[0] == "delay":
             time.sleep(float(parts[1]))
             self.answer(200, b"late\n")
