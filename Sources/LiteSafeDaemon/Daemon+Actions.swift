@@ -131,10 +131,12 @@ extension Daemon {
     func startBackup(_ start: DaemonStateMachine.BackupStart) {
         // A stop (or a deadline) cancels the work and, through its stores, the requests under way.
         let cancellation = Cancellation()
-        let job =
+        var made =
             start.kind == .dump
             ? start.configuration.dumpJob(for: start.database, stores: stores, cancellation: cancellation)
             : start.configuration.backupJob(for: start.database, stores: stores, cancellation: cancellation)
+        made.removesLeftovers = start.removesLeftovers
+        let job = made
         cancellations[start.id] = cancellation
         let runner = runner
         let logger = logger

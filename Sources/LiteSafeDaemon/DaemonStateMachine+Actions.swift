@@ -115,6 +115,8 @@ extension DaemonStateMachine {
         var configuration: Configuration
         /// A snapshot (reported with `backupFinished`) or a stored dump (`dumpFinished`).
         var kind: BackupKind = .snapshot
+        /// Whether it removes leftovers from the stores first (`BackupJob.removesLeftovers`).
+        var removesLeftovers = true
     }
 
     /// The scheduled verification to start.

@@ -75,7 +75,11 @@ extension DaemonStateMachine {
         case .scheduled:
             break  // The engine logs the start.
         }
-        emit(.startBackup(BackupStart(id: id, run: run, database: database, configuration: configuration)))
+        emit(
+            .startBackup(
+                BackupStart(
+                    id: id, run: run, database: database, configuration: configuration,
+                    removesLeftovers: !cleanStores.contains(run.name))))
     }
 
     /// A backup ended: records and logs how, and decides again (a slot is free); while stopping,
@@ -123,6 +127,7 @@ extension DaemonStateMachine {
                     entry.recordStores(summary.stores, failed: summary.failedStores, at: started.wall)
                 }
             }
+            if summary.failedStores.isEmpty { cleanStores.insert(name) } else { cleanStores.remove(name) }
             logOutcome(
                 scheduler.finished(name, success: true, missedStores: !summary.failedStores.isEmpty, now: now),
                 of: name, stores: summary.failedStores.keys.sorted(), now: now)
@@ -137,6 +142,7 @@ extension DaemonStateMachine {
             log(
                 .backupFailed, level: .error, "backup of '\(name)' failed: \(text)",
                 metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
+            cleanStores.remove(name)
             logOutcome(scheduler.finished(name, success: false, now: now), of: name, now: now)
         }
     }
@@ -171,6 +177,7 @@ extension DaemonStateMachine {
                 .storeFailed, level: .error, "the store retry of '\(name)' failed: \(text)",
                 metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
         }
+        if behind.isEmpty && !failed { cleanStores.insert(name) } else { cleanStores.remove(name) }
         logOutcome(
             scheduler.finished(name, success: true, missedStores: !behind.isEmpty || failed, now: now),
             of: name, stores: behind, now: now)

@@ -35,7 +35,9 @@ extension DaemonStateMachine {
         }
         emit(
             .startBackup(
-                BackupStart(id: id, run: run, database: database, configuration: configuration, kind: .dump)))
+                BackupStart(
+                    id: id, run: run, database: database, configuration: configuration, kind: .dump,
+                    removesLeftovers: !cleanStores.contains(run.name))))
     }
 
     /// A stored dump ended: records and logs how, starts a backup that waited for it, and
@@ -63,6 +65,7 @@ extension DaemonStateMachine {
         case .failure(let error):
             let text = Daemon.errorText(error)
             state.update(name) { $0.lastDumpFailure = DaemonState.Failure(time: now.wall, reason: text) }
+            cleanStores.remove(name)
             log(
                 .backupFailed, level: .error, "dump of '\(name)' failed: \(text)",
                 metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })

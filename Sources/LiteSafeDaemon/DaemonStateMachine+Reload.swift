@@ -94,6 +94,8 @@ extension DaemonStateMachine {
             relocated: Set(listing.relocated), now: now)
         let summary = ReloadSummary.describe(from: configuration, to: new, changes: changes)
         configuration = new
+        // Stores may have been added or moved: each database's next run cleans up again.
+        cleanStores.removeAll()
         reloadFailed = false
         forgetOldPlace(of: listing.relocated)
         adopt(history)

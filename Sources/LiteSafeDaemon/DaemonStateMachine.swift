@@ -39,6 +39,10 @@ struct DaemonStateMachine: Sendable {
     var verifyScheduler: Scheduler?
     var phase = Phase.created
     var inFlight: [String: InFlightBackup] = [:]
+    /// Databases whose stores hold nothing an interrupted run of this daemon left: its last run
+    /// there succeeded in every store. Their next backup skips the cleanup (a listing on S3);
+    /// empty at start (start-up cleans, and the first run of each cleans again) and after a reload.
+    var cleanStores: Set<String> = []
     var verification: InFlightVerification?
     /// The latest backup that ended, for the status line.
     var last: StatusLine.LastBackup?

@@ -174,8 +174,14 @@ public struct S3Store: BackupStore {
 
     public func isTaken(stem: String, database: String) throws -> Bool {
         try DatabaseName.validate(database)
-        // Any object of that stem (data or manifest), whether or not its manifest is readable.
-        return try !client().list(prefix: folder(database) + stem + ".", maximumKeys: 1).objects.isEmpty
+        // Two HEADs, not a LIST before every backup: a backup has its manifest, and data a run
+        // left without one has its intent object (written before the data, removed after the
+        // manifest). A stranger's object of that very stem still stops the data PUT
+        // (`If-None-Match: *`), which fails that store's backup rather than overwrite it.
+        let client = try client()
+        let folder = folder(database)
+        return try client.head(key: folder + stem + BackupName.manifestSuffix) != nil
+            || client.head(key: folder + Self.intentPrefix + stem) != nil
     }
 
     public func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {

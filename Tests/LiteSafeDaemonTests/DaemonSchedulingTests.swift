@@ -200,6 +200,25 @@ struct DaemonSchedulingTests {
         #expect(runner.storeRetries == ["app", "app"])
     }
 
+    @Test("a backup cleans its stores up unless the daemon's last run there succeeded everywhere")
+    func cleanupOnlyWhenNeeded() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner(.fail)
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: runner)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { harness.logs.entries(.backupRetry).count == 1 })
+        // The retry after a failure cleans up; the run after a success does not.
+        runner.set(.succeed, for: "app")
+        harness.clock.advance(by: .seconds(30))
+        daemon.tick()
+        #expect(eventually { daemon.statusLine.contains("last: app ok") })
+        harness.clock.advance(by: .seconds(3_600))
+        daemon.tick()
+        #expect(eventually { runner.calls.count == 3 && runner.running.isEmpty })
+        #expect(runner.jobs.map(\.removesLeftovers) == [true, true, false])
+    }
+
     @Test("the status line follows every change and systemd hears it")
     func statusIsPublished() throws {
         let harness = try DaemonHarness()

@@ -207,6 +207,27 @@ struct S3FaultTests {
         #expect(try other.listing(of: "app") == StoreListing())
     }
 
+    @Test("a backup whose stores are known clean sends no LIST (its name is checked with HEADs); a cleanup lists twice")
+    func noListBeforeABackup() throws {
+        let proxy = try FaultProxy()
+        let subject = try S3StoreSubject(endpoint: proxy.endpoint)
+        let folder = try TemporaryDirectory("litesafe-s3-lists")
+        let source = folder.path + "/app.db"
+        try Fixtures.makeDatabase(at: source, rows: 50)
+        var job = BackupJob(
+            name: "app", sourcePath: source, store: subject.store, stagingDirectory: folder.path + "/staging",
+            compression: .none, encryption: .none)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        job.removesLeftovers = false
+        let first = try BackupEngine().backUp(job, logger: logger)
+        #expect(try proxy.report().requests["LIST", default: 0] == 0)
+        job.removesLeftovers = true
+        let second = try BackupEngine().backUp(job, logger: logger)
+        // The objects under the database's prefix, and its unfinished uploads.
+        #expect(try proxy.report().requests["LIST", default: 0] == 2)
+        #expect(try subject.store.backups(of: "app").map(\.id) == [second.backup.id, first.backup.id])
+    }
+
     @Test("a store failing past the retries during a backup: an error naming SlowDown, nothing listed, cleaned up")
     func failingCommit() throws {
         let proxy = try FaultProxy()

@@ -18,6 +18,10 @@ public struct BackupJob: Sendable {
     public var timeZone: TimeZone
     /// What to store: a snapshot of the database file, or a logical SQL dump of it.
     public var kind: BackupKind = .snapshot
+    /// Whether the backup first removes what interrupted runs left in each store (on S3 a
+    /// listing of the database's objects and of its unfinished uploads). The daemon skips it
+    /// while it knows the stores clean: after its start-up cleanup and its own successful runs.
+    public var removesLeftovers = true
 
     public init(
         name: String, sourcePath: String, store: any BackupStore, stagingDirectory: String,

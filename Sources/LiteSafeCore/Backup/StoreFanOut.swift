@@ -68,12 +68,14 @@ final class StoreFanOut {
         for (index, target) in job.targets.enumerated() {
             do {
                 let lock = try target.store.lock(database: job.name)
-                do {
-                    try target.store.removeLeftovers(database: job.name).log(
-                        database: job.name, logger: logger(for: target))
-                } catch {
-                    lock.release()
-                    throw error
+                if job.removesLeftovers {
+                    do {
+                        try target.store.removeLeftovers(database: job.name).log(
+                            database: job.name, logger: logger(for: target))
+                    } catch {
+                        lock.release()
+                        throw error
+                    }
                 }
                 members.append(Member(index: index, target: target, lock: lock))
             } catch {
