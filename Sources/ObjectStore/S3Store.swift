@@ -254,13 +254,9 @@ public struct S3Store: BackupStore {
             return
         }
         let location = display(database, manifestName)
-        let objects = [folder + manifestName, folder + backup.manifest.file]
-        let heads = try objects.map { key in (key, try client.head(key: key)) }
+        let heads = try lockHeads(of: backup, client: client)
         let now = Date()
-        if heads.contains(where: { $0.1?.legalHold ?? false }) { throw BackupLocked(location: location, until: nil) }
-        if let until = heads.compactMap({ $0.1?.retention?.until }).filter({ $0 > now }).max() {
-            throw BackupLocked(location: location, until: until)
-        }
+        if let locked = Self.locked(heads.map(\.1), location: location, now: now) { throw locked }
         try client.put(key: intent, bytes: [])
         for (key, head) in heads {
             guard let head else { continue }
@@ -282,6 +278,31 @@ public struct S3Store: BackupStore {
             }
         }
         try? client.delete(key: intent)
+    }
+
+    public func lockedState(of backup: StoredBackup) throws -> BackupLocked? {
+        guard bucket.objectLock != nil else { return nil }
+        let heads = try lockHeads(of: backup, client: client())
+        return Self.locked(heads.map(\.1), location: manifestLocation(of: backup), now: Date())
+    }
+
+    /// The HEADs of `backup`'s manifest and data objects (nil for one that is gone), by key.
+    private func lockHeads(of backup: StoredBackup, client: S3Client) throws -> [(String, S3ObjectHead?)] {
+        let file = try BackupName.dataFile(of: backup, manifestLocation: manifestLocation(of: backup))
+        let folder = folder(backup.id.database)
+        return try [folder + backup.id.stem + BackupName.manifestSuffix, folder + file].map { key in
+            (key, try client.head(key: key))
+        }
+    }
+
+    /// What keeps objects with these HEADs from deletion at `now`: a legal hold, else the latest
+    /// retention not yet passed; nil if nothing does.
+    static func locked(_ heads: [S3ObjectHead?], location: String, now: Date) -> BackupLocked? {
+        if heads.contains(where: { $0?.legalHold ?? false }) { return BackupLocked(location: location, until: nil) }
+        if let until = heads.compactMap({ $0?.retention?.until }).filter({ $0 > now }).max() {
+            return BackupLocked(location: location, until: until)
+        }
+        return nil
     }
 
     /// Checks that the bucket can do what the store is configured to do, and says what it found:

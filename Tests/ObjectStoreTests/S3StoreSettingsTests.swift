@@ -161,6 +161,10 @@ struct S3StoreSettingsTests {
         let logger = records.logger
         let policy = RetentionPolicy(keepLast: 1)
 
+        // --dry-run asks S3 too: it shows the locked backup kept, as the prune will.
+        let planned = try Pruner().plan("app", in: store, policy: policy, timeZone: .utc)
+        let plannedOld = try #require(planned.first { $0.backup == old })
+        #expect(plannedOld.action == .keep && plannedOld.reasons.joined().hasPrefix("locked until "), "\(planned)")
         let decisions = try Pruner().prune("app", in: store, policy: policy, timeZone: .utc, logger: logger)
         let kept = try #require(decisions.first { $0.backup == old })
         #expect(kept.action == .keep, "\(kept)")

@@ -22,11 +22,25 @@ public struct Pruner: Sendable {
         self.errorWording = errorWording
     }
 
-    /// What a prune would decide now, without the lock and without deleting (`prune --dry-run`).
+    /// What a prune would decide now, without the lock and without deleting (`prune --dry-run`),
+    /// a backup the store keeps locked included: kept, as the prune will.
     public func plan(_ database: String, in store: any BackupStore, policy: RetentionPolicy, timeZone: TimeZone)
         throws -> [RetentionDecision]
     {
-        plan(try store.listing(of: database), policy: policy, timeZone: timeZone)
+        var decisions = plan(try store.listing(of: database), policy: policy, timeZone: timeZone)
+        for (index, decision) in decisions.enumerated() where decision.action == .delete {
+            if let locked = try store.lockedState(of: decision.backup) {
+                decisions[index] = Self.keptLocked(decision, locked)
+            }
+        }
+        return decisions
+    }
+
+    /// `decision` (a delete) turned into the keep a lock makes it.
+    static func keptLocked(_ decision: RetentionDecision, _ locked: BackupLocked) -> RetentionDecision {
+        RetentionDecision(
+            backup: decision.backup, action: .keep,
+            reasons: ["\(locked.state) (\(decision.reasons.joined(separator: ", ")))"])
     }
 
     private func plan(_ listing: StoreListing, policy: RetentionPolicy, timeZone: TimeZone) -> [RetentionDecision] {
@@ -70,8 +84,7 @@ public struct Pruner: Sendable {
             } catch let locked as BackupLocked {
                 // The store was told to lock what it writes: keeping it is the configured outcome, not a failure.
                 let why = decision.reasons.joined(separator: ", ")
-                decisions[index] = RetentionDecision(
-                    backup: backup, action: .keep, reasons: ["\(locked.state) (\(why))"])
+                decisions[index] = Self.keptLocked(decision, locked)
                 logger.info(
                     "kept backup \(backup.manifest.file) of '\(database)' that retention would delete (\(why)): the store keeps it \(locked.state) against deletion",
                     metadata: [LogKey.database: "\(database)", LogKey.backup: "\(backup.manifest.file)"])

@@ -127,6 +127,9 @@ public protocol BackupStore: Sendable {
     func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
     /// What the store knows of a backup's stored bytes without reading them (`verify --quick`).
     func storedFacts(of backup: StoredBackup) throws -> StoredFacts
+    /// Whether the store keeps `backup` locked against deletion now (S3 Object Lock), asked
+    /// without deleting (`prune --dry-run`); nil when it may be deleted (default: nothing locks).
+    func lockedState(of backup: StoredBackup) throws -> BackupLocked?
     /// Deletes a backup: manifest first (the commit record), then data; a crash between the two
     /// leaves data that `removeLeftovers` removes. A store that locks what it writes against
     /// deletion throws `BackupLocked`, having deleted nothing, while the lock holds.
@@ -167,6 +170,7 @@ extension BackupStore {
     /// engine need not read a new backup back. False unless a store says so.
     public var confirmsStoredBytes: Bool { false }
     public var pendingBufferBytes: Int { 0 }
+    public func lockedState(of backup: StoredBackup) throws -> BackupLocked? { nil }
 
     public func checkSettings() throws -> [String] { [] }
 
