@@ -57,13 +57,7 @@ extension DaemonStateMachine {
         let metadata: Logger.Metadata = [LogKey.database: "\(run.name)"]
         switch run.reason {
         case .storeRetry:
-            let behind =
-                state.databases.first { $0.name == run.name }?.stores?
-                .filter { $0.consecutiveFailures > 0 }.map(\.name) ?? []
-            let named =
-                behind.isEmpty
-                ? "the stores"
-                : "store\(behind.count == 1 ? "" : "s") \(behind.map { "'\($0)'" }.joined(separator: ", "))"
+            let named = Self.naming(storesBehind(run.name), otherwise: "the stores")
             log(
                 .backupRetry,
                 "giving \(named) of '\(run.name)' the backups missed there (store retry \(run.attempt))",
@@ -170,9 +164,7 @@ extension DaemonStateMachine {
         case .failure(let error):
             failed = true
             let text = Daemon.errorText(error)
-            behind =
-                state.databases.first { $0.name == name }?.stores?.filter { $0.consecutiveFailures > 0 }
-                .map(\.name) ?? []
+            behind = storesBehind(name)
             log(
                 .storeFailed, level: .error, "the store retry of '\(name)' failed: \(text)",
                 metadata: metadata.merging([LogKey.error: "\(text)"]) { $1 })
@@ -199,6 +191,17 @@ extension DaemonStateMachine {
         return true
     }
 
+    /// The stores of `name` that missed its latest backup, as the state records them.
+    func storesBehind(_ name: String) -> [String] {
+        state.databases.first { $0.name == name }?.stores?.filter { $0.consecutiveFailures > 0 }.map(\.name) ?? []
+    }
+
+    /// `store 'offsite'`, `stores 'a', 'b'`, or `otherwise` when there are none.
+    static func naming(_ stores: [String], otherwise: String) -> String {
+        stores.isEmpty
+            ? otherwise : "store\(stores.count == 1 ? "" : "s") \(stores.map { "'\($0)'" }.joined(separator: ", "))"
+    }
+
     /// Once nothing runs, the memory finished backups freed goes back to the system.
     mutating func releaseMemoryWhenIdle() {
         guard isIdle else { return }
@@ -211,9 +214,7 @@ extension DaemonStateMachine {
         _ outcome: Scheduler.FinishOutcome?, of name: String, stores: [String] = [], now: ClockReading
     ) {
         let metadata: Logger.Metadata = [LogKey.database: "\(name)"]
-        let named =
-            stores.isEmpty
-            ? "its stores" : "store\(stores.count == 1 ? "" : "s") \(stores.map { "'\($0)'" }.joined(separator: ", "))"
+        let named = Self.naming(stores, otherwise: "its stores")
         switch outcome {
         case .storesRetrying(let attempt, let date, let delay):
             log(

@@ -67,13 +67,7 @@ public final class PostgresConnection {
 
     /// Runs `COPY … FROM STDIN` and sends what `body` writes (in the format the statement names).
     public func copyIn(_ sql: String, _ body: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
-        let start = pq.exec(handle, sql)
-        guard pq.resultStatus(start) == PGRES_COPY_IN else {
-            defer { pq.clear(start) }
-            try check(start, sql: sql)
-            throw PostgresError(operation: sql, message: "the server did not start a COPY")
-        }
-        pq.clear(start)
+        try startCopy(sql, expecting: PGRES_COPY_IN)
         var failure: (any Error)?
         do {
             try body { bytes in
@@ -87,26 +81,14 @@ public final class PostgresConnection {
         }
         // Ending the COPY with an error message makes the server reject it whole.
         _ = pq.putCopyEnd(handle, failure == nil ? nil : "the export stopped")
-        var serverError: (any Error)?
-        while let result = pq.getResult(handle) {
-            do { try check(result, sql: sql) } catch { serverError = serverError ?? error }
-            pq.clear(result)
-        }
-        if let failure { throw failure }
-        if let serverError { throw serverError }
+        try finishCopy(sql, failure: failure)
     }
 
     /// Runs `COPY … TO STDOUT` and hands `body` each message the server sends (one row each in
     /// PostgreSQL's current servers; `body` must not keep the buffer). An error `body` throws
     /// ends the COPY and is thrown once the server's last result is read.
     public func copyOut(_ sql: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let start = pq.exec(handle, sql)
-        guard pq.resultStatus(start) == PGRES_COPY_OUT else {
-            defer { pq.clear(start) }
-            try check(start, sql: sql)
-            throw PostgresError(operation: sql, message: "the server did not start a COPY")
-        }
-        pq.clear(start)
+        try startCopy(sql, expecting: PGRES_COPY_OUT)
         var failure: (any Error)?
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
@@ -124,6 +106,21 @@ public final class PostgresConnection {
             }
             pq.freemem(buffer)
         }
+        try finishCopy(sql, failure: failure)
+    }
+
+    /// Sends a COPY statement and checks that the server entered the COPY state `expected`.
+    private func startCopy(_ sql: String, expecting expected: ExecStatusType) throws {
+        let start = pq.exec(handle, sql)
+        defer { pq.clear(start) }
+        guard pq.resultStatus(start) == expected else {
+            try check(start, sql: sql)
+            throw PostgresError(operation: sql, message: "the server did not start a COPY")
+        }
+    }
+
+    /// Reads the server's results after a COPY; throws `failure` (ours, first) or its error.
+    private func finishCopy(_ sql: String, failure: (any Error)?) throws {
         var serverError: (any Error)?
         while let result = pq.getResult(handle) {
             do { try check(result, sql: sql) } catch { serverError = serverError ?? error }

@@ -42,6 +42,31 @@ struct DaemonSchedulingTests {
         #expect(daemon.statusLine.contains("last: app ok"))
     }
 
+    @Test("a store retry that cannot open any store is logged, retried later, and never counts as a failed backup")
+    func storeRetryThatFails() throws {
+        let harness = try DaemonHarness()
+        let runner = FakeBackupRunner()
+        runner.setMissedStores(["offsite": "the bucket is on fire"], for: "app")
+        let daemon = harness.daemon(try harness.writeConfiguration(["app"]), runner: runner)
+        defer { daemon.stopForCleanUp() }
+        daemon.start()
+        #expect(eventually { harness.logs.entries(.backupRetry).count == 1 })
+        runner.set(.fail, for: "app")
+        harness.clock.advance(by: .seconds(30))
+        daemon.tick()
+        #expect(eventually { harness.logs.entries(.storeFailed).count == 1 })
+        #expect(
+            harness.logs.entries(.storeFailed).first?.message
+                == "the store retry of 'app' failed: the disk of 'app' is on fire")
+        #expect(
+            eventually {
+                harness.logs.entries(.backupRetry).last?.message
+                    == "store 'offsite' of 'app' will be given the backups missed there at 12:01:30 (in 1m, store retry 3)"
+            })
+        #expect(harness.logs.entries(.backupFailed).isEmpty)
+        #expect(daemon.statusLine.contains("last: app ok 12:00:00"))
+    }
+
     @Test(
         "at start the newest backup in any of a database's stores counts: an empty first store does not force a backup")
     func newestBackupInAnyStoreCounts() throws {

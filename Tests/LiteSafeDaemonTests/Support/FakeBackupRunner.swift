@@ -66,10 +66,12 @@ final class FakeBackupRunner: BackupRunner, @unchecked Sendable {
     var storeRetries: [String] { condition.withLock { retries } }
 
     func catchUpStores(_ job: BackupJob, cancellation: Cancellation, logger: Logger) throws -> BackupSummary {
-        let stillMissed = condition.withLock {
+        let (stillMissed, behavior) = condition.withLock {
             retries.append(job.name)
-            return missed[job.name] ?? [:]
+            return (missed[job.name] ?? [:], behaviors[job.name] ?? defaultBehavior)
         }
+        // `.fail`: no store could even be opened.
+        if behavior == .fail { throw Failure(database: job.name) }
         return BackupSummary(storedSize: 0, stores: storeNames(stillMissed), failedStores: stillMissed)
     }
 
