@@ -31,6 +31,23 @@ struct PayloadEncryptor {
         staging = [UInt8](repeating: 0, count: STREAM.chunkSize)
     }
 
+    /// Leaves the first `chunks` chunks to be sealed by `sealHeld`: what `update` takes next is
+    /// chunk `chunks` on. Only before any input.
+    mutating func skip(chunks: Int) {
+        precondition(counter == 0 && staged == 0, "PayloadEncryptor.skip after input")
+        counter = UInt64(chunks)
+    }
+
+    /// Seals `held` (whole chunks, none of them the last) as chunks 0, 1, …: the ones `skip` left.
+    func sealHeld(_ held: UnsafeRawBufferPointer, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        precondition(held.count % STREAM.chunkSize == 0, "held plaintext is not whole chunks")
+        for index in 0..<(held.count / STREAM.chunkSize) {
+            let chunk = UnsafeRawBufferPointer(
+                rebasing: held[(index * STREAM.chunkSize)..<((index + 1) * STREAM.chunkSize)])
+            _ = try STREAM.seal(chunk, key: key, counter: UInt64(index), last: false, into: sink)
+        }
+    }
+
     /// Consumes plaintext, emitting every chunk now known not to be the last.
     mutating func update(_ input: UnsafeRawBufferPointer, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
         var input = input[...]

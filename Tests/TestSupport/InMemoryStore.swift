@@ -17,6 +17,7 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
 
     let storage: Storage
     public let location: String
+    public var fillsReservedStart: Bool { true }
 
     /// What the file recording a run in progress is called, followed by the backup's stem.
     public static let intentPrefix = ".intent."
@@ -219,6 +220,17 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
         func write(_ bytes: UnsafeRawBufferPointer) throws {
             precondition(!done, "write after commit or abandon")
             self.bytes += bytes
+        }
+
+        func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+            precondition(!done, "overwrite after commit or abandon")
+            let start = Int(offset)
+            precondition(start >= 0 && start + bytes.count <= self.bytes.count, "overwrite past what was written")
+            self.bytes.replaceSubrange(start..<(start + bytes.count), with: bytes)
+        }
+
+        func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+            try bytes.withUnsafeBytes { try body($0) }
         }
 
         func commit(manifest: Manifest) throws -> StoredBackup {

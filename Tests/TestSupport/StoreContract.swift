@@ -113,6 +113,7 @@ public enum StoreContract {
         Check(description: "damaged manifests are reported and left alone", run: damagedManifest),
         Check(description: "dumps beside snapshots: listed, chosen only when asked, cleaned up", run: dumps),
         Check(description: "stored facts: the size, and the SHA-256 where kept, without reading", run: storedFacts),
+        Check(description: "a reserved start filled last, read back before commit", run: reservedStart),
     ]
 
     /// The database the checks back up.
@@ -191,6 +192,29 @@ public enum StoreContract {
         try expect(facts.sha256 == nil || facts.sha256 == sha256, "the stored SHA-256 is \(facts.sha256 ?? "")")
         try store.delete(backup)
         try expect((try? store.storedFacts(of: backup)) == nil, "a deleted backup still has stored facts")
+    }
+
+    static func reservedStart(_ subject: any StoreContractSubject) throws {
+        let store = subject.store
+        // A store that cannot (an object store uploading as it goes) says so, and is never asked.
+        guard store.fillsReservedStart else { return }
+        let bytes = randomBytes(3 << 20)
+        let stem = BackupName.stem(database: database, date: Date(timeIntervalSince1970: 1_795_694_400))
+        let pending = try store.beginBackup(database: database, stem: stem, dataExtension: ".sqlite")
+        defer { pending.abandon() }
+        let zeros = [UInt8](repeating: 0, count: 70_000)
+        try zeros.withUnsafeBytes { try pending.write($0) }
+        try bytes[70_000...].withUnsafeBytes { try pending.write($0) }
+        // Filled after the rest, and the append position does not move.
+        try bytes[100..<70_000].withUnsafeBytes { try pending.overwrite($0, at: 100) }
+        try bytes[..<100].withUnsafeBytes { try pending.overwrite($0, at: 0) }
+        var read: [UInt8] = []
+        try pending.readBack { read += $0 }
+        try expect(read == bytes, "the bytes read back before commit are not those written and filled in")
+        let backup = try pending.commit(
+            manifest: try manifest(
+                created: Date(timeIntervalSince1970: 1_795_694_400), file: pending.fileName, bytes: bytes))
+        try expect(try readBack(backup, from: store) == bytes, "the committed bytes are not those filled in")
     }
 
     static func newestFirstAndNamesTaken(_ subject: any StoreContractSubject) throws {

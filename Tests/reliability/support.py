@@ -283,6 +283,24 @@ def sha256_of(path):
     return h.hexdigest()
 
 
+def expect_database_hash(path, manifest, name):
+    """The database at `path` is the one `manifest` describes: its whole SHA-256 (format 1), or,
+    for a snapshot captured page by page (format 2), that of its first page and of the rest."""
+    if manifest.get("format") == 2:
+        size = manifest["page_size"]
+        with open(path, "rb") as f:
+            first = hashlib.sha256(f.read(size)).hexdigest()
+            rest = hashlib.sha256()
+            for block in iter(lambda: f.read(1 << 20), b""):
+                rest.update(block)
+        expect(first == manifest["first_page_sha256"], f"{name}: page 1's SHA-256 {first} is not the manifest's")
+        expect(rest.hexdigest() == manifest["after_first_page_sha256"],
+               f"{name}: the SHA-256 after page 1 {rest.hexdigest()} is not the manifest's")
+    else:
+        digest = sha256_of(path)
+        expect(digest == manifest["plaintext_sha256"], f"{name}: SHA-256 {digest} is not the manifest's")
+
+
 def integrity(path):
     r = run(["sqlite3", path, "PRAGMA integrity_check"])
     return r.stdout.strip() if r.returncode == 0 else f"sqlite3 failed: {r.stderr.strip()}"
@@ -318,8 +336,7 @@ def check_store(ctx, destination, databases=None, bank=True, key=None):
                 os.unlink(plain)
             r = run(["sh", "-c", 'age -d -i "$0" "$1" | zstd -d -q -o "$2"', key, data, plain], timeout=600)
             expect(r.returncode == 0, f"{data}: age -d | zstd -d failed: {r.stderr.strip()}")
-            digest = sha256_of(plain)
-            expect(digest == manifest["plaintext_sha256"], f"{data}: SHA-256 {digest} is not the manifest's")
+            expect_database_hash(plain, manifest, data)
             if plain != out:
                 # A stored dump: SQL that stock sqlite3 loads into a fresh database.
                 with open(plain, "rb") as sql:

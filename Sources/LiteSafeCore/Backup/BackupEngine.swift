@@ -61,59 +61,27 @@ public struct BackupEngine: Sendable {
                 metadata: metadata)
         }
 
-        // A staging folder only this user can change: SQLite reopens the staged copy by its path.
-        let staging = try Staging.folder(job.stagingDirectory)
-        try Staging.removeLeftovers(in: staging, database: job.name)
-        let stagingPath = Staging.path(in: job.stagingDirectory, database: job.name)
-        defer { Staging.remove(stagingPath) }
-
         let created = BackupName.truncatedToMicroseconds(now())
-        let staged: StagedCopy
+        var timings = BackupTimings()
         do {
-            staged = try snapshotTaker.copy(job, into: stagingPath, cancellation: cancellation, logger: logger)
-        } catch let error as BackupError {
-            if error.code == .checkFailed { logCheckFailed(error, metadata: metadata, logger: logger) }
-            throw error
-        }
-        CrashPoint.backupAfterSnapshot.reached()
-
-        // The check reads the staged copy on its own thread while the stream below reads it
-        // too; nothing is published before both are done and the check passed.
-        let check = try SnapshotCheck(staged, job: job)
-        let checking = BackgroundWork(name: "litesafe-check") { try check.run(cancellation: cancellation) }
-        defer {
-            // On every way out the check is over before the staging file goes.
-            check.interrupt()
-            _ = try? checking.wait()
-        }
-
-        let stem = try stores.uniqueStem(date: created)
-        try stores.begin(
-            stem: stem,
-            dataExtension: BackupName.dataExtension(compression: job.compression, encrypted: job.encryption.isEncrypted)
-        )
-        do {
-            let digests = try stream(staged, job: job, into: stores, cancellation: cancellation)
-            let snapshot: Snapshot
-            do {
-                snapshot = try checking.wait {
-                    if cancellation.isCancelled { check.interrupt() }
+            let source = try snapshotTaker.open(job, logger: logger)
+            let (manifest, readBack) =
+                if Self.captures(job, source: source) {
+                    try captureAndStream(
+                        job, source: source, into: stores, created: created, cancellation: cancellation,
+                        timings: &timings)
+                } else {
+                    (
+                        try stageAndStream(
+                            job, source: source, into: stores, created: created, cancellation: cancellation,
+                            logger: logger, timings: &timings), false
+                    )
                 }
-            } catch let error as BackupError {
-                if error.code == .checkFailed { logCheckFailed(error, metadata: metadata, logger: logger) }
-                throw error
-            }
-            let manifest = Manifest(
-                database: job.name, sourcePath: job.sourcePath, created: created, file: stores.fileName,
-                sqliteVersion: snapshot.sqliteVersion, pageSize: snapshot.pageSize, pageCount: snapshot.pageCount,
-                walMode: snapshot.walMode, plaintextSize: digests.plaintextSize,
-                plaintextSHA256: digests.plaintextSHA256,
-                storedSize: digests.storedSize, storedSHA256: digests.storedSHA256,
-                compression: job.compression.description, encryption: job.encryption.isEncrypted ? "age" : "none",
-                recipients: job.encryption.recipientStrings, check: snapshot.check,
-                litesafeVersion: LiteSafeVersion.current)
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
-            try stores.commit(manifest: manifest, check: verifyStored)
+            let publishing = clock.now
+            // A captured backup was read back before its commit (its stored hash comes from there).
+            try stores.commit(manifest: manifest, check: readBack ? { _, _ in } : verifyStored)
+            timings.publish += clock.now - publishing
             let duration = clock.now - started
             let failed = stores.outcomes.filter { !$0.succeeded }.map(\.store)
             let storeNote =
@@ -123,9 +91,9 @@ public struct BackupEngine: Sendable {
                     + (failed.isEmpty ? "" : " (not to \(failed.joined(separator: ", ")), which failed)")
             logger.log(
                 .backupCompleted,
-                "backup of '\(job.name)' completed\(storeNote): \(manifest.file) (\(ByteCount(digests.storedSize)) stored, \(ByteCount(digests.plaintextSize)) database) in \(duration.milliseconds) ms",
+                "backup of '\(job.name)' completed\(storeNote): \(manifest.file) (\(ByteCount(manifest.storedSize)) stored, \(ByteCount(manifest.plaintextSize)) database) in \(duration.milliseconds) ms (\(timings))",
                 metadata: metadata.merging([
-                    LogKey.backup: "\(manifest.file)", LogKey.bytes: "\(digests.storedSize)",
+                    LogKey.backup: "\(manifest.file)", LogKey.bytes: "\(manifest.storedSize)",
                     LogKey.durationMS: "\(duration.milliseconds)",
                 ]) { $1 })
             stores.forEachPublished { target, lock, outcome in
@@ -143,6 +111,9 @@ public struct BackupEngine: Sendable {
             return result
         } catch {
             stores.abandon()
+            if let error = error as? BackupError, error.code == .checkFailed {
+                logCheckFailed(error, metadata: metadata, logger: logger)
+            }
             throw error
         }
     }
@@ -182,22 +153,66 @@ public struct BackupEngine: Sendable {
         return BackupName.stem(database: job.name, date: date, collision: collision)
     }
 
-    /// Reads the snapshot once, hashing it, compressing it (on zstd's worker threads, which
-    /// overlaps compression with encryption here) and encrypting it into every store's pending
-    /// backup.
-    private func stream(
-        _ snapshot: StagedCopy, job: BackupJob, into stores: StoreFanOut, cancellation: Cancellation
-    )
-        throws -> StoredStream.Digests
-    {
-        let size = try FileSystem.size(snapshot.path)
+    /// Takes the snapshot into a staging file (a rollback-journal database, or a store that
+    /// cannot fill a reserved start), then reads it once, hashing it, compressing it (on zstd's
+    /// worker threads, which overlaps compression with encryption here) and encrypting it into
+    /// every store's pending backup while `SnapshotCheck` checks it on a thread of its own.
+    /// Returns the manifest to commit.
+    private func stageAndStream(
+        _ job: BackupJob, source: OpenedSource, into stores: StoreFanOut, created: Date, cancellation: Cancellation,
+        logger: Logger, timings: inout BackupTimings
+    ) throws -> Manifest {
+        let clock = ContinuousClock()
+        var mark = clock.now
+        // A staging folder only this user can change: SQLite reopens the staged copy by its path.
+        let staging = try Staging.folder(job.stagingDirectory)
+        try Staging.removeLeftovers(in: staging, database: job.name)
+        let stagingPath = Staging.path(in: job.stagingDirectory, database: job.name)
+        defer { Staging.remove(stagingPath) }
+
+        let staged = try snapshotTaker.copy(
+            source, job: job, into: stagingPath, cancellation: cancellation, logger: logger)
+        timings.capture = clock.now - mark
+        CrashPoint.backupAfterSnapshot.reached()
+
+        // The check reads the staged copy on its own thread while the stream below reads it
+        // too; nothing is published before both are done and the check passed.
+        let check = try SnapshotCheck(staged, job: job)
+        let checking = BackgroundWork(name: "litesafe-check") { try check.run(cancellation: cancellation) }
+        defer {
+            // On every way out the check is over before the staging file goes.
+            check.interrupt()
+            _ = try? checking.wait()
+        }
+
+        let stem = try stores.uniqueStem(date: created)
+        try stores.begin(
+            stem: stem,
+            dataExtension: BackupName.dataExtension(compression: job.compression, encrypted: job.encryption.isEncrypted)
+        )
+        let size = try FileSystem.size(staged.path)
         let stream = try StoredStream(job: job, into: stores.write, parallel: size > 4 << 20)
-        try FileReader(path: snapshot.path).forEachChunk(size: 1 << 20) { chunk in
+        try FileReader(path: staged.path).forEachChunk(size: 1 << 20) { chunk in
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
             try stream.update(chunk)
             CrashPoint.backupDuringCompression.reached()
         }
-        return try stream.finish()
+        let digests = try stream.finish()
+        timings.add(stream.timings)
+        mark = clock.now
+        let snapshot = try checking.wait {
+            if cancellation.isCancelled { check.interrupt() }
+        }
+        timings.check = clock.now - mark
+        return Manifest(
+            database: job.name, sourcePath: job.sourcePath, created: created, file: stores.fileName,
+            sqliteVersion: snapshot.sqliteVersion, pageSize: snapshot.pageSize, pageCount: snapshot.pageCount,
+            walMode: snapshot.walMode, plaintextSize: digests.plaintextSize,
+            plaintextSHA256: digests.plaintextSHA256,
+            storedSize: digests.storedSize, storedSHA256: digests.storedSHA256,
+            compression: job.compression.description, encryption: job.encryption.isEncrypted ? "age" : "none",
+            recipients: job.encryption.recipientStrings, check: snapshot.check,
+            litesafeVersion: LiteSafeVersion.current)
     }
 
     /// Reads the published file back and checks it against the manifest: catches a write the

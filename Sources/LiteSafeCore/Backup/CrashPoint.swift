@@ -10,6 +10,11 @@
 public enum CrashPoint: String, CaseIterable, Sendable {
     /// The online backup has copied its first pages into the staging file.
     case backupDuringSnapshot = "backup-during-snapshot"
+    /// A captured snapshot's first pages (page 1 not among them) are in the hidden temporary
+    /// file, behind the zeros where page 1 goes.
+    case backupDuringCapture = "backup-during-capture"
+    /// A captured snapshot's page 1 is written over its zeros; the file is not yet read back.
+    case backupAfterReservedStart = "backup-after-reserved-start"
     /// The snapshot is staged (its check about to start); nothing is in the destination yet.
     case backupAfterSnapshot = "backup-after-snapshot"
     /// The compressor has taken its first chunk of the snapshot; nothing is stored yet.

@@ -22,6 +22,29 @@ public struct StagedCopy: Sendable {
     public let walMode: Bool
 }
 
+/// A job's database, open and checkpointed, before its snapshot is taken.
+public struct OpenedSource {
+    let connection: Connection
+    /// Whether the database is in WAL mode (a reader then never blocks its writers).
+    public let walMode: Bool
+    public let pageSize: Int
+}
+
+/// A snapshot captured page by page (`SnapshotTaker.capture`), checked in the read transaction
+/// it was taken in: everything but the pages, which went to the consumer as they came.
+public struct CapturedSnapshot {
+    public let sqliteVersion: String
+    public let pageSize: Int
+    public let pageCount: Int
+    /// Page 1, with the header's file format bytes (18, 19) set to 1, as a staged copy's
+    /// `journal_mode=DELETE` sets them: a self-contained file (a restore sets WAL mode back).
+    public let firstPage: [UInt8]
+    /// "quick_check ok" or "integrity_check ok".
+    public let check: String
+    /// How long the check took.
+    public let checkDuration: Duration
+}
+
 /// Takes snapshots with SQLite's online backup API, the one supported way to copy a live
 /// database (https://sqlite.org/backup.html).
 public struct SnapshotTaker: Sendable {
@@ -43,6 +66,11 @@ public struct SnapshotTaker: Sendable {
     public func copy(
         _ job: BackupJob, into stagingPath: String, cancellation: Cancellation, logger: Logger
     ) throws -> StagedCopy {
+        try copy(try open(job, logger: logger), job: job, into: stagingPath, cancellation: cancellation, logger: logger)
+    }
+
+    /// Opens `job`'s database and checkpoints it as the job says.
+    public func open(_ job: BackupJob, logger: Logger) throws -> OpenedSource {
         let source = try openSource(job)
         let walMode: Bool
         let checkpoint: CheckpointResult?
@@ -59,7 +87,21 @@ public struct SnapshotTaker: Sendable {
                 "checkpoint (\(job.checkpoint.rawValue)): \(result.framesCheckpointed) of \(result.framesInLog) WAL frames copied\(result.wasBusy ? ", stopped early by busy readers or writers" : "")",
                 metadata: [LogKey.database: "\(job.name)"])
         }
+        let pageSize: Int64
+        do {
+            pageSize = try source.integer("PRAGMA page_size")
+        } catch let error as SQLiteError {
+            throw translate(error, job: job)
+        }
+        return OpenedSource(connection: source, walMode: walMode, pageSize: Int(pageSize))
+    }
 
+    /// Copies the opened source into `stagingPath`, which must not exist.
+    func copy(
+        _ opened: OpenedSource, job: BackupJob, into stagingPath: String, cancellation: Cancellation, logger: Logger
+    ) throws -> StagedCopy {
+        let source = opened.connection
+        let walMode = opened.walMode
         var destination = try openStaging(stagingPath)
         do {
             if walMode {
@@ -91,7 +133,7 @@ public struct SnapshotTaker: Sendable {
         }
         // Created by us at 0600 so SQLite (which would use 0644) keeps that mode, and its
         // journal inherits it.
-        let created = open(stagingPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let created = Glibc.open(stagingPath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard created >= 0 else { throw FileSystemError("create staging file", path: stagingPath) }
         close(created)
         // SQLite opens the file again by its path. That is the same file only because nobody
@@ -142,7 +184,7 @@ public struct SnapshotTaker: Sendable {
     /// SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), and
     /// against a writer that commits back to back it can lose every race until it times out;
     /// polling every 200 µs gets in between two of the writer's transactions.
-    private func beginReadTransaction(_ source: Connection, job: BackupJob) throws {
+    func beginReadTransaction(_ source: Connection, job: BackupJob) throws {
         let clock = ContinuousClock()
         let deadline = clock.now + job.busyTimeout
         source.setBusyTimeout(milliseconds: 0)

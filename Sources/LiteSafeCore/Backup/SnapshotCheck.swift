@@ -20,12 +20,21 @@ public final class SnapshotCheck: @unchecked Sendable {
     /// Stops a running check from any thread; `run` then fails.
     public func interrupt() { interrupter.interrupt() }
 
-    private var pragma: String { job.integrityCheck == .full ? "integrity_check" : "quick_check" }
-
     /// Runs the check; a copy that fails it throws `BackupError.checkFailed`.
     ///
     /// - Throws: `BackupError.cancelled` when `cancellation` is set and the check was interrupted.
     public func run(cancellation: Cancellation) throws -> Snapshot {
+        let pragma = try Self.check(connection, job: job, cancellation: cancellation)
+        return Snapshot(
+            path: staged.path, sqliteVersion: staged.sqliteVersion, pageSize: staged.pageSize,
+            pageCount: staged.pageCount, walMode: staged.walMode, check: "\(pragma) ok")
+    }
+
+    /// Runs the job's check on `connection` (in whatever transaction it is in) and returns the
+    /// pragma that passed; a database that fails it throws `BackupError.checkFailed`, an
+    /// interrupted check with `cancellation` set `BackupError.cancelled`.
+    static func check(_ connection: Connection, job: BackupJob, cancellation: Cancellation) throws -> String {
+        let pragma = job.integrityCheck == .full ? "integrity_check" : "quick_check"
         let results: [String]
         do {
             results = try connection.column("PRAGMA \(pragma)")
@@ -39,8 +48,6 @@ public final class SnapshotCheck: @unchecked Sendable {
             throw BackupError.checkFailed(
                 database: job.name, details: "\(pragma): " + results.prefix(5).joined(separator: "; "))
         }
-        return Snapshot(
-            path: staged.path, sqliteVersion: staged.sqliteVersion, pageSize: staged.pageSize,
-            pageCount: staged.pageCount, walMode: staged.walMode, check: "\(pragma) ok")
+        return pragma
     }
 }

@@ -7,12 +7,32 @@ import Zstd
 /// (zstd's workers) → `Age.AgeEncryptor` → SHA-256 → a sink (a `PendingBackup`, or every store's
 /// through `StoreFanOut`). A snapshot and a dump feed it alike, so both are wrapped, hashed and
 /// published the same way.
+///
+/// A stream may reserve its start (`reservingStart`): the first bytes of what goes into the
+/// encryptor (page 1 of a captured snapshot, as a raw zstd frame) are known only at `finish`.
+/// The stored stream then carries zeros where they go, and `finish` returns the bytes to write
+/// there; nothing made from the zeros is ever encrypted (`AgeEncryptor(holdingStart:)`).
 final class StoredStream {
     struct Digests {
         var plaintextSize: Int64 = 0
         var plaintextSHA256 = ""
         var storedSize: Int64 = 0
+        /// Of the stored bytes as streamed: with zeros where a reserved start goes.
         var storedSHA256 = ""
+    }
+
+    /// Bytes to write over the zeros a stream with a reserved start carries.
+    struct LateStart {
+        let offset: Int64
+        let bytes: [UInt8]
+    }
+
+    /// Where the time went, for the completion line (compression excludes the encryption it
+    /// feeds, and encryption the writes it feeds).
+    struct Timings {
+        var compress = Duration.zero
+        var encrypt = Duration.zero
+        var write = Duration.zero
     }
 
     private var digests = Digests()
@@ -21,11 +41,24 @@ final class StoredStream {
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private let encryptor: AgeEncryptor?
     private let compressor: Compressor?
+    /// Bytes reserved at the start of what goes into the encryptor (0: none).
+    private let reservedStart: Int
+    private(set) var timings = Timings()
+    private let clock = ContinuousClock()
 
-    /// - Parameter parallel: whether zstd may use its worker threads (worth it past a few MiB).
-    init(job: BackupJob, into sink: @escaping (UnsafeRawBufferPointer) throws -> Void, parallel: Bool) throws {
+    /// - Parameters:
+    ///   - parallel: whether zstd may use its worker threads (worth it past a few MiB).
+    ///   - reservingStart: how many bytes at the start of the compressed stream `finish` gives.
+    init(
+        job: BackupJob, into sink: @escaping (UnsafeRawBufferPointer) throws -> Void, parallel: Bool,
+        reservingStart: Int = 0
+    ) throws {
         self.sink = sink
-        encryptor = try job.encryption.recipients.map { try AgeEncryptor(recipients: $0) }
+        reservedStart = reservingStart
+        encryptor = try job.encryption.recipients.map {
+            reservingStart > 0
+                ? try AgeEncryptor(recipients: $0, holdingStart: reservingStart) : try AgeEncryptor(recipients: $0)
+        }
         compressor =
             switch job.compression {
             case .none: nil
@@ -33,6 +66,11 @@ final class StoredStream {
                 try Compressor(
                     level: level, workers: parallel ? Self.compressionWorkers : 0, jobSize: Self.jobSize(for: job))
             }
+        if reservingStart > 0 {
+            // Zeros in the start's place: held by the encryptor, or stored as they are.
+            let zeros = [UInt8](repeating: 0, count: reservingStart)
+            try zeros.withUnsafeBytes { try encrypt($0) }
+        }
     }
 
     /// zstd's job size: 4 MiB (its buffers near 25 MiB; each job boundary costs some output, so
@@ -49,26 +87,70 @@ final class StoredStream {
     func update(_ chunk: UnsafeRawBufferPointer) throws {
         plainHash.update(bufferPointer: chunk)
         digests.plaintextSize += Int64(chunk.count)
-        if let compressor { try compressor.update(chunk, into: encrypt) } else { try encrypt(chunk) }
+        if let compressor {
+            try compressing { try compressor.update(chunk, into: encrypt) }
+        } else {
+            try encrypt(chunk)
+        }
     }
 
     /// Flushes the compressor and the encryptor into the sink; returns the digests.
     func finish() throws -> Digests {
-        try compressor?.finish(into: encrypt)
-        try encryptor?.finish(into: store)
+        precondition(reservedStart == 0, "a stream with a reserved start finishes with its start")
+        if let compressor { try compressing { try compressor.finish(into: encrypt) } }
+        try encrypting { try encryptor?.finish(into: store) }
+        return finalDigests()
+    }
+
+    /// Flushes the compressor and the encryptor into the sink, `start` (as many bytes as were
+    /// reserved) taking the reserved place; returns the digests, and the bytes to write over the
+    /// zeros the stream carries (nil when the encryptor emitted the start in order).
+    func finish(start: [UInt8]) throws -> (Digests, LateStart?) {
+        precondition(
+            start.count == reservedStart, "the start is \(start.count) bytes, not the \(reservedStart) reserved")
+        if let compressor { try compressing { try compressor.finish(into: encrypt) } }
+        let late: LateStart?
+        if let encryptor {
+            late = try encrypting { try encryptor.finish(replacingStart: start, into: store) }
+                .map { LateStart(offset: $0.offset, bytes: $0.bytes) }
+        } else {
+            late = LateStart(offset: 0, bytes: start)
+        }
+        return (finalDigests(), late)
+    }
+
+    private func finalDigests() -> Digests {
         digests.plaintextSHA256 = plainHash.finalize().hexString
         digests.storedSHA256 = storedHash.finalize().hexString
         return digests
     }
 
     private func encrypt(_ bytes: UnsafeRawBufferPointer) throws {
-        if let encryptor { try encryptor.update(bytes, into: store) } else { try store(bytes) }
+        if let encryptor { try encrypting { try encryptor.update(bytes, into: store) } } else { try store(bytes) }
     }
 
     private func store(_ bytes: UnsafeRawBufferPointer) throws {
+        let started = clock.now
+        defer { timings.write += clock.now - started }
         storedHash.update(bufferPointer: bytes)
         digests.storedSize += Int64(bytes.count)
         try sink(bytes)
         CrashPoint.backupDuringEncryption.reached()
+    }
+
+    /// Runs compression, counting its time less the encryption and writes it fed.
+    private func compressing<T>(_ body: () throws -> T) rethrows -> T {
+        let started = clock.now
+        let before = timings.encrypt + timings.write
+        defer { timings.compress += clock.now - started - (timings.encrypt + timings.write - before) }
+        return try body()
+    }
+
+    /// Runs encryption, counting its time less the writes it fed.
+    private func encrypting<T>(_ body: () throws -> T) rethrows -> T {
+        let started = clock.now
+        let before = timings.write
+        defer { timings.encrypt += clock.now - started - (timings.write - before) }
+        return try body()
     }
 }

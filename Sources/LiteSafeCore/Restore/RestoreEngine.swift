@@ -66,12 +66,19 @@ public struct RestoreEngine: Sendable {
         defer { file.abandon() }
 
         let limit = min(manifest?.plaintextSize ?? maxSize, folder.availableBytes() ?? .max)
+        // A captured snapshot's manifest hashes its first page and the rest apart.
+        let split = manifest.flatMap { $0.firstPageSHA256 == nil ? nil : $0.pageSize }
         let decoded = try decode(
             source, identities: identities, limit: limit, into: file, cancellation: cancellation,
-            name: manifest?.database ?? name, availableBytes: folder.availableBytes())
-        if let manifest, decoded.digest != manifest.plaintextSHA256 {
-            throw BackupError.hashMismatch(
-                path: sourceDescription(source), expected: manifest.plaintextSHA256, actual: decoded.digest)
+            name: manifest?.database ?? name, availableBytes: folder.availableBytes(), splitAt: split)
+        if let manifest {
+            let expected = [manifest.plaintextSHA256, manifest.firstPageSHA256, manifest.afterFirstPageSHA256]
+                .compactMap { $0 }
+            if decoded.digests != expected {
+                throw BackupError.hashMismatch(
+                    path: sourceDescription(source), expected: expected.joined(separator: " "),
+                    actual: decoded.digests.joined(separator: " "))
+            }
         }
         try check(file, in: workspace, output: output)
         // A dump was loaded by SQLite into the file: its size is the database's, not the text's.
@@ -114,11 +121,11 @@ public struct RestoreEngine: Sendable {
         }
     }
 
-    /// What `decode` produced: the plaintext's size and SHA-256, and for a SQL dump what
-    /// loading it asked for.
+    /// What `decode` produced: the plaintext's size and SHA-256 (or, split, those of its first
+    /// page and of the rest), and for a SQL dump what loading it asked for.
     private struct Decoded {
         let size: Int64
-        let digest: String
+        let digests: [String]
         /// Whether the plaintext was a SQL dump, loaded (and its connection closed) by now.
         let isDump: Bool
         let wantsWAL: Bool
@@ -130,9 +137,11 @@ public struct RestoreEngine: Sendable {
     /// `BackupError.cancelled(database: name)`.
     private func decode(
         _ source: RestoreSource, identities: [any AgeIdentity], limit: Int64, into file: AtomicFile,
-        cancellation: Cancellation?, name: String, availableBytes: Int64? = nil
+        cancellation: Cancellation?, name: String, availableBytes: Int64? = nil, splitAt: Int? = nil
     ) throws -> Decoded {
         var hash = SHA256()
+        // With `splitAt`, `hash` takes the first `splitAt` bytes and `rest` the others.
+        var rest = SHA256()
         var size: Int64 = 0
         var head: [UInt8] = []
         var declared: Int64?
@@ -154,7 +163,14 @@ public struct RestoreEngine: Sendable {
                 throw RestoreError.longerThanHeader(source: sourceDescription(source), declaredBytes: declared)
             }
             if size > limit { throw Decompressor.Failure.outputLimitExceeded(limit: limit) }
-            hash.update(bufferPointer: bytes)
+            if let splitAt {
+                let before = size - Int64(bytes.count)
+                let firstCount = Int(max(0, min(Int64(bytes.count), Int64(splitAt) - before)))
+                hash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[..<firstCount]))
+                rest.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[firstCount...]))
+            } else {
+                hash.update(bufferPointer: bytes)
+            }
             try file.write(bytes)
         }
         var dump: DumpRestore?
@@ -198,8 +214,8 @@ public struct RestoreEngine: Sendable {
         try decompressor?.finish()
         try contentStage.finish()
         try dump?.finish()
-        return Decoded(
-            size: size, digest: hash.finalize().hexString, isDump: dump != nil, wantsWAL: dump?.wantsWAL ?? false)
+        let digests = [hash.finalize().hexString] + (splitAt == nil ? [] : [rest.finalize().hexString])
+        return Decoded(size: size, digests: digests, isDump: dump != nil, wantsWAL: dump?.wantsWAL ?? false)
     }
 
     /// Runs `integrity_check` on the restored copy (with untrusted schema: a hostile backup's

@@ -97,6 +97,23 @@ public protocol PendingBackup: AnyObject {
     func abandon()
     /// The data file's final name.
     var fileName: String { get }
+    /// Writes `bytes` over bytes written before at `offset` (a region the stream reserved at its
+    /// start and fills last), without moving where `write` appends. Only for a store whose
+    /// `fillsReservedStart` is true.
+    func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws
+    /// Streams what was written so far, from the first byte, as the store holds it now (before
+    /// `commit`). Only for a store whose `fillsReservedStart` is true.
+    func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+extension PendingBackup {
+    public func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        preconditionFailure("\(Self.self) cannot overwrite what it was given (its store's fillsReservedStart is false)")
+    }
+
+    public func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        preconditionFailure("\(Self.self) cannot read back before commit (its store's fillsReservedStart is false)")
+    }
 }
 
 /// Where backups are kept. The directory store is the one today; object storage can follow.
@@ -114,6 +131,10 @@ public protocol BackupStore: Sendable {
     /// How many bytes a pending backup holds in memory at most while it is written (an object
     /// store's parts in flight; default: none), so the pipeline feeding it can leave room.
     var pendingBufferBytes: Int { get }
+    /// Whether a pending backup can fill a region at its start after the rest was written, and
+    /// be read back before its commit (`PendingBackup.overwrite`, `readBack`): what a snapshot
+    /// streamed as SQLite captures it needs, page 1 coming last (default: no).
+    var fillsReservedStart: Bool { get }
     /// Names of the databases with a folder in the store.
     func databases() throws -> [String]
     /// Every whole backup of `database`, newest first, and the manifests it skipped as damaged.
@@ -170,6 +191,7 @@ extension BackupStore {
     /// engine need not read a new backup back. False unless a store says so.
     public var confirmsStoredBytes: Bool { false }
     public var pendingBufferBytes: Int { 0 }
+    public var fillsReservedStart: Bool { false }
     public func lockedState(of backup: StoredBackup) throws -> BackupLocked? { nil }
 
     public func checkSettings() throws -> [String] { [] }

@@ -12,6 +12,7 @@ public struct DirectoryStore: BackupStore {
     public init(root: String) { self.root = root }
 
     public var location: String { root }
+    public var fillsReservedStart: Bool { true }
 
     /// The folder holding `database`'s backups.
     public func folder(for database: String) -> String { root + "/" + database }
@@ -232,6 +233,10 @@ final class DirectoryPendingBackup: PendingBackup {
     var fileName: String { data.finalName }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws { try data.write(bytes) }
+
+    func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws { try data.overwrite(bytes, at: offset) }
+
+    func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws { try data.readBack(body) }
 
     func commit(manifest: Manifest) throws -> StoredBackup {
         // Made durable by the folder's fsync after the data file is published (one folder,

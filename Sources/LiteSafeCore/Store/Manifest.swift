@@ -6,7 +6,13 @@ import Foundation
 /// so a data file without one is an interrupted backup or a half-finished prune, never a
 /// backup to list or restore.
 public struct Manifest: Codable, Sendable, Equatable {
+    /// The format of a manifest whose `plaintext_sha256` covers the whole database (a staged
+    /// snapshot, a dump): every LiteSafe reads it.
     public static let currentFormat = 1
+    /// The format of a captured snapshot's manifest, whose database hash is in two parts
+    /// (`first_page_sha256`, `after_first_page_sha256`): page 1 is captured last, so no one
+    /// pass over the database in order exists. Older LiteSafe versions refuse it by its number.
+    public static let splitHashFormat = 2
     /// Manifests larger than this are refused unparsed: LiteSafe writes about 1 KiB, and a store
     /// others can write to must not make `list` hold gigabytes of JSON.
     public static let maximumSize = 64 << 10
@@ -24,7 +30,12 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// Whether the source was in WAL mode; a restore puts it back in WAL mode if so.
     public var walMode: Bool
     public var plaintextSize: Int64
-    public var plaintextSHA256: String
+    /// SHA-256 of the whole database (format 1); nil in a captured snapshot's manifest.
+    public var plaintextSHA256: String?
+    /// SHA-256 of the database's first `pageSize` bytes (format 2).
+    public var firstPageSHA256: String? = nil
+    /// SHA-256 of the database's bytes after its first page (format 2).
+    public var afterFirstPageSHA256: String? = nil
     public var storedSize: Int64
     public var storedSHA256: String
     public var compression: String
@@ -47,6 +58,8 @@ public struct Manifest: Codable, Sendable, Equatable {
         case walMode = "wal_mode"
         case plaintextSize = "plaintext_size"
         case plaintextSHA256 = "plaintext_sha256"
+        case firstPageSHA256 = "first_page_sha256"
+        case afterFirstPageSHA256 = "after_first_page_sha256"
         case storedSize = "stored_size"
         case storedSHA256 = "stored_sha256"
         case litesafeVersion = "litesafe_version"
@@ -74,10 +87,22 @@ public struct Manifest: Codable, Sendable, Equatable {
         decoder.dateDecodingStrategy = .iso8601Text
         do {
             let manifest = try decoder.decode(Manifest.self, from: Data(bytes))
-            guard manifest.format == currentFormat else {
+            guard manifest.format >= currentFormat, manifest.format <= splitHashFormat else {
                 throw BackupError.unreadableManifest(
                     path: path,
                     reason: "format \(manifest.format) is newer than this LiteSafe understands; upgrade LiteSafe")
+            }
+            // Exactly one way to check the database: the whole hash (1) or its two parts (2).
+            let split = manifest.firstPageSHA256 != nil && manifest.afterFirstPageSHA256 != nil
+            let whole = manifest.plaintextSHA256 != nil
+            guard whole != split, split == (manifest.format == splitHashFormat),
+                manifest.firstPageSHA256 == nil || split, manifest.afterFirstPageSHA256 == nil || split
+            else {
+                throw BackupError.unreadableManifest(
+                    path: path,
+                    reason: manifest.format == splitHashFormat
+                        ? "format 2 needs first_page_sha256 and after_first_page_sha256, and no plaintext_sha256"
+                        : "it has no plaintext_sha256")
             }
             guard !manifest.file.contains("/"), manifest.file != "..", manifest.file != "." else {
                 throw BackupError.unreadableManifest(

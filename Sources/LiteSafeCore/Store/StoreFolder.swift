@@ -190,7 +190,7 @@ final class StoreFolderFile {
         let random = (0..<8).map { _ in String(UInt8.random(in: 0...255), radix: 16) }.joined()
         temporaryName = AtomicFile.temporaryPrefix + random + "-" + finalName
         descriptor = openat(
-            folder.descriptor, temporaryName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            folder.descriptor, temporaryName, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw FileSystemError("create", path: folder.path + "/" + temporaryName) }
     }
 
@@ -214,6 +214,36 @@ final class StoreFolderFile {
 
     func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Writes `bytes` at `offset`, leaving the append position where it is.
+    func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path: temporaryPath)
+            }
+            done += n
+        }
+    }
+
+    /// Streams the file's bytes from the start, in 1 MiB reads (`pread`: the append position
+    /// stays where it is).
+    func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: off_t = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read back", path: temporaryPath)
+            }
+            if n == 0 { return }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            offset += off_t(n)
+        }
     }
 
     /// Makes the file durable (fsync, then a checked close: NFS and some disks report write
