@@ -85,7 +85,8 @@ def test_attacker_owned_staging_is_refused(ctx):
     loot = ctx.path("loot")
     os.mkdir(loot, 0o700)
     os.chown(loot, user.pw_uid, user.pw_gid)
-    db, w, cfg = world(ctx, writer=False)
+    # A rollback-journal database: a WAL one is captured with no staging file at all.
+    db, w, cfg = world(ctx, writer=False, mode="delete")
     racer(ctx, user, STEAL_STAGING, staging, loot)
     for attempt in range(ATTEMPTS):
         r = backup(ctx, cfg, ok=False)
@@ -189,8 +190,9 @@ def test_crafted_manifests_delete_nothing(ctx):
 
 def test_daemon_start_removes_staging_leftovers(ctx):
     """A snapshot left in staging by a killed run is plaintext: the daemon removes it when it
-    starts, not at the next scheduled backup (an hour away here)."""
-    db, w, cfg = world(ctx, writer=False)
+    starts, not at the next scheduled backup (an hour away here). A rollback-journal database's
+    backup makes the staging folder (a WAL database's is captured without one)."""
+    db, w, cfg = world(ctx, writer=False, mode="delete")
     backup(ctx, cfg)
     staging = ctx.path("state", "staging")
     left = os.path.join(staging, "app.0a1b2c.staging")

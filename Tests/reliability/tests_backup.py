@@ -40,9 +40,10 @@ def finish(ctx, writer, expected_backups=None):
 
 # --- kill -9 at the crash points ---------------------------------------------------------------
 
-def crash_at(ctx, point):
-    """A good backup, then one killed at `point`, then the next run (the restart)."""
-    db, w, cfg = world(ctx)
+def crash_at(ctx, point, mode="wal"):
+    """A good backup, then one killed at `point`, then the next run (the restart). A WAL
+    database is captured page by page (no staging copy); a rollback-journal one is staged."""
+    db, w, cfg = world(ctx, mode=mode)
     backup(ctx, cfg)
     before = manifests(store_folder(ctx))
     r = backup(ctx, cfg, env={CRASH_ENV: point}, ok=False)
@@ -57,9 +58,12 @@ def crash_at(ctx, point):
     finish(ctx, w, expected_backups=len(before) + 1)
 
 
-def test_crash_during_snapshot(ctx): crash_at(ctx, "backup-during-snapshot")
-def test_crash_after_snapshot(ctx): crash_at(ctx, "backup-after-snapshot")
+def test_crash_during_snapshot(ctx): crash_at(ctx, "backup-during-snapshot", mode="delete")
+def test_crash_after_snapshot(ctx): crash_at(ctx, "backup-after-snapshot", mode="delete")
+def test_crash_during_capture(ctx): crash_at(ctx, "backup-during-capture")
+def test_crash_after_reserved_start(ctx): crash_at(ctx, "backup-after-reserved-start")
 def test_crash_during_compression(ctx): crash_at(ctx, "backup-during-compression")
+def test_crash_during_compression_staged(ctx): crash_at(ctx, "backup-during-compression", mode="delete")
 def test_crash_during_encryption(ctx): crash_at(ctx, "backup-during-encryption")
 def test_crash_before_rename(ctx): crash_at(ctx, "backup-before-publish")
 def test_crash_after_rename_before_folder_fsync(ctx): crash_at(ctx, "backup-after-publish")
@@ -242,9 +246,10 @@ def test_one_store_full_the_other_gets_the_backup(ctx):
 
 
 def test_staging_full(ctx):
+    """A rollback-journal database is staged: a staging folder too small fails the backup cleanly."""
     staging = ctx.path("state", "staging")
     ctx.tmpfs(staging, "256k")
-    db, w, cfg = world(ctx, writer=False)
+    db, w, cfg = world(ctx, writer=False, mode="delete")
     grow(db)
     r = backup(ctx, cfg, ok=False)
     expect(r.returncode != 0, "a snapshot larger than staging succeeded")
@@ -252,6 +257,24 @@ def test_staging_full(ctx):
     info(f"staging full: {[l for l in output(r).splitlines() if 'failed' in l][0].split('failed: ', 1)[-1][:200]}")
     expect(manifests(store_folder(ctx)) == [], "something was published")
     finish(ctx, None, expected_backups=0)
+
+
+def test_wal_backup_needs_no_staging_space(ctx):
+    """A WAL database is captured page by page into the store: a staging folder far smaller than
+    the database (even full) does not matter, and nothing is written there."""
+    staging = ctx.path("state", "staging")
+    ctx.tmpfs(staging, "256k")
+    # Filled to the last byte (dd stops at ENOSPC).
+    filler = os.path.join(staging, "filler")
+    run(["dd", "if=/dev/zero", "of=" + filler, "bs=4096"])
+    os.chmod(filler, 0o600)
+    db, w, cfg = world(ctx)
+    grow(db)
+    backup(ctx, cfg)
+    expect(os.listdir(staging) == ["filler"], f"the backup wrote into staging: {os.listdir(staging)}")
+    with open(os.path.join(store_folder(ctx), manifests(store_folder(ctx))[0])) as f:
+        expect(json.load(f)["format"] == 2, "the WAL database's backup was not captured page by page")
+    finish(ctx, w, expected_backups=1)
 
 
 def test_destination_read_only(ctx):
