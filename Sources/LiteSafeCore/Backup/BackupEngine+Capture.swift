@@ -56,28 +56,42 @@ extension BackupEngine {
             case .zstd: RawFrame.size(contentSize: source.pageSize)
             }
         let stream = try StoredStream(job: job, into: stores.write, parallel: true, reservingStart: reserved)
-        let captured = try snapshotTaker.capture(source, job: job, cancellation: cancellation) { _, page in
+        let pages = try snapshotTaker.capture(source, job: job, cancellation: cancellation) { _, page in
             try stream.update(page)
             CrashPoint.backupDuringCompression.reached()
         }
+        // The check runs in the capture's read transaction on a thread of its own while the
+        // stream is finished, page 1 fills its start and each store's file is synced and read back.
+        let checking = BackgroundWork(name: "litesafe-check") { try pages.check(cancellation: cancellation) }
+        defer {
+            // On every way out the check is over (and the read transaction ended) first.
+            pages.interrupt()
+            _ = try? checking.wait()
+        }
         let start: [UInt8] =
             switch job.compression {
-            case .none: captured.firstPage
-            case .zstd: captured.firstPage.withUnsafeBytes { RawFrame.encode($0) }
+            case .none: pages.firstPage
+            case .zstd: pages.firstPage.withUnsafeBytes { RawFrame.encode($0) }
             }
         var mark = clock.now
+        // The capture's own time: SQLite copying pages, less the stream it fed.
+        timings.capture = mark - started - stream.timings.compress - stream.timings.encrypt - stream.timings.write
+        let before = stream.timings
         let (digests, late) = try stream.finish(start: start)
-        timings.add(stream.timings)
-        // The capture's own time: SQLite copying pages and checking, less the stream it fed.
-        let streamed = stream.timings.compress + stream.timings.encrypt + stream.timings.write
-        timings.capture = mark - started - streamed
-        // The check ran inside the capture (same read transaction); it is reported apart below.
-        mark = clock.now
         let storedSHA256 = try stores.fillStart(
-            late, streamedSHA256: digests.storedSHA256, storedSize: digests.storedSize)
-        timings.publish += clock.now - mark
-        timings.check = captured.checkDuration
-        timings.capture -= captured.checkDuration
+            late, streamed: digests.storedChecksum, storedSize: digests.storedSize)
+        let after = stream.timings
+        timings.add(after)
+        // Filling the start, syncing and reading back: the rest of the time since `mark`.
+        timings.publish +=
+            clock.now - mark - (after.compress - before.compress) - (after.encrypt - before.encrypt)
+            - (after.write - before.write)
+        mark = clock.now
+        let captured = try checking.wait {
+            if cancellation.isCancelled { pages.interrupt() }
+        }
+        // What the backup waited for the check, beyond the publishing it overlapped.
+        timings.check = clock.now - mark
         var firstPageHash = SHA256()
         captured.firstPage.withUnsafeBytes { firstPageHash.update(bufferPointer: $0) }
         let manifest = Manifest(

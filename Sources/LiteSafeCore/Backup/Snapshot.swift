@@ -32,7 +32,7 @@ public struct OpenedSource {
 
 /// A snapshot captured page by page (`SnapshotTaker.capture`), checked in the read transaction
 /// it was taken in: everything but the pages, which went to the consumer as they came.
-public struct CapturedSnapshot {
+public struct CapturedSnapshot: Sendable {
     public let sqliteVersion: String
     public let pageSize: Int
     public let pageCount: Int

@@ -144,10 +144,10 @@ final class StoreFanOut {
 
     /// Writes a reserved start over the zeros each remaining store's pending backup carries
     /// there, then reads every one back before its commit: with the start's region zeroed it must
-    /// hash to what was streamed (`streamedSHA256`, `storedSize` bytes), and the region must read
-    /// as written. A store whose bytes differ is dropped. Returns the SHA-256 of the whole stored
-    /// file, for the manifest: a file whose start is written last has no other.
-    func fillStart(_ late: StoredStream.LateStart?, streamedSHA256: String, storedSize: Int64) throws -> String {
+    /// give what was streamed (`streamed`, a `StreamChecksum`, over `storedSize` bytes), and the
+    /// region must read as written. A store whose bytes differ is dropped. Returns the SHA-256 of
+    /// the whole stored file, for the manifest: a file whose start is written last has no other.
+    func fillStart(_ late: StoredStream.LateStart?, streamed: UInt64, storedSize: Int64) throws -> String {
         var whole: String?
         try each { member in
             guard let pending = member.pending else { return }
@@ -155,7 +155,7 @@ final class StoreFanOut {
             CrashPoint.backupAfterReservedStart.reached()
             let region = late.map { $0.offset..<($0.offset + Int64($0.bytes.count)) } ?? 0..<0
             var file = SHA256()
-            var asStreamed = SHA256()
+            var asStreamed = StreamChecksum()
             var regionMatches = true
             var offset: Int64 = 0
             try pending.readBack { bytes in
@@ -163,13 +163,13 @@ final class StoreFanOut {
                 let range = offset..<(offset + Int64(bytes.count))
                 let overlap = range.clamped(to: region)
                 if overlap.isEmpty {
-                    asStreamed.update(bufferPointer: bytes)
+                    asStreamed.update(bytes)
                 } else {
                     let low = Int(overlap.lowerBound - offset)
                     let high = Int(overlap.upperBound - offset)
-                    asStreamed.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[..<low]))
-                    asStreamed.update(data: [UInt8](repeating: 0, count: high - low))
-                    asStreamed.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[high...]))
+                    asStreamed.update(UnsafeRawBufferPointer(rebasing: bytes[..<low]))
+                    asStreamed.update(zeros: high - low)
+                    asStreamed.update(UnsafeRawBufferPointer(rebasing: bytes[high...]))
                     if let late {
                         let from = Int(overlap.lowerBound - late.offset)
                         regionMatches =
@@ -179,7 +179,7 @@ final class StoreFanOut {
                 }
                 offset = range.upperBound
             }
-            guard offset == storedSize, regionMatches, asStreamed.finalize().hexString == streamedSHA256 else {
+            guard offset == storedSize, regionMatches, asStreamed.finalize() == streamed else {
                 throw BackupError.readBackMismatch(
                     path: member.target.store.location(of: job.name) + "/" + pending.fileName)
             }

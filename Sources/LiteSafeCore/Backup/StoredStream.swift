@@ -17,8 +17,11 @@ final class StoredStream {
         var plaintextSize: Int64 = 0
         var plaintextSHA256 = ""
         var storedSize: Int64 = 0
-        /// Of the stored bytes as streamed: with zeros where a reserved start goes.
+        /// Of the stored bytes (not for a stream with a reserved start: see `storedChecksum`).
         var storedSHA256 = ""
+        /// A stream with a reserved start's checksum of the stored bytes as streamed, zeros where
+        /// the start goes (its read-back gives the whole file's SHA-256).
+        var storedChecksum: UInt64 = 0
     }
 
     /// Bytes to write over the zeros a stream with a reserved start carries.
@@ -38,6 +41,7 @@ final class StoredStream {
     private var digests = Digests()
     private var plainHash = SHA256()
     private var storedHash = SHA256()
+    private var storedChecksum = StreamChecksum()
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private let encryptor: AgeEncryptor?
     private let compressor: Compressor?
@@ -98,6 +102,7 @@ final class StoredStream {
     func finish() throws -> Digests {
         precondition(reservedStart == 0, "a stream with a reserved start finishes with its start")
         if let compressor { try compressing { try compressor.finish(into: encrypt) } }
+        try flushBatch()
         try encrypting { try encryptor?.finish(into: store) }
         return finalDigests()
     }
@@ -109,6 +114,7 @@ final class StoredStream {
         precondition(
             start.count == reservedStart, "the start is \(start.count) bytes, not the \(reservedStart) reserved")
         if let compressor { try compressing { try compressor.finish(into: encrypt) } }
+        try flushBatch()
         let late: LateStart?
         if let encryptor {
             late = try encrypting { try encryptor.finish(replacingStart: start, into: store) }
@@ -121,18 +127,40 @@ final class StoredStream {
 
     private func finalDigests() -> Digests {
         digests.plaintextSHA256 = plainHash.finalize().hexString
-        digests.storedSHA256 = storedHash.finalize().hexString
+        if reservedStart > 0 {
+            digests.storedChecksum = storedChecksum.finalize()
+        } else {
+            digests.storedSHA256 = storedHash.finalize().hexString
+        }
         return digests
     }
 
+    /// Compressed bytes gathered for the encryptor: zstd hands its output on in pieces of about
+    /// 128 KiB, and the encryptor seals chunks on every core only when given several at once.
+    private var batch: [UInt8] = []
+    static let batchSize = 1 << 20
+
     private func encrypt(_ bytes: UnsafeRawBufferPointer) throws {
-        if let encryptor { try encrypting { try encryptor.update(bytes, into: store) } } else { try store(bytes) }
+        guard let encryptor else { return try store(bytes) }
+        if batch.isEmpty, bytes.count >= Self.batchSize {
+            return try encrypting { try encryptor.update(bytes, into: store) }
+        }
+        if batch.capacity < Self.batchSize { batch.reserveCapacity(Self.batchSize) }
+        batch.append(contentsOf: bytes)
+        if batch.count >= Self.batchSize { try flushBatch() }
+    }
+
+    /// Hands the gathered bytes to the encryptor.
+    private func flushBatch() throws {
+        guard let encryptor, !batch.isEmpty else { return }
+        try encrypting { try batch.withUnsafeBytes { try encryptor.update($0, into: store) } }
+        batch.removeAll(keepingCapacity: true)
     }
 
     private func store(_ bytes: UnsafeRawBufferPointer) throws {
         let started = clock.now
         defer { timings.write += clock.now - started }
-        storedHash.update(bufferPointer: bytes)
+        if reservedStart > 0 { storedChecksum.update(bytes) } else { storedHash.update(bufferPointer: bytes) }
         digests.storedSize += Int64(bytes.count)
         try sink(bytes)
         CrashPoint.backupDuringEncryption.reached()

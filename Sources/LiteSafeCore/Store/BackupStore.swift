@@ -102,7 +102,8 @@ public protocol PendingBackup: AnyObject {
     /// `fillsReservedStart` is true.
     func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws
     /// Streams what was written so far, from the first byte, as the store holds it now (before
-    /// `commit`). Only for a store whose `fillsReservedStart` is true.
+    /// `commit`; made durable first where the store can). Only for a store whose
+    /// `fillsReservedStart` is true.
     func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 

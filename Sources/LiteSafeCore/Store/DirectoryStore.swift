@@ -236,7 +236,11 @@ final class DirectoryPendingBackup: PendingBackup {
 
     func overwrite(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws { try data.overwrite(bytes, at: offset) }
 
-    func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws { try data.readBack(body) }
+    func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        // Durable first: what is read back is what the disk was asked to keep.
+        try data.sync()
+        try data.readBack(body)
+    }
 
     func commit(manifest: Manifest) throws -> StoredBackup {
         // Made durable by the folder's fsync after the data file is published (one folder,

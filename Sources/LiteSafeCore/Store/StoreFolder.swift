@@ -229,6 +229,11 @@ final class StoreFolderFile {
         }
     }
 
+    /// Makes what was written so far durable (the commit's own fsync then has nothing left to do).
+    func sync() throws {
+        if fsync(descriptor) != 0 { throw FileSystemError("fsync", path: temporaryPath) }
+    }
+
     /// Streams the file's bytes from the start, in 1 MiB reads (`pread`: the append position
     /// stays where it is).
     func readBack(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
