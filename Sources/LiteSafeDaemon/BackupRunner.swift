@@ -60,7 +60,7 @@ public struct EngineBackupRunner: BackupRunner {
         var hangingDatabase: String? = TestHooks.hangingDatabase
     #endif
 
-    public init(engine: BackupEngine = BackupEngine(errorWording: .advising)) {
+    public init(engine: BackupEngine = BackupEngine(errorWording: .advising, lowersPriority: true)) {
         self.engine = engine
     }
 

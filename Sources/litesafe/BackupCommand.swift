@@ -97,7 +97,7 @@ struct BackupCommand: ParsableCommand {
         var failures = 0
         for job in jobs {
             do {
-                let result = try BackupEngine(errorWording: .advising).backUp(job, logger: logger)
+                let result = try BackupEngine(errorWording: .advising, lowersPriority: true).backUp(job, logger: logger)
                 let m = result.backup.manifest
                 let size = "\(ByteCount(m.storedSize)) stored, \(ByteCount(m.plaintextSize)) database"
                 if result.stores.count > 1 {

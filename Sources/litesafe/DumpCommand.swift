@@ -96,7 +96,7 @@ struct DumpCommand: ParsableCommand {
             let chosen = try configuration.databases(named: [name ?? ""])[0]
             var job = configuration.backupJob(for: chosen, stores: LiteSafe.stores)
             job.kind = .dump
-            result = try BackupEngine(errorWording: .advising).storeDump(job, logger: logger)
+            result = try BackupEngine(errorWording: .advising, lowersPriority: true).storeDump(job, logger: logger)
         } catch {
             throw fail(error)
         }

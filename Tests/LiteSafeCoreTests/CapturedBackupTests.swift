@@ -2,6 +2,7 @@ import Age
 import Foundation
 import LiteSafeCore
 import SQLite
+import Synchronization
 import TestSupport
 import TestTools
 import Testing
@@ -167,5 +168,39 @@ struct CorruptingStartStore: BackupStore {
             flipped[flipped.count / 2] ^= 0x10
             try flipped.withUnsafeBytes { try base.overwrite($0, at: offset) }
         }
+    }
+}
+
+@Suite("Backup: priority")
+struct BackupPriorityTests {
+    /// Runs `body` on a thread of its own (a thread's priority cannot be raised back) and returns
+    /// that thread's nice value before and after.
+    func onOwnThread(_ body: @escaping @Sendable () throws -> Void) throws -> (before: Int32, after: Int32) {
+        let result = Mutex<(Int32, Int32)?>(nil)
+        let thread = Thread {
+            let before = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            try? body()
+            let after = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            result.withLock { $0 = (before, after) }
+        }
+        thread.start()
+        let deadline = Date().addingTimeInterval(120)
+        while result.withLock({ $0 == nil }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return try #require(result.withLock { $0 })
+    }
+
+    @Test("a backup asked to give way runs its thread 10 nice levels lower; by default it does not")
+    func lowersWhenAsked() throws {
+        let h = try Harness().prepare()
+        try Fixtures.makeDatabase(at: h.source, rows: 3000, rowBytes: 3000)
+        let job = h.job()
+        let logger = h.logger
+        let asked = try onOwnThread {
+            _ = try BackupEngine(errorWording: .plain, lowersPriority: true).backUp(job, logger: logger)
+        }
+        #expect(asked.after == min(19, asked.before + 10))
+        let notAsked = try onOwnThread { _ = try BackupEngine().backUp(job, logger: logger) }
+        #expect(notAsked.after == notAsked.before)
+        #expect(try h.store.backups(of: "app").count == 2)
     }
 }

@@ -12,6 +12,7 @@ extension BackupEngine {
     public func storeDump(_ job: BackupJob, cancellation: Cancellation = Cancellation(), logger: Logger) throws
         -> BackupResult
     {
+        if lowersPriority { BackupPriority.lowerCallingThread() }
         try DatabaseName.validate(job.name)
         let clock = ContinuousClock()
         let started = clock.now
