@@ -124,4 +124,7 @@ print(json.dumps({
     "commit_p99_ms": ms(percentile(services, 0.99)),
     "commit_max_ms": ms(max(services, default=None)),
     "wake_late_p99_ms": ms(percentile(wake_late, 0.99)), "wake_late_max_ms": ms(max(wake_late, default=None)),
+    # Every latency, so that several runs' can be pooled (make bench does: one run's p99 is a
+    # handful of commits, and one automatic checkpoint more or less decides it).
+    "latencies_ms": [ms(value) for value in latencies],
 }))
