@@ -13,7 +13,8 @@ PY
 write_config "every 1h" app
 sed -i 's/  retention:/  compression: zstd:19\n  retention:/' /etc/litesafe/litesafe.yml
 systemctl start litesafe || fail "start"
-wait_for 30 "the backup has started staging" sh -c 'ls /var/lib/litesafe/staging/*.staging'
+# A WAL database is captured straight into the store's hidden temporary (no staging copy).
+wait_for 30 "the backup has started writing" sh -c 'ls /var/backups/litesafe/app/.litesafe-tmp-*'
 step "stop while it runs"
 start=$(date +%s.%N)
 systemctl stop litesafe || fail "stop"
@@ -22,7 +23,7 @@ echo "stopped in ${took}s"
 python3 -c "import sys; sys.exit(0 if $took < 25 else 1)" || fail "stop took ${took}s"
 [[ $(prop Result) == success ]] || fail "Result=$(prop Result) (exit was not clean)"
 left=$(find /var/backups/litesafe /var/lib/litesafe/staging -type f ! -name .lock 2>/dev/null | grep -v manifest.json || true)
-partial=$(find /var/backups/litesafe /var/lib/litesafe/staging -name '.litesafe-tmp-*' -o -name '*.staging' 2>/dev/null)
+partial=$(find /var/backups/litesafe /var/lib/litesafe/staging -name '.litesafe-tmp-*' -o -name '*.staging' 2>/dev/null || true)
 [[ -z $partial ]] || fail "partial files left: $partial"
 echo "files left: ${left:-none}"
 for f in /var/backups/litesafe/app/*.manifest.json; do
