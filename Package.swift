@@ -36,8 +36,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         // glibc's <sys/prctl.h>, for the executable's process hardening; part of libc itself.
         .systemLibrary(name: "CProcessControl"),
-        // glibc's sync_file_range, for how a backup's file is written back as it streams; part of libc.
-        .systemLibrary(name: "CFileWriteback"),
+        // glibc's Linux calls: sync_file_range and sched_setattr (a backup's writeback and priority); part of libc.
+        .systemLibrary(name: "CLinux"),
 
         // MARK: Wrappers that turn the C libraries into Swift types and errors.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "LiteSafeCore",
             dependencies: [
-                "SQLite", "Zstd", "Age", "Postgres", "CFileWriteback",
+                "SQLite", "Zstd", "Age", "Postgres", "CLinux",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

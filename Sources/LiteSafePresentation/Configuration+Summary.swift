@@ -10,6 +10,7 @@ extension Configuration {
             "\(sourceFile): valid, \(count)",
             row("time zone", timeZone.configurationName),
             row("max concurrent backups", "\(maxConcurrentBackups)"),
+            row("backup CPU priority", backupCPUPriority.rawValue),
             row("state directory", "\(stateDirectory) (staging in \(stagingDirectory))"),
             row("metrics textfile", metricsTextfile ?? "none"),
             row(

@@ -121,6 +121,7 @@ import Yams
         let top = try #require(try Yams.compose(yaml: text))
         #expect(top["time_zone"]?.string == "UTC")
         #expect(top["max_concurrent_backups"]?.int == Configuration.defaultMaxConcurrentBackups)
+        #expect(top["backup_cpu_priority"]?.string == CPUPriority.idle.rawValue)
         #expect(top["state_directory"]?.string == Configuration.defaultStateDirectory)
     }
 }

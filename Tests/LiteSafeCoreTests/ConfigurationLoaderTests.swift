@@ -22,6 +22,7 @@ import Testing
               retention: { keep_last: 2, keep_daily: 7, keep_within: 1d }
             time_zone: Europe/Berlin
             max_concurrent_backups: 2
+            backup_cpu_priority: low
             state_directory: /var/lib/litesafe-test/
             metrics_textfile: \(fixture.root)/metrics.prom
             verify_schedule: "@weekly"
@@ -33,7 +34,7 @@ import Testing
         let recipients = try [ConfigurationFixture.recipient, ConfigurationFixture.otherRecipient].map {
             try X25519Recipient(parsing: $0)
         }
-        let expected = Configuration(
+        var expected = Configuration(
             timeZone: try #require(TimeZone(identifier: "Europe/Berlin")),
             maxConcurrentBackups: 2,
             stateDirectory: "/var/lib/litesafe-test",
@@ -49,7 +50,11 @@ import Testing
                     retention: RetentionPolicy(keepLast: 2, keepDaily: 7, keepWithin: .seconds(86_400)))
             ],
             sourceFile: "test.yml")
+        expected.backupCPUPriority = .low
         #expect(loaded.configuration == expected)
+        #expect(
+            loaded.configuration.backupJob(for: loaded.configuration.databases[0], stores: StandardStoreFactory())
+                .cpuPriority == .low)
         #expect(loaded.warnings.isEmpty)
         #expect(loaded.configuration.databases[0].destination == fixture.destination + "/app")
         #expect(loaded.configuration.stagingDirectory == "/var/lib/litesafe-test/staging")

@@ -13,6 +13,10 @@ import Testing
         ("max_concurrent_backups: [1]", "1:25: max_concurrent_backups: expected a whole number ≥ 1, got a list"),
         ("max_concurrent_backups:", "1:24: max_concurrent_backups: expected a whole number ≥ 1, got an empty value"),
         (
+            "backup_cpu_priority: iddle",
+            "1:22: backup_cpu_priority: expected idle, low or normal, got 'iddle' — did you mean 'idle'?"
+        ),
+        (
             "time_zone: Europe/Pariss",
             "1:12: time_zone: unknown time zone 'Europe/Pariss' — did you mean 'Europe/Paris'?"
         ),
@@ -45,7 +49,7 @@ import Testing
         ("keep_last: 3", "1:1: 'keep_last' cannot be set at the top level — it belongs under retention"),
         (
             "backup_everything: yes",
-            "1:1: unknown key 'backup_everything' — expected one of: defaults, time_zone, max_concurrent_backups, state_directory, metrics_textfile, verify_schedule, verify_identity, stores, databases"
+            "1:1: unknown key 'backup_everything' — expected one of: defaults, time_zone, max_concurrent_backups, backup_cpu_priority, state_directory, metrics_textfile, verify_schedule, verify_identity, stores, databases"
         ),
     ])
     func topLevelMistakes(line: String, expected: String) throws {

@@ -34,6 +34,7 @@ import Testing
                 test.yml: valid, 2 databases
                   time zone               Europe/Berlin
                   max concurrent backups  1
+                  backup CPU priority     idle
                   state directory         /var/lib/litesafe (staging in /var/lib/litesafe/staging)
                   metrics textfile        none
                   verify schedule         none

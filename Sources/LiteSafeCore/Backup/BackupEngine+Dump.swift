@@ -12,7 +12,7 @@ extension BackupEngine {
     public func storeDump(_ job: BackupJob, cancellation: Cancellation = Cancellation(), logger: Logger) throws
         -> BackupResult
     {
-        if lowersPriority { BackupPriority.lowerCallingThread() }
+        if lowersPriority { job.cpuPriority.applyToCallingThread() }
         try DatabaseName.validate(job.name)
         let clock = ContinuousClock()
         let started = clock.now

@@ -28,10 +28,10 @@ public struct BackupEngine: Sendable {
     public var now: @Sendable () -> Date = { Date() }
     /// How the errors it logs read (the executable adds its advice).
     public var errorWording = ErrorWording.plain
-    /// Whether a backup lowers the priority of the thread that calls it (and of every thread it
-    /// starts) by `BackupPriority.niceIncrement`, for good, giving way to the application's
-    /// writers. For a caller whose thread is the backup's alone (the daemon's backup threads, the
-    /// `litesafe backup` process); off by default, as a thread's priority cannot be raised back.
+    /// Whether a backup puts the thread that calls it (and every thread it starts) at its job's
+    /// `cpuPriority`, for good, giving way to the application's writers. For a caller whose thread
+    /// is the backup's alone (the daemon's backup threads, the `litesafe backup` process); off by
+    /// default, as a thread's priority cannot be raised back.
     public var lowersPriority = false
 
     public init() {}
@@ -54,7 +54,7 @@ public struct BackupEngine: Sendable {
         -> BackupResult
     {
         if job.kind == .dump { return try storeDump(job, cancellation: cancellation, logger: logger) }
-        if lowersPriority { BackupPriority.lowerCallingThread() }
+        if lowersPriority { job.cpuPriority.applyToCallingThread() }
         try DatabaseName.validate(job.name)
         let clock = ContinuousClock()
         let started = clock.now

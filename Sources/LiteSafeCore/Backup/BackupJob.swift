@@ -18,6 +18,9 @@ public struct BackupJob: Sendable {
     public var timeZone: TimeZone
     /// What to store: a snapshot of the database file, or a logical SQL dump of it.
     public var kind: BackupKind = .snapshot
+    /// How the backup shares the CPU with the application (`backup_cpu_priority`), applied when
+    /// the engine is asked to (`BackupEngine.lowersPriority`).
+    public var cpuPriority: CPUPriority = .idle
     /// Whether the backup first removes what interrupted runs left in each store (on S3 a
     /// listing of the database's objects and of its unfinished uploads). The daemon skips it
     /// while it knows the stores clean: after its start-up cleanup and its own successful runs.

@@ -1,24 +1,44 @@
+import CLinux
 import Glibc
 
-/// A backup gives way to the application whose database it copies: it runs at a lower CPU
-/// priority (nice +10 from its caller's), so a writer that wakes to commit gets a core at once
-/// instead of waiting behind compression, encryption and the check. When nothing else wants the
-/// CPU the backup still has all of it.
-enum BackupPriority {
-    /// How much higher than its caller's a backup thread's nice value is.
-    static let niceIncrement: Int32 = 10
+/// How a backup shares the CPU with the applications whose databases it copies
+/// (`backup_cpu_priority`).
+public enum CPUPriority: String, Sendable, CaseIterable, Equatable {
+    /// Only CPU time nothing else wants (`SCHED_IDLE`): an application's writer that wakes to
+    /// commit takes a core at once and is never held up by compression or the check. On a
+    /// machine busy all the time a backup then takes long (`status` says when one is overdue).
+    case idle
+    /// A smaller share (nice +10, and a 0.1 ms time slice where the kernel knows slices): the
+    /// backup keeps progressing on a busy machine; a writer may wait for a core a little.
+    case low
+    /// The same as anything else the service runs.
+    case normal
 
-    /// Lowers the calling thread's priority for the rest of its life, and so that of the threads
-    /// it starts from now on (zstd's workers, the encryptor's, the check's): on Linux the nice
-    /// value belongs to a thread, and `PRIO_PROCESS` with 0 names the calling one. Best effort:
-    /// a failure leaves the priority as it was.
-    static func lowerCallingThread() {
-        errno = 0
-        let current = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-        guard errno == 0 else { return }
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, current + niceIncrement))
+    /// Puts the calling thread at this priority for the rest of its life, and so the threads it
+    /// starts from now on (zstd's workers, the encryptor's, the check's): on Linux a priority
+    /// belongs to a thread, and 0 names the calling one. Best effort: a failure leaves it as it was.
+    func applyToCallingThread() {
+        switch self {
+        case .normal: return
+        case .idle:
+            // SCHED_IDLE (5) with the nice value kept.
+            if litesafe_set_fair_slice(Self.currentNice, 0, 5) == 0 { return }
+            Self.lowerNice()
+        case .low:
+            let nice = min(19, Self.currentNice + Self.niceIncrement)
+            // A short slice too: Linux's EEVDF scheduler (6.6 on) lets a running task finish its
+            // slice before a waking one runs, nice or not. Kernels that know no slices ignore it.
+            if litesafe_set_fair_slice(nice, 100_000, 0) == 0 { return }
+            Self.lowerNice()
+        }
     }
 
-    /// The calling thread's nice value.
-    static var current: Int32 { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+    /// How much higher than its caller's a `low` backup thread's nice value is.
+    static let niceIncrement: Int32 = 10
+
+    private static var currentNice: Int32 { getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
+
+    private static func lowerNice() {
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, currentNice + niceIncrement))
+    }
 }

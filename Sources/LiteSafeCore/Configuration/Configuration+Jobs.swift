@@ -20,6 +20,7 @@ extension Configuration {
             encryption: database.encryption, integrityCheck: database.integrityCheck, busyTimeout: database.busyTimeout,
             retention: database.retention, timeZone: timeZone)
         job.targets = targets
+        job.cpuPriority = backupCPUPriority
         return job
     }
 

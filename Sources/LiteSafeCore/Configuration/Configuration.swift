@@ -10,6 +10,8 @@ public struct Configuration: Sendable, Equatable {
     public var timeZone: TimeZone
     /// How many databases may be backed up at the same time.
     public var maxConcurrentBackups: Int
+    /// How backups share the CPU with the applications (`backup_cpu_priority`).
+    public var backupCPUPriority: CPUPriority = .idle
     /// Where status and staging files live; staging goes in `stagingDirectory` below it.
     public var stateDirectory: String
     /// A node_exporter textfile to write metrics to, or nil for none.

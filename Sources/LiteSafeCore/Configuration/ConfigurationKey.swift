@@ -4,6 +4,7 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
     case defaults
     case timeZone = "time_zone"
     case maxConcurrentBackups = "max_concurrent_backups"
+    case backupCPUPriority = "backup_cpu_priority"
     case stateDirectory = "state_directory"
     case metricsTextfile = "metrics_textfile"
     case verifySchedule = "verify_schedule"
@@ -57,7 +58,8 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
             switch self {
             case .topLevel:
                 [
-                    .defaults, .timeZone, .maxConcurrentBackups, .stateDirectory, .metricsTextfile,
+                    .defaults, .timeZone, .maxConcurrentBackups, .backupCPUPriority, .stateDirectory,
+                    .metricsTextfile,
                     .verifySchedule, .verifyIdentity, .stores, .databases,
                 ]
             case .defaults: Block.shared

@@ -18,6 +18,15 @@ extension ConfigurationReader {
         {
             configuration.maxConcurrentBackups = count
         }
+        if let node = top[.backupCPUPriority] {
+            let priorities = CPUPriority.allCases.map(\.rawValue)
+            if let priority = choice(
+                node, at: top.path(.backupCPUPriority), expected: Self.sentence(priorities), candidates: priorities,
+                parse: CPUPriority.init(rawValue:))
+            {
+                configuration.backupCPUPriority = priority
+            }
+        }
         if let node = top[.stateDirectory], let folder = absolutePath(node, at: top.path(.stateDirectory)) {
             configuration.stateDirectory = folder
         }

@@ -1,4 +1,4 @@
-import CFileWriteback
+import CLinux
 import Glibc
 
 /// A folder of the backup store or of staging, opened once and used through its descriptor.
