@@ -11,7 +11,10 @@ extension Configuration {
             row("time zone", timeZone.configurationName),
             row("max concurrent backups", "\(maxConcurrentBackups)"),
             row("backup CPU priority", backupCPUPriority.rawValue),
-            row("state directory", "\(stateDirectory) (staging in \(stagingDirectory))"),
+            row(
+                "state directory",
+                "\(stateDirectory) (staging in \(stagingDirectory), for rollback-journal databases and jobs with an S3 store; WAL databases to folders need no staging space)"
+            ),
             row("metrics textfile", metricsTextfile ?? "none"),
             row(
                 "verify schedule",

@@ -54,6 +54,37 @@ import Testing
         #expect(decoded.isDump)
     }
 
+    @Test(
+        "a captured snapshot's manifest (format 2) hashes page 1 and the rest; each format has its hashes and only those"
+    )
+    func databaseHashFormats() throws {
+        let whole = manifest()
+        let split = whole.with {
+            $0.format = Manifest.splitHashFormat
+            $0.plaintextSHA256 = nil
+            $0.firstPageSHA256 = String(repeating: "a", count: 64)
+            $0.afterFirstPageSHA256 = String(repeating: "b", count: 64)
+        }
+        let text = String(decoding: try split.encoded(), as: UTF8.self)
+        #expect(text.contains("\"first_page_sha256\"") && text.contains("\"after_first_page_sha256\""), "\(text)")
+        #expect(!text.contains("plaintext_sha256"), "\(text)")
+        #expect(try Manifest.decode(try split.encoded(), path: "m.json") == split)
+        #expect(try Manifest.decode(try whole.encoded(), path: "m.json") == whole)
+        let wrong: [Manifest] = [
+            split.with { $0.format = Manifest.currentFormat },  // split hashes under format 1
+            whole.with { $0.format = Manifest.splitHashFormat },  // a whole hash under format 2
+            split.with { $0.afterFirstPageSHA256 = nil },  // half a split
+            split.with { $0.plaintextSHA256 = String(repeating: "c", count: 64) },  // both kinds
+            whole.with { $0.plaintextSHA256 = nil },  // none
+            whole.with { $0.format = 3 },  // a format from the future
+        ]
+        for manifest in wrong {
+            #expect(throws: BackupError.self, "\(manifest)") {
+                try Manifest.decode(try manifest.encoded(), path: "m.json")
+            }
+        }
+    }
+
     @Test func aKindThatDisagreesWithTheFileNameOrIsUnknownIsRefused() throws {
         let dump = RetentionFixture.backup(RetentionFixture.date("2026-11-26T12:00:00Z"), kind: .dump).manifest
         // A dump's .sql file without "kind": a restore would not pick it, retention would count it wrong.

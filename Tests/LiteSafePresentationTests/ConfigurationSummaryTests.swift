@@ -35,7 +35,7 @@ import Testing
                   time zone               Europe/Berlin
                   max concurrent backups  1
                   backup CPU priority     idle
-                  state directory         /var/lib/litesafe (staging in /var/lib/litesafe/staging)
+                  state directory         /var/lib/litesafe (staging in /var/lib/litesafe/staging, for rollback-journal databases and jobs with an S3 store; WAL databases to folders need no staging space)
                   metrics textfile        none
                   verify schedule         none
                   verify identity         none
