@@ -59,6 +59,7 @@ final class StoredStream {
     ) throws {
         self.sink = sink
         reservedStart = reservingStart
+        batchSize = job.targets.contains { $0.store.pendingBufferBytes > 0 } ? 0 : 1 << 20
         encryptor = try job.encryption.recipients.map {
             reservingStart > 0
                 ? try AgeEncryptor(recipients: $0, holdingStart: reservingStart) : try AgeEncryptor(recipients: $0)
@@ -138,16 +139,18 @@ final class StoredStream {
     /// Compressed bytes gathered for the encryptor: zstd hands its output on in pieces of about
     /// 128 KiB, and the encryptor seals chunks on every core only when given several at once.
     private var batch: [UInt8] = []
-    static let batchSize = 1 << 20
+    /// How many bytes `batch` gathers: 1 MiB, or none when a store holds parts in memory (an
+    /// S3 upload, bound by the network, whose backup must stay within 64 MiB).
+    private let batchSize: Int
 
     private func encrypt(_ bytes: UnsafeRawBufferPointer) throws {
         guard let encryptor else { return try store(bytes) }
-        if batch.isEmpty, bytes.count >= Self.batchSize {
+        if batch.isEmpty, bytes.count >= batchSize {
             return try encrypting { try encryptor.update(bytes, into: store) }
         }
-        if batch.capacity < Self.batchSize { batch.reserveCapacity(Self.batchSize) }
+        if batch.capacity < batchSize { batch.reserveCapacity(batchSize) }
         batch.append(contentsOf: bytes)
-        if batch.count >= Self.batchSize { try flushBatch() }
+        if batch.count >= batchSize { try flushBatch() }
     }
 
     /// Hands the gathered bytes to the encryptor.
