@@ -114,46 +114,20 @@ struct CapturedBackupTests {
 
 /// A directory store whose pending backups cannot fill a reserved start (as an object store
 /// uploading as it goes).
-struct AppendOnlyStore: BackupStore {
+struct AppendOnlyStore: ForwardingStore {
     let base: DirectoryStore
     init(_ base: DirectoryStore) { self.base = base }
-    var location: String { base.location }
     var fillsReservedStart: Bool { false }
-    func location(of database: String) -> String { base.location(of: database) }
-    func databases() throws -> [String] { try base.databases() }
-    func listing(of database: String) throws -> StoreListing { try base.listing(of: database) }
-    func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
-        try base.beginBackup(database: database, stem: stem, dataExtension: dataExtension)
-    }
-    func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try base.read(backup, body)
-    }
-    func storedFacts(of backup: StoredBackup) throws -> StoredFacts { try base.storedFacts(of: backup) }
-    func delete(_ backup: StoredBackup) throws { try base.delete(backup) }
-    func lock(database: String) throws -> any StoreLock { try base.lock(database: database) }
-    func removeLeftovers(database: String) throws -> Leftovers { try base.removeLeftovers(database: database) }
 }
 
 /// A directory store whose pending backups write a reserved start with one bit flipped: a disk
 /// or kernel getting that one write wrong.
-struct CorruptingStartStore: BackupStore {
+struct CorruptingStartStore: ForwardingStore {
     let base: DirectoryStore
     init(_ base: DirectoryStore) { self.base = base }
-    var location: String { base.location }
-    var fillsReservedStart: Bool { true }
-    func location(of database: String) -> String { base.location(of: database) }
-    func databases() throws -> [String] { try base.databases() }
-    func listing(of database: String) throws -> StoreListing { try base.listing(of: database) }
     func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
         Corrupting(try base.beginBackup(database: database, stem: stem, dataExtension: dataExtension))
     }
-    func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try base.read(backup, body)
-    }
-    func storedFacts(of backup: StoredBackup) throws -> StoredFacts { try base.storedFacts(of: backup) }
-    func delete(_ backup: StoredBackup) throws { try base.delete(backup) }
-    func lock(database: String) throws -> any StoreLock { try base.lock(database: database) }
-    func removeLeftovers(database: String) throws -> Leftovers { try base.removeLeftovers(database: database) }
 
     final class Corrupting: PendingBackup {
         let base: any PendingBackup

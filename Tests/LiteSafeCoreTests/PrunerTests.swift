@@ -216,24 +216,11 @@ struct PrunerTests {
 }
 
 /// A directory store whose deletes fail, as on a folder that turned read-only.
-struct UndeletableStore: BackupStore {
+struct UndeletableStore: ForwardingStore {
     let base: DirectoryStore
-    var location: String { base.location }
-    func location(of database: String) -> String { base.location(of: database) }
-    func databases() throws -> [String] { try base.databases() }
-    func listing(of database: String) throws -> StoreListing { try base.listing(of: database) }
-    func beginBackup(database: String, stem: String, dataExtension: String) throws -> any PendingBackup {
-        try base.beginBackup(database: database, stem: stem, dataExtension: dataExtension)
-    }
-    func read(_ backup: StoredBackup, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        try base.read(backup, body)
-    }
-    func storedFacts(of backup: StoredBackup) throws -> StoredFacts { try base.storedFacts(of: backup) }
     func delete(_ backup: StoredBackup) throws {
         throw FileSystemError("remove", path: backup.manifestLocation, errno: EROFS)
     }
-    func lock(database: String) throws -> any StoreLock { try base.lock(database: database) }
-    func removeLeftovers(database: String) throws -> Leftovers { try base.removeLeftovers(database: database) }
 }
 
 extension Fixtures {
