@@ -38,11 +38,12 @@ extension BackupEngine {
     /// the database byte for byte); each store's file is read back before the commit.
     ///
     /// Returns the manifest to commit (format 2: the database's hash is in two parts, page 1
-    /// and the rest) and true, as the stored bytes are read back already.
+    /// and the rest). A `PageCaptureError` (this SQLite writing its backup otherwise) leaves
+    /// nothing published: the caller abandons the pending files and stages instead.
     func captureAndStream(
         _ job: BackupJob, source: OpenedSource, into stores: StoreFanOut, created: Date, cancellation: Cancellation,
         timings: inout BackupTimings
-    ) throws -> (Manifest, Bool) {
+    ) throws -> Manifest {
         let clock = ContinuousClock()
         let started = clock.now
         let stem = try stores.uniqueStem(date: created)
@@ -87,22 +88,18 @@ extension BackupEngine {
             clock.now - mark - (after.compress - before.compress) - (after.encrypt - before.encrypt)
             - (after.write - before.write)
         mark = clock.now
-        let captured = try checking.wait {
-            if cancellation.isCancelled { pages.interrupt() }
-        }
+        // A stop interrupts the check through the cancellation (`SnapshotTaker.capture`).
+        let captured = try checking.wait()
         // What the backup waited for the check, beyond the publishing it overlapped.
         timings.check = clock.now - mark
         var firstPageHash = SHA256()
         captured.firstPage.withUnsafeBytes { firstPageHash.update(bufferPointer: $0) }
-        let manifest = Manifest(
-            format: Manifest.splitHashFormat, database: job.name, sourcePath: job.sourcePath, created: created,
-            file: stores.fileName, sqliteVersion: captured.sqliteVersion, pageSize: captured.pageSize,
-            pageCount: captured.pageCount, walMode: true,
-            plaintextSize: digests.plaintextSize + Int64(captured.firstPage.count), plaintextSHA256: nil,
-            firstPageSHA256: firstPageHash.finalize().hexString, afterFirstPageSHA256: digests.plaintextSHA256,
-            storedSize: digests.storedSize, storedSHA256: storedSHA256, compression: job.compression.description,
-            encryption: job.encryption.isEncrypted ? "age" : "none", recipients: job.encryption.recipientStrings,
-            check: captured.check, litesafeVersion: LiteSafeVersion.current)
-        return (manifest, true)
+        return Manifest(
+            job: job, format: Manifest.splitHashFormat, created: created, file: stores.fileName,
+            sqliteVersion: captured.sqliteVersion, pageSize: captured.pageSize, pageCount: captured.pageCount,
+            walMode: true, plaintextSize: digests.plaintextSize + Int64(captured.firstPage.count),
+            plaintextSHA256: nil, firstPageSHA256: firstPageHash.finalize().hexString,
+            afterFirstPageSHA256: digests.plaintextSHA256, storedSize: digests.storedSize,
+            storedSHA256: storedSHA256, check: captured.check)
     }
 }

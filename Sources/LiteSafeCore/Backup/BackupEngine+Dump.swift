@@ -52,14 +52,10 @@ extension BackupEngine {
                 logger.warning("dump of '\(job.name)': \(warning)", metadata: metadata)
             }
             let manifest = Manifest(
-                database: job.name, sourcePath: job.sourcePath, created: created, file: pending.fileName,
-                sqliteVersion: summary.sqliteVersion, pageSize: summary.pageSize, pageCount: summary.pageCount,
-                walMode: summary.walMode, plaintextSize: digests.plaintextSize,
-                plaintextSHA256: digests.plaintextSHA256,
-                storedSize: digests.storedSize, storedSHA256: digests.storedSHA256,
-                compression: job.compression.description, encryption: job.encryption.isEncrypted ? "age" : "none",
-                recipients: job.encryption.recipientStrings, check: Self.dumpCheck,
-                litesafeVersion: LiteSafeVersion.current, kind: .dump)
+                job: job, created: created, file: pending.fileName, sqliteVersion: summary.sqliteVersion,
+                pageSize: summary.pageSize, pageCount: summary.pageCount, walMode: summary.walMode,
+                plaintextSize: digests.plaintextSize, plaintextSHA256: digests.plaintextSHA256,
+                storedSize: digests.storedSize, storedSHA256: digests.storedSHA256, check: Self.dumpCheck, kind: .dump)
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
             let stored = try pending.commit(manifest: manifest)
             try verifyStored(stored, store: job.store)

@@ -2,6 +2,7 @@ import Age
 import Crypto
 import Foundation
 import Logging
+import SQLite
 import Zstd
 
 /// What one successful backup produced.
@@ -74,21 +75,32 @@ public struct BackupEngine: Sendable {
         var timings = BackupTimings()
         do {
             let source = try snapshotTaker.open(job, logger: logger)
-            let (manifest, readBack) =
-                if Self.captures(job, source: source) {
-                    try captureAndStream(
+            var manifest: Manifest?
+            if Self.captures(job, source: source) {
+                do {
+                    manifest = try captureAndStream(
                         job, source: source, into: stores, created: created, cancellation: cancellation,
                         timings: &timings)
-                } else {
-                    (
-                        try stageAndStream(
-                            job, source: source, into: stores, created: created, cancellation: cancellation,
-                            logger: logger, timings: &timings), false
-                    )
+                } catch let failure as PageCaptureError {
+                    // This SQLite writes its backup otherwise than the capture relies on: nothing
+                    // is published yet, so throw the pending files away and stage, as before.
+                    stores.abandon()
+                    logger.log(
+                        .captureFellBack, level: .warning,
+                        "the page capture of '\(job.name)' failed (\(failure)); staging the snapshot instead",
+                        metadata: metadata.merging([LogKey.error: "\(failure)"]) { $1 })
                 }
+            }
+            // A captured backup was read back before its commit (its stored hash comes from there).
+            let readBack = manifest != nil
+            if manifest == nil {
+                manifest = try stageAndStream(
+                    job, source: source, into: stores, created: created, cancellation: cancellation, logger: logger,
+                    timings: &timings)
+            }
+            guard let manifest else { preconditionFailure("a backup without a manifest") }
             if cancellation.isCancelled { throw BackupError.cancelled(database: job.name) }
             let publishing = clock.now
-            // A captured backup was read back before its commit (its stored hash comes from there).
             try stores.commit(manifest: manifest, check: readBack ? { _, _ in } : verifyStored)
             timings.publish += clock.now - publishing
             let duration = clock.now - started
@@ -214,14 +226,10 @@ public struct BackupEngine: Sendable {
         }
         timings.check = clock.now - mark
         return Manifest(
-            database: job.name, sourcePath: job.sourcePath, created: created, file: stores.fileName,
-            sqliteVersion: snapshot.sqliteVersion, pageSize: snapshot.pageSize, pageCount: snapshot.pageCount,
-            walMode: snapshot.walMode, plaintextSize: digests.plaintextSize,
-            plaintextSHA256: digests.plaintextSHA256,
-            storedSize: digests.storedSize, storedSHA256: digests.storedSHA256,
-            compression: job.compression.description, encryption: job.encryption.isEncrypted ? "age" : "none",
-            recipients: job.encryption.recipientStrings, check: snapshot.check,
-            litesafeVersion: LiteSafeVersion.current)
+            job: job, created: created, file: stores.fileName, sqliteVersion: snapshot.sqliteVersion,
+            pageSize: snapshot.pageSize, pageCount: snapshot.pageCount, walMode: snapshot.walMode,
+            plaintextSize: digests.plaintextSize, plaintextSHA256: digests.plaintextSHA256,
+            storedSize: digests.storedSize, storedSHA256: digests.storedSHA256, check: snapshot.check)
     }
 
     /// Reads the published file back and checks it against the manifest: catches a write the

@@ -32,6 +32,7 @@ public enum Event: String, Sendable, CaseIterable {
     case clockStepped
     case storeFailed
     case storeCaughtUp
+    case captureFellBack
 
     /// The 128-bit journald message identifier, as 32 lowercase hex digits.
     public var messageID: String {
@@ -62,6 +63,7 @@ public enum Event: String, Sendable, CaseIterable {
         case .clockStepped: "28086edd2c854a199450e16e79c9d4da"
         case .storeFailed: "023cc7f4ec5a4bec9a12afd8e6949a98"
         case .storeCaughtUp: "8fe6f167f246461a9a582f6c23368447"
+        case .captureFellBack: "f9b665fe6dda461183f3219c72d1ffe3"
         }
     }
 }

@@ -32,6 +32,7 @@ extension SnapshotTaker {
                 if !reached {
                     reached = true
                     CrashPoint.backupDuringCapture.reached()
+                    try afterFirstCapturedPage?()
                 }
             }
             var firstPage = image.firstPage
@@ -81,11 +82,10 @@ public final class CapturedPages: @unchecked Sendable {
     /// fails throws `BackupError.checkFailed`. Call once, from any one thread.
     public func check(cancellation: Cancellation) throws -> CapturedSnapshot {
         defer { end() }
-        let started = ContinuousClock().now
         let pragma = try SnapshotCheck.check(source, job: job, cancellation: cancellation)
         return CapturedSnapshot(
             sqliteVersion: Library.version, pageSize: pageSize, pageCount: pageCount, firstPage: firstPage,
-            check: "\(pragma) ok", checkDuration: ContinuousClock().now - started)
+            check: "\(pragma) ok")
     }
 
     /// Stops a running check from any thread; `check` then fails.

@@ -41,8 +41,6 @@ public struct CapturedSnapshot: Sendable {
     public let firstPage: [UInt8]
     /// "quick_check ok" or "integrity_check ok".
     public let check: String
-    /// How long the check took.
-    public let checkDuration: Duration
 }
 
 /// Takes snapshots with SQLite's online backup API, the one supported way to copy a live
@@ -58,6 +56,9 @@ public struct SnapshotTaker: Sendable {
     /// Called between the steps of a rollback-journal copy, when writers get their turn; a test
     /// writes there, so the copy restarts exactly when it says, not when a real writer wins a race.
     public var betweenSteps: (@Sendable () -> Void)?
+    /// Called once a capture has handed on its first page; a test throws there what SQLite
+    /// would make a capture throw (`PageCaptureError`), to see the backup fall back to staging.
+    public var afterFirstCapturedPage: (@Sendable () throws -> Void)?
 
     public init() {}
 
