@@ -1,0 +1,149 @@
+import Crypto
+
+/// Writes one page snapshot: takes the database's pages as a capture or a staged copy yields
+/// them and stores each page whose content is new since `previous` in packs (each stored as it
+/// fills); `finish` returns the encrypted index, which the backup publishes as its data file
+/// with a manifest naming the packs, as any backup is published.
+///
+/// Pages 2…N come in ascending order, page 1 first or last (a capture writes it last). A page
+/// is new when its `PageID` differs from the one its number had in `previous`: SQLite changes
+/// pages in place, so comparing by number finds the unchanged ones with no lookup table and a
+/// page table's memory (40 bytes a page) at most.
+public final class PageSnapshotWriter {
+    /// What a finished snapshot is: its encrypted index (the backup's data file), what its
+    /// manifest records, and the table the next backup compares with.
+    public struct Result: Sendable {
+        public let sealedIndex: [UInt8]
+        public let facts: PageFacts
+        public let table: PageTable
+        /// Hex SHA-256 of page 1 and of pages 2…N.
+        public let firstPageSHA256: String
+        public let afterFirstPageSHA256: String
+    }
+
+    private let objects: any PageObjects
+    private let key: PageKey
+    private let keyName: String
+    private let encryption: Encryption
+    private let pageSize: Int
+    private let pageCount: Int
+    private let previous: PageTable?
+    private var entries: [PageTable.Entry]
+    private var packs: [String] = []
+    /// `previous`'s pack indexes, as this snapshot numbers them.
+    private var reusedPacks: [UInt32: UInt32] = [:]
+    private var newPacks: [String] = []
+    private var newBytes: Int64 = 0
+    private var newPages = 0
+    private var reusedPages = 0
+    private let builder: PackBuilder
+    /// The index in `packs` of the pack `builder` fills.
+    private var building: UInt32?
+    private var firstPage: [UInt8]?
+    private var afterFirstPage = SHA256()
+    private var nextPage: UInt32 = 2
+
+    private static let unset = PageTable.Entry(id: .zero, pack: .max, slot: .max)
+
+    /// - Parameters:
+    ///   - level: zstd's level for the packs.
+    ///   - previous: the last snapshot's table, if this machine kept it; a table of another page
+    ///     size is ignored (a `VACUUM` that changed it rewrote every page anyway).
+    public init(
+        objects: any PageObjects, key: PageKey, keyName: String, encryption: Encryption, level: Int, pageSize: Int,
+        pageCount: Int, previous: PageTable?
+    ) throws {
+        guard pageCount >= 1, pageCount <= Int(UInt32.max) else {
+            throw PageStoreError(.invalidInput, reason: "a database of \(pageCount) pages cannot be a page snapshot")
+        }
+        self.objects = objects
+        self.key = key
+        self.keyName = keyName
+        self.encryption = encryption
+        self.pageSize = pageSize
+        self.pageCount = pageCount
+        self.previous = previous?.pageSize == pageSize ? previous : nil
+        entries = [PageTable.Entry](repeating: Self.unset, count: pageCount)
+        builder = try PackBuilder(pageSize: pageSize, level: level)
+    }
+
+    /// Takes page `number`.
+    public func add(pageNumber number: UInt32, page: UnsafeRawBufferPointer) throws {
+        guard page.count == pageSize else {
+            throw PageStoreError(.invalidInput, reason: "page \(number) is \(page.count) bytes, not \(pageSize)")
+        }
+        if number == 1 {
+            guard firstPage == nil else { throw PageStoreError(.invalidInput, reason: "page 1 came twice") }
+            firstPage = Array(page)
+        } else {
+            guard number == nextPage, Int(number) <= pageCount else {
+                throw PageStoreError(.invalidInput, reason: "page \(number) came where page \(nextPage) was due")
+            }
+            afterFirstPage.update(bufferPointer: page)
+            nextPage += 1
+        }
+        let id = key.identity(of: page)
+        let index = Int(number) - 1
+        if let previous, index < previous.entries.count, previous.entries[index].id == id {
+            let old = previous.entries[index]
+            entries[index] = PageTable.Entry(id: id, pack: reusedPack(old.pack), slot: old.slot)
+            reusedPages += 1
+            return
+        }
+        let pack: UInt32
+        if let building {
+            pack = building
+        } else {
+            pack = UInt32(packs.count)
+            packs.append("")
+            building = pack
+        }
+        entries[index] = PageTable.Entry(id: id, pack: pack, slot: try builder.add(page, id: id))
+        newPages += 1
+        if builder.isFull { try sealPack() }
+    }
+
+    /// Stores the last pack and returns the snapshot's sealed index and facts; nothing refers
+    /// to the packs until the caller publishes the index with its manifest.
+    public func finish(walMode: Bool) throws -> Result {
+        guard let firstPage, Int(nextPage) == pageCount + 1 else {
+            throw PageStoreError(.invalidInput, reason: "the snapshot ended before all \(pageCount) pages came")
+        }
+        if !builder.isEmpty { try sealPack() }
+        let table = PageTable(pageSize: pageSize, packs: packs, entries: entries)
+        let first = SHA256.hash(data: firstPage)
+        let rest = afterFirstPage.finalize()
+        let index = PageIndex(
+            table: table, firstPageSHA256: Array(first), afterFirstPageSHA256: Array(rest), walMode: walMode,
+            keyName: keyName)
+        let sealedIndex = try PageSeal.seal(try index.encoded(), encryption: encryption)
+        let facts = PageFacts(
+            key: keyName, packs: packs, newPacks: newPacks.count, newBytes: newBytes, newPages: newPages,
+            reusedPages: reusedPages)
+        return Result(
+            sealedIndex: sealedIndex, facts: facts, table: table, firstPageSHA256: first.hexString,
+            afterFirstPageSHA256: rest.hexString)
+    }
+
+    /// `previous`'s pack `old`, as this snapshot numbers its packs.
+    private func reusedPack(_ old: UInt32) -> UInt32 {
+        if let mapped = reusedPacks[old] { return mapped }
+        let mapped = UInt32(packs.count)
+        packs.append(previous!.packs[Int(old)])
+        reusedPacks[old] = mapped
+        return mapped
+    }
+
+    private func sealPack() throws {
+        guard let building else { return }
+        let (name, bytes) = try builder.seal(encryption: encryption)
+        // A pack of that name holds these very bytes (its name is their hash): written by an
+        // interrupted run, it is whole, since objects are published whole.
+        if try objects.create(PageStoreLayout.pack(name), bytes: bytes) {
+            newBytes += Int64(bytes.count)
+        }
+        packs[Int(building)] = name
+        newPacks.append(name)
+        self.building = nil
+    }
+}
