@@ -89,7 +89,8 @@ public enum PageSnapshotRestorer {
         let (first, rest) = try hashes(of: index, fd: fd, path: path)
         guard first == index.firstPageSHA256.hexString, rest == index.afterFirstPageSHA256.hexString else {
             throw PageStoreError(
-                .damagedObject, object: indexName, reason: "the restored database does not hash to the snapshot's hashes")
+                .damagedObject, object: indexName,
+                reason: "the restored database does not hash to the snapshot's hashes")
         }
         return Restored(index: index, firstPageSHA256: first, afterFirstPageSHA256: rest)
     }
