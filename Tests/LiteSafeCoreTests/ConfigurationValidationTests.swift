@@ -151,6 +151,20 @@ import Testing
         #expect(try fixture.load(fixture.text()).configuration.databases[0].dumpSchedule == nil)
     }
 
+    @Test("format: pages is read, inherited, and refused where a page store cannot work")
+    func pagesFormat() throws {
+        let fixture = try ConfigurationFixture()
+        #expect(try fixture.load(fixture.text()).configuration.databases[0].format == .file)
+        let pages = try fixture.load(fixture.text(defaults: "  format: pages"))
+        #expect(pages.configuration.databases[0].format == .pages)
+        #expect(
+            fixture.problems(fixture.text(defaults: "  format: page")) == [
+                "test.yml:2:11: defaults.format: expected file or pages, got 'page' — did you mean 'pages'?"
+            ])
+        let none = fixture.problems(fixture.text(defaults: "  format: pages\n  compression: none"))
+        #expect(none.count == 1 && none[0].contains("`format: pages` compresses its packs with zstd"), "\(none)")
+    }
+
     @Test func relativeDestination() throws {
         let fixture = try ConfigurationFixture()
         let text = fixture.text().replacingOccurrences(

@@ -20,7 +20,7 @@ import Testing
         bytes.insert(contentsOf: [UInt8](repeating: 0x20, count: Manifest.maximumSize), at: 1)
         #expect(
             throws: BackupError.unreadableManifest(
-                path: "m.json", reason: "it is \(bytes.count) bytes, more than the 65536 a manifest may have")
+                path: "m.json", reason: "it is \(bytes.count) bytes, more than the 1048576 a manifest may have")
         ) { try Manifest.decode(bytes, path: "m.json") }
     }
 

@@ -30,4 +30,5 @@ extension ForwardingStore {
     public func lock(database: String) throws -> any StoreLock { try base.lock(database: database) }
     public func checkSettings() throws -> [String] { try base.checkSettings() }
     public func removeLeftovers(database: String) throws -> Leftovers { try base.removeLeftovers(database: database) }
+    public func pageObjects(database: String) throws -> any PageObjects { try base.pageObjects(database: database) }
 }

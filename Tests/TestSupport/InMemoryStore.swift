@@ -13,6 +13,7 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
         let mutex = NSLock()
         var files: [String: [String: [UInt8]]] = [:]
         var locked: Set<String> = []
+        var pages: [String: InMemoryPageObjects] = [:]
     }
 
     let storage: Storage
@@ -172,6 +173,16 @@ public final class InMemoryStore: BackupStore, @unchecked Sendable {
             }
         }
         return Lock(storage: storage, database: database)
+    }
+
+    public func pageObjects(database: String) throws -> any PageObjects {
+        try DatabaseName.validate(database)
+        return storage.mutex.withLock {
+            if let objects = storage.pages[database] { return objects }
+            let objects = InMemoryPageObjects()
+            storage.pages[database] = objects
+            return objects
+        }
     }
 
     public func removeLeftovers(database: String) throws -> Leftovers {

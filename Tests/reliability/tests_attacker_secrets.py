@@ -316,7 +316,7 @@ def test_hostile_header_stanza_count_is_capped(ctx):
 @timeout(300)
 def test_hostile_manifests_are_capped_in_size(ctx):
     """50 manifests of 15 MB each (one file, hard-linked) do not make `list` hold them all: a
-    manifest over 64 KiB is refused unparsed, and list's peak memory stays small."""
+    manifest over 1 MiB is refused unparsed, and list's peak memory stays small."""
     cfg, folder, path, manifest = backed_up_manifest(ctx)
     manifest["check"] = "x" * (15 * 1000 * 1000)
     big = os.path.join(folder, "big" + support.MANIFEST_SUFFIX)
@@ -327,7 +327,7 @@ def test_hostile_manifests_are_capped_in_size(ctx):
     r, peak = peak_rss_and_run([support.LITESAFE, "list", "--config", cfg], timeout=240)
     info(f"list with 50 manifests of 15 MB: exit {r.returncode}, peak RSS {peak / 1024:.0f} MiB")
     expect("x" * 100 not in r.stdout, "a 15 MB manifest was listed")
-    expect("65536" in r.stderr or r.returncode == 0, f"list does not say the manifest is too large: {r.stderr[-400:]}")
+    expect("1048576" in r.stderr or r.returncode == 0, f"list does not say the manifest is too large: {r.stderr[-400:]}")
     expect(peak < 150 * 1024, f"list's peak RSS is {peak / 1024:.0f} MiB")
 
 

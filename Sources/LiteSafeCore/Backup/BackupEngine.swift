@@ -76,7 +76,12 @@ public struct BackupEngine: Sendable {
         do {
             let source = try snapshotTaker.open(job, logger: logger)
             var manifest: Manifest?
-            if Self.captures(job, source: source) {
+            var pageCommit: PageCommit?
+            if job.format == .pages {
+                (manifest, pageCommit) = try storePages(
+                    job, source: source, into: stores, created: created, cancellation: cancellation, logger: logger,
+                    timings: &timings)
+            } else if Self.captures(job, source: source) {
                 do {
                     manifest = try captureAndStream(
                         job, source: source, into: stores, created: created, cancellation: cancellation,
@@ -92,7 +97,7 @@ public struct BackupEngine: Sendable {
                 }
             }
             // A captured backup was read back before its commit (its stored hash comes from there).
-            let readBack = manifest != nil
+            let readBack = manifest != nil && pageCommit == nil
             if manifest == nil {
                 manifest = try stageAndStream(
                     job, source: source, into: stores, created: created, cancellation: cancellation, logger: logger,
@@ -103,6 +108,9 @@ public struct BackupEngine: Sendable {
             let publishing = clock.now
             try stores.commit(manifest: manifest, check: readBack ? { _, _ in } : verifyStored)
             timings.publish += clock.now - publishing
+            if let pageCommit {
+                keep(pageCommit, job: job, logger: logger)
+            }
             let duration = clock.now - started
             let failed = stores.outcomes.filter { !$0.succeeded }.map(\.store)
             let storeNote =
@@ -136,6 +144,18 @@ public struct BackupEngine: Sendable {
                 logCheckFailed(error, metadata: metadata, logger: logger)
             }
             throw error
+        }
+    }
+
+    /// Keeps a committed page snapshot's table for the next backup; a failure costs that backup
+    /// a full copy of the pages, so it is logged, not thrown.
+    func keep(_ commit: PageCommit, job: BackupJob, logger: Logger) {
+        do {
+            try commit.state.keep(commit.table, stem: commit.stem, keyName: commit.keyName)
+        } catch {
+            logger.warning(
+                "backup of '\(job.name)' was published, but its page table could not be kept (\(errorWording(error))): the next backup stores every page again",
+                metadata: [LogKey.database: "\(job.name)", LogKey.error: "\(errorWording(error))"])
         }
     }
 

@@ -18,6 +18,11 @@ public struct BackupJob: Sendable {
     public var timeZone: TimeZone
     /// What to store: a snapshot of the database file, or a logical SQL dump of it.
     public var kind: BackupKind = .snapshot
+    /// Whole files, or an incremental page store (`format: pages`).
+    public var format: BackupFormat = .file
+    /// Where the machine keeps what a page store's next backup needs and cannot read back
+    /// from the store without an identity: the page key and the last snapshot's page table.
+    public var pageStateDirectory: String?
     /// How the backup shares the CPU with the application (`backup_cpu_priority`), applied when
     /// the engine is asked to (`BackupEngine.lowersPriority`).
     public var cpuPriority: CPUPriority = .idle

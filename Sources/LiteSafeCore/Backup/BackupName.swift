@@ -28,8 +28,19 @@ public enum BackupName {
         ".sql" + dataExtension(compression: compression, encrypted: encrypted).dropFirst(".sqlite".count)
     }
 
-    /// The extensions of data files: snapshots' (`.sqlite…`), then dumps' (`.sql…`).
-    static let snapshotExtensions = [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"]
+    /// A page snapshot's data file's extension (its encrypted `PageIndex`).
+    public static func pagesExtension(encrypted: Bool) -> String { encrypted ? ".pages.age" : ".pages" }
+
+    /// The extensions of a page snapshot's data file.
+    static let pagesExtensions = [".pages.age", ".pages"]
+
+    /// Whether `name` ends as a page snapshot's data file does.
+    public static func isPagesFile(_ name: String) -> Bool {
+        pagesExtensions.contains { name.hasSuffix($0) }
+    }
+
+    /// The extensions of data files: snapshots' (`.sqlite…`, `.pages…`), then dumps' (`.sql…`).
+    static let snapshotExtensions = [".sqlite.zst.age", ".sqlite.zst", ".sqlite.age", ".sqlite"] + pagesExtensions
     static let dumpExtensions = [".sql.zst.age", ".sql.zst", ".sql.age", ".sql"]
 
     /// Whether `name` ends as a stored dump's data file does (`.sql`, `.sql.zst`, …).

@@ -8,6 +8,17 @@ public enum CheckpointMode: String, Sendable, CaseIterable, Codable {
     case none, passive, full, restart, truncate
 }
 
+/// How a database's snapshots are stored (`format`).
+public enum BackupFormat: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Each backup a whole file that stock `age -d | zstd -d` turns back into the database.
+    case file
+    /// An incremental page store: each backup stores only the pages whose content changed,
+    /// in packs shared between snapshots (`PageStore/`).
+    case pages
+
+    public var description: String { rawValue }
+}
+
 /// How the snapshot is compressed before it is encrypted.
 public enum Compression: Sendable, Hashable, CustomStringConvertible {
     case none

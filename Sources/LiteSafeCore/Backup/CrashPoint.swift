@@ -31,6 +31,10 @@ public enum CrashPoint: String, CaseIterable, Sendable {
     case pruneAfterManifest = "prune-after-manifest"
     /// The first doomed backup is wholly deleted.
     case pruneAfterDelete = "prune-after-delete"
+    /// A page snapshot's first new pack is stored, its index and manifest not yet.
+    case backupAfterPack = "backup-after-pack"
+    /// The first pack no retained page snapshot reads is deleted, the others not yet.
+    case pruneDuringPackSweep = "prune-during-pack-sweep"
 
     public static let environmentVariable = "LITESAFE_TEST_CRASH_AT"
 

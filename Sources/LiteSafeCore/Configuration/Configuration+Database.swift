@@ -22,6 +22,8 @@ extension Configuration {
         public var jitter: Duration
         public var checkpoint: CheckpointMode
         public var compression: Compression
+        /// Whole files, or an incremental page store (`format: pages`).
+        public var format: BackupFormat
         public var integrityCheck: IntegrityCheck
         /// How long SQLite waits for a lock before giving up on a step.
         public var busyTimeout: Duration
@@ -50,8 +52,10 @@ extension Configuration {
             encryption: Encryption,
             retention: RetentionPolicy = .default,
             stores: [Configuration.NamedStore]? = nil,
-            dumpSchedule: Schedule? = nil
+            dumpSchedule: Schedule? = nil,
+            format: BackupFormat = .file
         ) {
+            self.format = format
             self.name = name
             self.path = path
             self.stores =

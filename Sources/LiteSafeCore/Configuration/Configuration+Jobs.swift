@@ -21,6 +21,8 @@ extension Configuration {
             retention: database.retention, timeZone: timeZone)
         job.targets = targets
         job.cpuPriority = backupCPUPriority
+        job.format = database.format
+        job.pageStateDirectory = pageStateDirectory
         return job
     }
 
@@ -32,6 +34,7 @@ extension Configuration {
     {
         var job = backupJob(for: database, stores: stores, cancellation: cancellation)
         job.kind = .dump
+        job.format = .file
         return job
     }
 }

@@ -55,6 +55,8 @@ public struct Configuration: Sendable, Equatable {
 
     /// Where snapshots are written before they are published; kept private to the service (0700).
     public var stagingDirectory: String { stateDirectory + "/staging" }
+    /// Where page stores' keys and last page tables live (`format: pages`).
+    public var pageStateDirectory: String { stateDirectory + "/pages" }
 
     /// The database with this name, if the file configures one.
     public func database(named name: String) -> DatabaseConfiguration? {

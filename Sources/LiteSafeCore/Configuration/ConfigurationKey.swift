@@ -12,7 +12,7 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
     case stores
     case databases
     // `defaults` and each database (`stores` too, as a list of names).
-    case schedule, jitter, destination, checkpoint, compression
+    case schedule, jitter, destination, checkpoint, compression, format
     case dumpSchedule = "dump_schedule"
     case integrityCheck = "integrity_check"
     case busyTimeout = "busy_timeout"
@@ -48,8 +48,8 @@ enum ConfigurationKey: String, CaseIterable, Hashable {
         case topLevel, defaults, database, encryption, retention, store, s3, objectLock
 
         static let shared: [ConfigurationKey] = [
-            .schedule, .jitter, .dumpSchedule, .destination, .stores, .checkpoint, .compression, .integrityCheck,
-            .busyTimeout,
+            .schedule, .jitter, .dumpSchedule, .destination, .stores, .format, .checkpoint, .compression,
+            .integrityCheck, .busyTimeout,
             .encryption, .retention,
         ]
 

@@ -80,14 +80,19 @@ extension ConfigurationReader {
             let compression = settings.compression.value(or: Configuration.Database.defaultCompression),
             let integrityCheck = settings.integrityCheck.value(or: Configuration.Database.defaultIntegrityCheck),
             let busyTimeout = settings.busyTimeout.value(or: Configuration.Database.defaultBusyTimeout),
-            let retention = settings.retention.value(or: .default)
+            let retention = settings.retention.value(or: .default),
+            let format = settings.format.value(or: .file)
         else { return nil }
+        if format == .pages, !pageStoreFits(label: label, stores: stores, compression: compression, settings: settings)
+        {
+            return nil
+        }
 
         let database = Configuration.Database(
             name: name, path: path, store: stores[0].location, schedule: schedule, jitter: jitter,
             checkpoint: checkpoint, compression: compression, integrityCheck: integrityCheck,
             busyTimeout: busyTimeout, encryption: encryption, retention: retention, stores: stores,
-            dumpSchedule: dumpSchedule)
+            dumpSchedule: dumpSchedule, format: format)
         for store in stores {
             guard case .directory(let root) = store.location else { continue }
             checkDestination(root, of: database, at: definedStores.stores[store.name]?.place ?? storesNode)
@@ -98,6 +103,32 @@ extension ConfigurationReader {
                 at: encryptionNode)
         }
         return database
+    }
+
+    /// Whether `format: pages` can work with the rest of the database's settings; reports why not.
+    private func pageStoreFits(
+        label: String, stores: [Configuration.NamedStore], compression: Compression, settings: Settings
+    ) -> Bool {
+        guard case .set(_, let node) = settings.format else { return true }
+        if stores.count > 1 {
+            error(
+                "\(label): `format: pages` keeps one page store: list one store under `stores:` (or use `destination:`), or use `format: file` for several",
+                at: node)
+            return false
+        }
+        if case .none = compression {
+            error(
+                "\(label): `format: pages` compresses its packs with zstd: remove `compression: none`, or use `format: file`",
+                at: node)
+            return false
+        }
+        if case .s3 = stores[0].location {
+            error(
+                "\(label): `format: pages` keeps its page store in a folder for now: use a `path:` store or `destination:`, or `format: file` for S3",
+                at: node)
+            return false
+        }
+        return true
     }
 
     /// Where the database's backups go, and the node that says so; nil when that is unset or wrong.

@@ -40,6 +40,7 @@ extension ConfigurationReader {
         var stores = Setting<[Configuration.NamedStore]>.unset
         var checkpoint = Setting<CheckpointMode>.unset
         var compression = Setting<Compression>.unset
+        var format = Setting<BackupFormat>.unset
         var integrityCheck = Setting<IntegrityCheck>.unset
         var busyTimeout = Setting<Duration>.unset
         var encryption = Setting<Encryption>.unset
@@ -65,6 +66,7 @@ extension ConfigurationReader {
                 stores: setsWhere ? stores : defaults.stores,
                 checkpoint: checkpoint.or(defaults.checkpoint),
                 compression: compression.or(defaults.compression),
+                format: format.or(defaults.format),
                 integrityCheck: integrityCheck.or(defaults.integrityCheck),
                 busyTimeout: busyTimeout.or(defaults.busyTimeout),
                 encryption: encryption.or(defaults.encryption),
@@ -113,6 +115,13 @@ extension ConfigurationReader {
                 node, at: fields.path(.compression), expected: "none, zstd or zstd:1 … zstd:19",
                 candidates: ["none", "zstd"], parse: Compression.init(parsing:))
             settings.compression = Setting(compression, from: node)
+        }
+        if let node = fields[.format] {
+            let formats = BackupFormat.allCases.map(\.rawValue)
+            let format = choice(
+                node, at: fields.path(.format), expected: Self.sentence(formats), candidates: formats,
+                parse: BackupFormat.init(rawValue:))
+            settings.format = Setting(format, from: node)
         }
         if let node = fields[.integrityCheck] {
             let checks = IntegrityCheck.allCases.map(\.rawValue)

@@ -55,10 +55,11 @@ public final class FolderDescriptor {
     }
 
     /// Creates the new file `name` (`O_CREAT|O_EXCL|O_NOFOLLOW`, so nothing existing is opened)
-    /// for writing and returns its descriptor.
+    /// for reading and writing (a page snapshot's restore reads its pages back) and returns its
+    /// descriptor.
     func createFile(_ name: String, mode: mode_t = 0o600) throws -> Int32 {
         try check(name)
-        let fd = openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        let fd = openat(descriptor, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw FileSystemError("create", path: path(of: name)) }
         return fd
     }

@@ -1,6 +1,6 @@
 import Zstd
 
-/// A page snapshot's index, stored encrypted (`PageStoreLayout.index`): the database's shape
+/// A page snapshot's index, stored encrypted as its data file (`<stem>.pages.age`): the database's shape
 /// and hashes, the packs it reads, and for each run of consecutive pages the pack and first
 /// slot holding them. Runs keep it small: after 1 % churn a 1 GiB database's index is a few
 /// hundred KiB before compression; page IDs stay in the packs' tables.

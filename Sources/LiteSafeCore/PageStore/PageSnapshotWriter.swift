@@ -26,7 +26,6 @@ public final class PageSnapshotWriter {
     private let keyName: String
     private let encryption: Encryption
     private let pageSize: Int
-    private let pageCount: Int
     private let previous: PageTable?
     private var entries: [PageTable.Entry]
     private var packs: [String] = []
@@ -51,19 +50,17 @@ public final class PageSnapshotWriter {
     ///     size is ignored (a `VACUUM` that changed it rewrote every page anyway).
     public init(
         objects: any PageObjects, key: PageKey, keyName: String, encryption: Encryption, level: Int, pageSize: Int,
-        pageCount: Int, previous: PageTable?
+        previous: PageTable?
     ) throws {
-        guard pageCount >= 1, pageCount <= Int(UInt32.max) else {
-            throw PageStoreError(.invalidInput, reason: "a database of \(pageCount) pages cannot be a page snapshot")
-        }
         self.objects = objects
         self.key = key
         self.keyName = keyName
         self.encryption = encryption
         self.pageSize = pageSize
-        self.pageCount = pageCount
         self.previous = previous?.pageSize == pageSize ? previous : nil
-        entries = [PageTable.Entry](repeating: Self.unset, count: pageCount)
+        // Page 1's entry, filled when it comes; the others are appended in order.
+        entries = [Self.unset]
+        entries.reserveCapacity(self.previous?.pageCount ?? 1)
         builder = try PackBuilder(pageSize: pageSize, level: level)
     }
 
@@ -76,7 +73,7 @@ public final class PageSnapshotWriter {
             guard firstPage == nil else { throw PageStoreError(.invalidInput, reason: "page 1 came twice") }
             firstPage = Array(page)
         } else {
-            guard number == nextPage, Int(number) <= pageCount else {
+            guard number == nextPage, number < .max else {
                 throw PageStoreError(.invalidInput, reason: "page \(number) came where page \(nextPage) was due")
             }
             afterFirstPage.update(bufferPointer: page)
@@ -86,7 +83,7 @@ public final class PageSnapshotWriter {
         let index = Int(number) - 1
         if let previous, index < previous.entries.count, previous.entries[index].id == id {
             let old = previous.entries[index]
-            entries[index] = PageTable.Entry(id: id, pack: reusedPack(old.pack), slot: old.slot)
+            place(PageTable.Entry(id: id, pack: reusedPack(old.pack), slot: old.slot), at: index)
             reusedPages += 1
             return
         }
@@ -98,7 +95,7 @@ public final class PageSnapshotWriter {
             packs.append("")
             building = pack
         }
-        entries[index] = PageTable.Entry(id: id, pack: pack, slot: try builder.add(page, id: id))
+        place(PageTable.Entry(id: id, pack: pack, slot: try builder.add(page, id: id)), at: index)
         newPages += 1
         if builder.isFull { try sealPack() }
     }
@@ -106,8 +103,17 @@ public final class PageSnapshotWriter {
     /// Stores the last pack and returns the snapshot's sealed index and facts; nothing refers
     /// to the packs until the caller publishes the index with its manifest.
     public func finish(walMode: Bool) throws -> Result {
-        guard let firstPage, Int(nextPage) == pageCount + 1 else {
-            throw PageStoreError(.invalidInput, reason: "the snapshot ended before all \(pageCount) pages came")
+        guard let firstPage else {
+            throw PageStoreError(.invalidInput, reason: "the snapshot ended before page 1 came")
+        }
+        // The header's page count, when valid (its version-valid-for number equals the change
+        // counter: fileformat2.html, 1.3.8), must be the pages that came.
+        func word(_ offset: Int) -> UInt32 {
+            firstPage[offset..<offset + 4].reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        if firstPage.count >= 100, word(92) == word(24), word(28) != 0, Int(word(28)) != pageCount {
+            throw PageStoreError(
+                .invalidInput, reason: "the header says \(word(28)) pages, and \(pageCount) came")
         }
         if !builder.isEmpty { try sealPack() }
         let table = PageTable(pageSize: pageSize, packs: packs, entries: entries)
@@ -123,6 +129,13 @@ public final class PageSnapshotWriter {
         return Result(
             sealedIndex: sealedIndex, facts: facts, table: table, firstPageSHA256: first.hexString,
             afterFirstPageSHA256: rest.hexString)
+    }
+
+    /// The number of pages taken so far.
+    public var pageCount: Int { entries.count }
+
+    private func place(_ entry: PageTable.Entry, at index: Int) {
+        if index == 0 { entries[0] = entry } else { entries.append(entry) }
     }
 
     /// `previous`'s pack `old`, as this snapshot numbers its packs.
@@ -142,6 +155,7 @@ public final class PageSnapshotWriter {
         if try objects.create(PageStoreLayout.pack(name), bytes: bytes) {
             newBytes += Int64(bytes.count)
         }
+        CrashPoint.backupAfterPack.reached()
         packs[Int(building)] = name
         newPacks.append(name)
         self.building = nil

@@ -37,6 +37,12 @@ public struct PageStoreError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         let subject = object.map { "page store object \($0): " } ?? "page store: "
         let because = cause.map { ": \($0)" } ?? ""
-        return subject + reason + because
+        let advice =
+            switch code {
+            case .missingObject, .damagedObject, .damagedPages: "; nothing was written — use an older backup"
+            case .wrongKey: "; nothing was written — give the identity whose recipient the backups are encrypted to"
+            case .invalidInput, .storeFailed: ""
+            }
+        return subject + reason + because + advice
     }
 }

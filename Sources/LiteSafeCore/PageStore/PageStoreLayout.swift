@@ -19,7 +19,11 @@ public enum PageStoreLayout {
     public static func packName(ofFile file: String) -> String? {
         guard file.hasSuffix(".pack") else { return nil }
         let name = String(file.dropLast(".pack".count))
-        return name.utf8.count == 64 && name.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
-            ? name : nil
+        return isPackName(name) ? name : nil
+    }
+
+    /// Whether `name` is a pack's name: 64 lower-case hex digits.
+    public static func isPackName(_ name: String) -> Bool {
+        name.utf8.count == 64 && name.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }

@@ -68,9 +68,17 @@ public struct RestoreEngine: Sendable {
         let limit = min(manifest?.plaintextSize ?? maxSize, folder.availableBytes() ?? .max)
         // A captured snapshot's manifest hashes its first page and the rest apart.
         let split = manifest.flatMap { $0.firstPageSHA256 == nil ? nil : $0.pageSize }
-        let decoded = try decode(
-            source, identities: identities, limit: limit, into: file, cancellation: cancellation,
-            name: manifest?.database ?? name, availableBytes: folder.availableBytes(), splitAt: split)
+        let decoded: Decoded
+        if manifest?.pages != nil {
+            guard case .stored(let backup, let store) = source else {
+                throw RestoreError.pagesNeedTheirStore(source: sourceDescription(source))
+            }
+            decoded = try decodePages(backup, store: store, identities: identities, limit: limit, into: file)
+        } else {
+            decoded = try decode(
+                source, identities: identities, limit: limit, into: file, cancellation: cancellation,
+                name: manifest?.database ?? name, availableBytes: folder.availableBytes(), splitAt: split)
+        }
         if let manifest {
             let expected = [manifest.plaintextSHA256, manifest.firstPageSHA256, manifest.afterFirstPageSHA256]
                 .compactMap { $0 }
@@ -216,6 +224,37 @@ public struct RestoreEngine: Sendable {
         try dump?.finish()
         let digests = [hash.finalize().hexString] + (splitAt == nil ? [] : [rest.finalize().hexString])
         return Decoded(size: size, digests: digests, isDump: dump != nil, wantsWAL: dump?.wantsWAL ?? false)
+    }
+
+    /// Rebuilds a page snapshot into `file` from its index (the backup's data file) and the
+    /// packs of its store (`PageSnapshotRestorer`: every page checked against its ID, the file
+    /// against the database's hashes).
+    private func decodePages(
+        _ backup: StoredBackup, store: any BackupStore, identities: [any AgeIdentity], limit: Int64,
+        into file: AtomicFile
+    ) throws -> Decoded {
+        // An index is a few MiB at most (16 bytes a run, 32 a pack); its size is the manifest's.
+        guard backup.manifest.storedSize <= 256 << 20 else {
+            throw BackupError.sizeMismatch(
+                path: backup.dataLocation, expected: 256 << 20, actual: backup.manifest.storedSize)
+        }
+        if backup.manifest.plaintextSize > limit {
+            throw Decompressor.Failure.outputLimitExceeded(limit: limit)
+        }
+        var sealed: [UInt8] = []
+        try store.read(backup) { bytes in
+            sealed.append(contentsOf: bytes)
+            if sealed.count > 256 << 20 {
+                throw BackupError.sizeMismatch(
+                    path: backup.dataLocation, expected: 256 << 20, actual: Int64(sealed.count))
+            }
+        }
+        let restored = try PageSnapshotRestorer.restore(
+            sealedIndex: sealed, object: backup.dataLocation, from: try store.pageObjects(database: backup.id.database),
+            identities: identities, into: file.descriptor, path: file.temporaryPath)
+        return Decoded(
+            size: restored.size, digests: [restored.firstPageSHA256, restored.afterFirstPageSHA256], isDump: false,
+            wantsWAL: false)
     }
 
     /// Runs `integrity_check` on the restored copy (with untrusted schema: a hostile backup's

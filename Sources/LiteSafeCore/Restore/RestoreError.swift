@@ -13,6 +13,8 @@ public struct RestoreError: Error, CustomStringConvertible, Sendable, Equatable 
         case outputChanged
         /// The private folder the restore checked its copy in was swapped by another process.
         case folderChanged
+        /// A page snapshot's index was given without the store holding its packs.
+        case pagesNeedTheirStore
     }
 
     public var code: Code
@@ -43,6 +45,14 @@ public struct RestoreError: Error, CustomStringConvertible, Sendable, Equatable 
             code: .outputChanged, location: path,
             message:
                 "\(path) was replaced, removed or created by another process during the restore; it was left as it is — stop whatever changes it and run the restore again"
+        )
+    }
+
+    public static func pagesNeedTheirStore(source: String) -> RestoreError {
+        RestoreError(
+            code: .pagesNeedTheirStore, location: source,
+            message:
+                "\(source) is a page snapshot's index: its pages are in the packs of its store — restore it from the store (`--from` the store's folder, or by the database's name with `--config`), or with scripts/restore-pages.py"
         )
     }
 

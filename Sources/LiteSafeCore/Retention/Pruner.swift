@@ -96,6 +96,9 @@ public struct Pruner: Sendable {
                 metadata: [LogKey.database: "\(database)", LogKey.backup: "\(backup.manifest.file)"])
             CrashPoint.pruneAfterDelete.reached()
         }
+        if listing.backups.contains(where: { $0.manifest.pages != nil }) {
+            try PackSweep.sweep(database, in: store, logger: logger)
+        }
         return decisions
     }
 }

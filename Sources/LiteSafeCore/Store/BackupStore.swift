@@ -165,6 +165,9 @@ public protocol BackupStore: Sendable {
     /// data files an intent record names that never got or lost their manifest) and reports
     /// other data files without a manifest. Call with the lock held.
     func removeLeftovers(database: String) throws -> Leftovers
+    /// The objects of `database`'s page store (`format: pages`): packs and keys beside its
+    /// backups. Throws `PageStoreError` `.storeFailed` where the store keeps none (default).
+    func pageObjects(database: String) throws -> any PageObjects
 }
 
 /// What a store knows of a backup's stored bytes without reading them.
@@ -196,6 +199,10 @@ extension BackupStore {
     public func lockedState(of backup: StoredBackup) throws -> BackupLocked? { nil }
 
     public func checkSettings() throws -> [String] { [] }
+
+    public func pageObjects(database: String) throws -> any PageObjects {
+        throw PageStoreError(.storeFailed, object: location(of: database), reason: "this store keeps no page store")
+    }
 
     /// Every whole backup of `database`, newest first; damaged manifests are left out (use
     /// `listing(of:)` to report them).

@@ -188,6 +188,15 @@ public struct DirectoryStore: BackupStore {
         return leftovers
     }
 
+    /// The folder `pages` in the database's folder, made if missing; the store and it must be ours.
+    public func pageObjects(database: String) throws -> any PageObjects {
+        let pages = try writableFolder(database).folder(Self.pagesFolder, create: true, trusted: true)
+        return try FolderPageObjects(path: pages.path)
+    }
+
+    /// Where a database's page store lives in its folder.
+    public static let pagesFolder = "pages"
+
     private func openRoot(trusted: Bool) throws -> StoreFolder {
         do {
             return trusted ? try StoreFolder.openTrusted(root) : try StoreFolder.open(root)

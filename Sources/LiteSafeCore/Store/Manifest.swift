@@ -13,9 +13,13 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// (`first_page_sha256`, `after_first_page_sha256`): page 1 is captured last, so no one
     /// pass over the database in order exists. Older LiteSafe versions refuse it by its number.
     public static let splitHashFormat = 2
-    /// Manifests larger than this are refused unparsed: LiteSafe writes about 1 KiB, and a store
-    /// others can write to must not make `list` hold gigabytes of JSON.
-    public static let maximumSize = 64 << 10
+    /// The format of a page snapshot's manifest (`format: pages`): hashes in two parts, as a
+    /// captured snapshot's, and `pages`, the packs its data file (the encrypted index) refers to.
+    public static let pageSnapshotFormat = 3
+    /// Manifests larger than this are refused unparsed: LiteSafe writes about 1 KiB (a page
+    /// snapshot's lists its packs: 1 MiB is some 14,000 packs, over 100 GB compressed), and a
+    /// store others can write to must not make `list` hold gigabytes of JSON.
+    public static let maximumSize = 1 << 20
 
     public var format: Int = Manifest.currentFormat
     public var database: String
@@ -48,9 +52,11 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// What the data file holds; absent (nil) in a snapshot's manifest, as in every manifest
     /// written before dumps were stored, so those stay valid and mean what they meant.
     public var kind: BackupKind? = nil
+    /// A page snapshot's packs and costs (format 3); nil for any other backup.
+    public var pages: PageFacts? = nil
 
     enum CodingKeys: String, CodingKey {
-        case format, database, created, file, compression, encryption, recipients, check, kind
+        case format, database, created, file, compression, encryption, recipients, check, kind, pages
         case sourcePath = "source_path"
         case sqliteVersion = "sqlite_version"
         case pageSize = "page_size"
@@ -87,7 +93,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         decoder.dateDecodingStrategy = .iso8601Text
         do {
             let manifest = try decoder.decode(Manifest.self, from: Data(bytes))
-            guard manifest.format >= currentFormat, manifest.format <= splitHashFormat else {
+            guard manifest.format >= currentFormat, manifest.format <= pageSnapshotFormat else {
                 throw BackupError.unreadableManifest(
                     path: path,
                     reason: "format \(manifest.format) is newer than this LiteSafe understands; upgrade LiteSafe")
@@ -95,14 +101,32 @@ public struct Manifest: Codable, Sendable, Equatable {
             // Exactly one way to check the database: the whole hash (1) or its two parts (2).
             let split = manifest.firstPageSHA256 != nil && manifest.afterFirstPageSHA256 != nil
             let whole = manifest.plaintextSHA256 != nil
-            guard whole != split, split == (manifest.format == splitHashFormat),
+            guard whole != split, split == (manifest.format >= splitHashFormat),
                 manifest.firstPageSHA256 == nil || split, manifest.afterFirstPageSHA256 == nil || split
             else {
                 throw BackupError.unreadableManifest(
                     path: path,
-                    reason: manifest.format == splitHashFormat
-                        ? "format 2 needs first_page_sha256 and after_first_page_sha256, and no plaintext_sha256"
+                    reason: manifest.format >= splitHashFormat
+                        ? "format \(manifest.format) needs first_page_sha256 and after_first_page_sha256, and no plaintext_sha256"
                         : "it has no plaintext_sha256")
+            }
+            // A page snapshot's data file is an index of packs: its manifest must say so, and only its.
+            let isPages = BackupName.isPagesFile(manifest.file)
+            guard (manifest.pages != nil) == (manifest.format == pageSnapshotFormat), isPages == (manifest.pages != nil)
+            else {
+                throw BackupError.unreadableManifest(
+                    path: path,
+                    reason: manifest.pages == nil
+                        ? "format \(manifest.format) with the file '\(manifest.file.escapingControlCharacters)' needs \"pages\" (format 3, a .pages file)"
+                        : "it lists pages but is format \(manifest.format) with the file '\(manifest.file.escapingControlCharacters)'"
+                )
+            }
+            if let pages = manifest.pages {
+                guard BackupName.isPlainName(pages.key), pages.packs.allSatisfy({ PageStoreLayout.isPackName($0) })
+                else {
+                    throw BackupError.unreadableManifest(
+                        path: path, reason: "its page key or pack names are not plain names")
+                }
             }
             guard !manifest.file.contains("/"), manifest.file != "..", manifest.file != "." else {
                 throw BackupError.unreadableManifest(

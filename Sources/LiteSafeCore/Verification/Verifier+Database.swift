@@ -103,12 +103,13 @@ extension Verifier {
         report.checked += listing.damaged.count
         report.failed += listing.damaged.count
         report.reason = listing.damaged.first.map { "\($0)" }
+        let packs = PackScrub()
         for backup in listing.backups {
             if cancellation.isCancelled { throw BackupError.cancelled(database: database) }
             do {
                 _ = try check(
-                    backup, store: store, identities: identities, scratch: scratch, cancellation: cancellation,
-                    logger: logger)
+                    backup, store: store, identities: identities, scratch: scratch, packs: packs,
+                    cancellation: cancellation, logger: logger)
                 report.checked += 1
             } catch BackupError.cancelled {
                 throw BackupError.cancelled(database: database)

@@ -22,8 +22,17 @@ public struct Verifier: Sendable {
     public func scrub(
         backup: StoredBackup, store: any BackupStore, cancellation: Cancellation? = nil, logger: Logger
     ) throws {
+        try scrub(backup: backup, store: store, packs: PackScrub(), cancellation: cancellation, logger: logger)
+    }
+
+    /// Scrubs `backup`, and the packs a page snapshot reads (each once per `packs`).
+    func scrub(
+        backup: StoredBackup, store: any BackupStore, packs: PackScrub, cancellation: Cancellation? = nil,
+        logger: Logger
+    ) throws {
         do {
             try Self.checkStoredBytes(backup, store: store, cancellation: cancellation)
+            try packs.check(backup, store: store, cancellation: cancellation)
         } catch let error as BackupError where error.code == .cancelled {
             throw error
         } catch {
@@ -140,10 +149,12 @@ public struct Verifier: Sendable {
                     database: database, backup: backup, restoreTested: false, outcome: outcome, quick: true)
             } + damaged
         }
+        let packs = PackScrub()
         return listing.backups.map { backup in
             let outcome: VerifierResult.Outcome
             do {
-                let restored = try check(backup, store: store, identities: identities, scratch: scratch, logger: logger)
+                let restored = try check(
+                    backup, store: store, identities: identities, scratch: scratch, packs: packs, logger: logger)
                 outcome = .passed(plaintextSize: restored)
             } catch {
                 outcome = .failed(error)
@@ -157,10 +168,10 @@ public struct Verifier: Sendable {
     /// scrubs it (returning nil).
     func check(
         _ backup: StoredBackup, store: any BackupStore, identities: [any AgeIdentity]?, scratch: String,
-        cancellation: Cancellation? = nil, logger: Logger
+        packs: PackScrub, cancellation: Cancellation? = nil, logger: Logger
     ) throws -> Int64? {
         guard let identities else {
-            try scrub(backup: backup, store: store, cancellation: cancellation, logger: logger)
+            try scrub(backup: backup, store: store, packs: packs, cancellation: cancellation, logger: logger)
             return nil
         }
         return try restoreTest(

@@ -46,7 +46,7 @@ struct PageSnapshotTests {
         let (pageSize, pages) = try pages(of: path)
         let writer = try PageSnapshotWriter(
             objects: objects, key: key, keyName: keyName, encryption: encryption, level: 3, pageSize: pageSize,
-            pageCount: pages.count, previous: previous)
+            previous: previous)
         let order = pageOneLast ? Array(1..<pages.count) + [0] : Array(0..<pages.count)
         for index in order {
             try pages[index].withUnsafeBytes { try writer.add(pageNumber: UInt32(index + 1), page: $0) }
@@ -166,7 +166,7 @@ struct PageSnapshotTests {
         func writer() throws -> PageSnapshotWriter {
             try PageSnapshotWriter(
                 objects: objects, key: key, keyName: keyName, encryption: encryption, level: 3,
-                pageSize: pageSize, pageCount: pages.count, previous: nil)
+                pageSize: pageSize, previous: nil)
         }
         let skipping = try writer()
         #expect(throws: PageStoreError.self) {
