@@ -83,6 +83,9 @@ def newest_page_snapshot(folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--identity", help="an age identity file whose key the backups are encrypted to")
+    parser.add_argument("--as-stored", action="store_true",
+                        help="leave header bytes 18 and 19 as stored (rollback journal), so the file's first page "
+                             "hashes to the manifest's first_page_sha256; by default a WAL database is put back in WAL mode")
     parser.add_argument("folder", help="the database's folder in the store")
     parser.add_argument("args", nargs="+", metavar="[STEM] OUT")
     options = parser.parse_args()
@@ -161,7 +164,7 @@ def main():
             offset += len(chunk)
         if hashlib.sha256(first).hexdigest() != first_sha or rest.hexdigest() != rest_sha:
             fail("the rebuilt database does not hash to the snapshot's hashes")
-        if wal:
+        if wal and not options.as_stored:
             os.pwrite(fd, b"\x02\x02", 18)  # WAL mode, as the source was (fileformat2.html 1.3.3)
         os.fsync(fd)
         os.close(fd)

@@ -13,6 +13,8 @@ PYTHON = "/usr/bin/python3"
 TEMP_PREFIX = ".litesafe-tmp-"
 DATA_SUFFIX = ".sqlite.zst.age"
 DUMP_SUFFIX = ".sql.zst.age"  # a stored dump's data file (`litesafe dump NAME --store`)
+PAGES_SUFFIX = ".pages.age"  # a page snapshot's data file, its encrypted index (`format: pages`)
+RESTORE_PAGES = os.path.join(REPO, "scripts", "restore-pages.py")
 MANIFEST_SUFFIX = ".manifest.json"
 BANK_ACCOUNTS = 100
 CRASH_ENV = "LITESAFE_TEST_CRASH_AT"
@@ -286,7 +288,7 @@ def sha256_of(path):
 def expect_database_hash(path, manifest, name):
     """The database at `path` is the one `manifest` describes: its whole SHA-256 (format 1), or,
     for a snapshot captured page by page (format 2), that of its first page and of the rest."""
-    if manifest.get("format") == 2:
+    if manifest.get("format") in (2, 3):
         size = manifest["page_size"]
         with open(path, "rb") as f:
             first = hashlib.sha256(f.read(size)).hexdigest()
@@ -315,8 +317,9 @@ def manifests(folder):
 
 
 def check_store(ctx, destination, databases=None, bank=True, key=None):
-    """Every backup with a manifest: `age -d | zstd -d` with the real CLIs, its hash matches the
-    manifest, `integrity_check` is ok, and the bank's total is whole. Returns the count."""
+    """Every backup with a manifest: `age -d | zstd -d` with the real CLIs (a page snapshot:
+    scripts/restore-pages.py, which uses them), its hash matches the manifest, `integrity_check`
+    is ok, and the bank's total is whole. Returns the count."""
     key = key or ctx.key
     checked = 0
     out = ctx.path("check.db")
@@ -334,8 +337,13 @@ def check_store(ctx, destination, databases=None, bank=True, key=None):
             plain = out + ".sql" if manifest.get("kind") == "dump" else out
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(plain)
-            r = run(["sh", "-c", 'age -d -i "$0" "$1" | zstd -d -q -o "$2"', key, data, plain], timeout=600)
-            expect(r.returncode == 0, f"{data}: age -d | zstd -d failed: {r.stderr.strip()}")
+            if "pages" in manifest:
+                r = run([PYTHON, RESTORE_PAGES, "--as-stored", "--identity", key, folder, m[:-len(MANIFEST_SUFFIX)],
+                         plain], timeout=600)
+                expect(r.returncode == 0, f"{data}: restore-pages.py failed: {r.stderr.strip()[-400:]}")
+            else:
+                r = run(["sh", "-c", 'age -d -i "$0" "$1" | zstd -d -q -o "$2"', key, data, plain], timeout=600)
+                expect(r.returncode == 0, f"{data}: age -d | zstd -d failed: {r.stderr.strip()}")
             expect_database_hash(plain, manifest, data)
             if plain != out:
                 # A stored dump: SQL that stock sqlite3 loads into a fresh database.
@@ -364,11 +372,28 @@ def leftovers(*folders):
                 if f.startswith(TEMP_PREFIX) or ".staging" in f:
                     found.append(p)
                 else:
-                    for suffix in (DATA_SUFFIX, DUMP_SUFFIX):
+                    for suffix in (DATA_SUFFIX, DUMP_SUFFIX, PAGES_SUFFIX):
                         if f.endswith(suffix) and not os.path.exists(
                                 os.path.join(root, f[: -len(suffix)] + MANIFEST_SUFFIX)):
                             found.append(p)
     return found
+
+
+def pack_files(folder):
+    """The packs in a database folder's page store, by name."""
+    packs = os.path.join(folder, "pages", "packs")
+    if not os.path.isdir(packs):
+        return set()
+    return {f[:-len(".pack")] for f in os.listdir(packs) if f.endswith(".pack") and not f.startswith(".")}
+
+
+def packs_named(folder):
+    """Every pack a page snapshot's manifest in `folder` names."""
+    named = set()
+    for m in manifests(folder):
+        with open(os.path.join(folder, m)) as f:
+            named.update(json.load(f).get("pages", {}).get("packs", []))
+    return named
 
 
 def check_no_leftovers(*folders):

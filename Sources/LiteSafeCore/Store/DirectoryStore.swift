@@ -181,6 +181,20 @@ public struct DirectoryStore: BackupStore {
                 leftovers.kept.append(folder.path + "/" + name)
             }
         }
+        // A page store's temporaries: a pack or key whose write was cut short.
+        if present.contains(Self.pagesFolder) {
+            let pages = try folder.folder(Self.pagesFolder, trusted: true)
+            for sub in [PageStoreLayout.packsFolder, PageStoreLayout.keysFolder] where pages.contains(sub) {
+                let inner = try pages.folder(sub, trusted: true)
+                var removedHere = false
+                for name in try inner.names() where name.hasPrefix(AtomicFile.temporaryPrefix) {
+                    try inner.remove(name)
+                    leftovers.removed.append(inner.path + "/" + name)
+                    removedHere = true
+                }
+                if removedHere { try inner.sync() }
+            }
+        }
         if !leftovers.removed.isEmpty { try folder.sync() }
         // Only once the removals are durable: an intent record gone first could leave a data
         // file without anything saying it is ours.
