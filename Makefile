@@ -6,7 +6,7 @@ DESTDIR   ?=
 DEBIAN_PACKAGES := libsqlite3-dev libsystemd-dev libzstd-dev pkg-config sqlite3 zstd age \
                    systemd-container python3 util-linux time xfsprogs strace faketime \
                    python3-prometheus-client binutils sqlite3-tools \
-                   libpq-dev postgresql-15 pgloader libcurl4-openssl-dev python3-venv
+                   libpq-dev postgresql-15 pgloader libcurl4-openssl-dev python3-venv restic
 DEBUG_BIN := .build/debug/litesafe
 # The S3 tests' server (Tests/tools/moto-server.py): moto in a virtualenv of Debian's python3, its
 # versions pinned in Tests/tools/moto-requirements.txt.

@@ -79,16 +79,34 @@ extension BackupCommand {
             failures.append(
                 "--to \(root) is not a folder; create it (install -d -m 0700 \(root)) or fix the path")
         }
+        let format = BackupFormat(rawValue: self.format)
+        if format == nil { usage.append("--format must be file or pages, not '\(self.format)'") }
+        if format == .pages {
+            if state == nil {
+                usage.append(
+                    "--format pages needs --state <dir>, a private local folder for the page key and the last page table"
+                )
+            }
+            if toS3 { usage.append("--format pages keeps its page store in a folder for now: use --to <dir>") }
+            if compression == Compression.none {
+                usage.append("--format pages compresses its packs: drop --compression none")
+            }
+        } else if state != nil {
+            usage.append("--state goes with --format pages")
+        }
         if let staging = staging.map(absolute), FileSystem.exists(staging), !FileSystem.isDirectory(staging) {
             failures.append("--staging \(staging) is not a folder; fix the path")
         }
-        guard usage.isEmpty, failures.isEmpty, let location, let compression, let checkpoint else {
+        guard usage.isEmpty, failures.isEmpty, let location, let compression, let checkpoint, let format else {
             throw CommandLineProblems(usage + failures, isUsage: !usage.isEmpty)
         }
-        return BackupJob(
+        var job = BackupJob(
             name: jobName, sourcePath: source, store: LiteSafe.stores.makeStore(at: location),
             stagingDirectory: staging.map(absolute) ?? location.description + "/.staging", checkpoint: checkpoint,
             compression: compression, encryption: noEncryption ? .none : .recipients(keys))
+        job.format = format
+        job.pageStateDirectory = state.map(absolute)
+        return job
     }
 
     /// What is wrong with the file `--database` names, if it cannot be the database to back up.

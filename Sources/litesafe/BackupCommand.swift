@@ -65,6 +65,18 @@ struct BackupCommand: ParsableCommand {
     )
     var staging: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --database: file (a whole file each backup) or pages (only the pages that changed; needs --state).",
+            valueName: "format"))
+    var format: String = "file"
+
+    @Option(
+        help: ArgumentHelp(
+            "With --database --format pages: a private local folder for the page key and the last page table.",
+            valueName: "dir"))
+    var state: String?
+
     @Argument(help: ArgumentHelp("Configured databases to back up (default: all).", valueName: "name"))
     var names: [String] = []
 
@@ -76,10 +88,10 @@ struct BackupCommand: ParsableCommand {
         // The --database inputs are checked together, in `adHocJob()`, so that all their problems show at once.
         if database == nil
             && (to != nil || !recipients.isEmpty || !recipientsFiles.isEmpty || name != nil || staging != nil
-                || noEncryption || s3.isGiven)
+                || noEncryption || s3.isGiven || state != nil || format != "file")
         {
             throw ValidationError(
-                "--to, --recipient, --recipients-file, --name, --staging, --no-encryption and the S3 flags go with --database <path>"
+                "--to, --recipient, --recipients-file, --name, --staging, --format, --state, --no-encryption and the S3 flags go with --database <path>"
             )
         }
     }

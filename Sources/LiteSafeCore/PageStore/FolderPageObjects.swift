@@ -7,15 +7,17 @@ public final class FolderPageObjects: PageObjects, @unchecked Sendable {
     // @unchecked: the descriptor is opened once and never changes; each call opens its own files.
     private let root: FolderDescriptor
 
-    /// The page store in the folder `path`, created (0700) if it is missing.
-    public init(path: String) throws {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+    /// The page store in the folder `path`, created (0700) if it is missing and `creating`.
+    public init(path: String, creating: Bool = true) throws {
+        if creating, mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw PageStoreError(
                 .storeFailed, object: path, reason: "cannot create the page store's folder",
                 cause: FileSystemError("create folder", path: path))
         }
         do {
             root = try FolderDescriptor(path: path)
+        } catch let error as FileSystemError where error.errno == ENOENT {
+            throw PageStoreError(.missingObject, object: path, reason: "there is no page store here", cause: error)
         } catch {
             throw PageStoreError(
                 .storeFailed, object: path, reason: "cannot open the page store's folder",

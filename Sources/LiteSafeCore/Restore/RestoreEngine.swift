@@ -69,11 +69,25 @@ public struct RestoreEngine: Sendable {
         // A captured snapshot's manifest hashes its first page and the rest apart.
         let split = manifest.flatMap { $0.firstPageSHA256 == nil ? nil : $0.pageSize }
         let decoded: Decoded
-        if manifest?.pages != nil {
-            guard case .stored(let backup, let store) = source else {
-                throw RestoreError.pagesNeedTheirStore(source: sourceDescription(source))
+        if let manifest, manifest.pages != nil {
+            switch source {
+            case .stored(let backup, let store):
+                decoded = try decodePages(
+                    manifest, at: backup.dataLocation, read: { try store.read(backup, $0) },
+                    objects: { try store.pageObjects(database: backup.id.database) }, identities: identities,
+                    limit: limit, into: file)
+            case .file(let path, _):
+                // A data file named by its path, in its database's folder: the packs are in
+                // `pages/` beside it (a folder store's layout).
+                let pages = FileSystem.parent(of: path) + "/" + DirectoryStore.pagesFolder
+                guard FileSystem.isDirectory(pages) else {
+                    throw RestoreError.pagesNeedTheirStore(source: path)
+                }
+                decoded = try decodePages(
+                    manifest, at: path, read: { try FileReader(path: path).forEachChunk($0) },
+                    objects: { try FolderPageObjects(path: pages, creating: false) }, identities: identities,
+                    limit: limit, into: file)
             }
-            decoded = try decodePages(backup, store: store, identities: identities, limit: limit, into: file)
         } else {
             decoded = try decode(
                 source, identities: identities, limit: limit, into: file, cancellation: cancellation,
@@ -230,28 +244,28 @@ public struct RestoreEngine: Sendable {
     /// packs of its store (`PageSnapshotRestorer`: every page checked against its ID, the file
     /// against the database's hashes).
     private func decodePages(
-        _ backup: StoredBackup, store: any BackupStore, identities: [any AgeIdentity], limit: Int64,
-        into file: AtomicFile
+        _ manifest: Manifest, at location: String,
+        read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void, objects: () throws -> any PageObjects,
+        identities: [any AgeIdentity], limit: Int64, into file: AtomicFile
     ) throws -> Decoded {
         // An index is a few MiB at most (16 bytes a run, 32 a pack); its size is the manifest's.
-        guard backup.manifest.storedSize <= 256 << 20 else {
-            throw BackupError.sizeMismatch(
-                path: backup.dataLocation, expected: 256 << 20, actual: backup.manifest.storedSize)
+        let maximum: Int64 = 256 << 20
+        guard manifest.storedSize <= maximum else {
+            throw BackupError.sizeMismatch(path: location, expected: maximum, actual: manifest.storedSize)
         }
-        if backup.manifest.plaintextSize > limit {
+        if manifest.plaintextSize > limit {
             throw Decompressor.Failure.outputLimitExceeded(limit: limit)
         }
         var sealed: [UInt8] = []
-        try store.read(backup) { bytes in
+        try read { bytes in
             sealed.append(contentsOf: bytes)
-            if sealed.count > 256 << 20 {
-                throw BackupError.sizeMismatch(
-                    path: backup.dataLocation, expected: 256 << 20, actual: Int64(sealed.count))
+            if sealed.count > maximum {
+                throw BackupError.sizeMismatch(path: location, expected: maximum, actual: Int64(sealed.count))
             }
         }
         let restored = try PageSnapshotRestorer.restore(
-            sealedIndex: sealed, object: backup.dataLocation, from: try store.pageObjects(database: backup.id.database),
-            identities: identities, into: file.descriptor, path: file.temporaryPath)
+            sealedIndex: sealed, object: location, from: try objects(), identities: identities,
+            into: file.descriptor, path: file.temporaryPath)
         return Decoded(
             size: restored.size, digests: [restored.firstPageSHA256, restored.afterFirstPageSHA256], isDump: false,
             wantsWAL: false)

@@ -52,7 +52,7 @@ public struct RestoreError: Error, CustomStringConvertible, Sendable, Equatable 
         RestoreError(
             code: .pagesNeedTheirStore, location: source,
             message:
-                "\(source) is a page snapshot's index: its pages are in the packs of its store — restore it from the store (`--from` the store's folder, or by the database's name with `--config`), or with scripts/restore-pages.py"
+                "\(source) is a page snapshot's index, and its pages are in the packs of its store, which are not beside it (no pages/ folder): nothing was written — restore it by the database's name with --from the store's folder (or --config), or name the file in its database's folder in the store"
         )
     }
 

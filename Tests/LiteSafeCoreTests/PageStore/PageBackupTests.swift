@@ -127,13 +127,25 @@ struct PageBackupTests {
         #expect(try content(h.restore(first.backup, to: "a.db")) == content(h.source))
     }
 
-    @Test("a page snapshot's index alone is refused with what to do; the wrong identity opens nothing")
+    @Test(
+        "a page snapshot restores by its data file's path in its folder, is refused alone, and the wrong identity opens nothing"
+    )
     func indexAloneAndWrongKey() throws {
         try Fixtures.makeDatabase(at: h.source, rows: 200, rowBytes: 1000)
         let result = try h.backUp(job())
+        // By its path, in its folder: the packs are found beside it.
+        _ = try RestoreEngine().restore(
+            .file(path: result.backup.dataLocation, manifest: result.backup.manifest), identities: [h.identity],
+            to: h.folder.path + "/by-path.db", force: false, logger: h.logger)
+        #expect(try content(h.folder.path + "/by-path.db") == content(h.source))
+        // Copied away from its store, it is refused with what to do.
+        try FileManager.default.createDirectory(
+            atPath: h.folder.path + "/elsewhere", withIntermediateDirectories: false)
+        let copy = h.folder.path + "/elsewhere/" + result.backup.manifest.file
+        try FileManager.default.copyItem(atPath: result.backup.dataLocation, toPath: copy)
         let alone = #expect(throws: RestoreError.self) {
             try RestoreEngine().restore(
-                .file(path: result.backup.dataLocation, manifest: result.backup.manifest), identities: [h.identity],
+                .file(path: copy, manifest: result.backup.manifest), identities: [h.identity],
                 to: h.folder.path + "/x.db", force: false, logger: h.logger)
         }
         #expect(alone?.code == .pagesNeedTheirStore)
