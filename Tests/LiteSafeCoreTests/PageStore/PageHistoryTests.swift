@@ -50,9 +50,13 @@ struct PageHistoryTests {
         for _ in 0..<Int.random(in: 1...8, using: &random) {
             let id = Int.random(in: 1...700, using: &random)
             switch Int.random(in: 0..<4, using: &random) {
-            case 0: try db.execute("INSERT INTO items(body) VALUES (randomblob(\(Int.random(in: 10...3000, using: &random))))")
+            case 0:
+                let size = Int.random(in: 10...3000, using: &random)
+                try db.execute("INSERT INTO items(body) VALUES (randomblob(\(size)))")
             case 1: try db.execute("DELETE FROM items WHERE id = \(id)")
-            default: try db.execute("UPDATE items SET body = randomblob(\(Int.random(in: 10...1500, using: &random))) WHERE id = \(id)")
+            default:
+                let size = Int.random(in: 10...1500, using: &random)
+                try db.execute("UPDATE items SET body = randomblob(\(size)) WHERE id = \(id)")
             }
         }
         try db.execute("COMMIT")
