@@ -33,7 +33,7 @@ extension BackupEngine {
         let objects = try store.pageObjects(database: job.name)
         let state = PageState(folder: stateFolder, database: job.name)
         let (key, keyName) = try state.key(in: objects, encryption: job.encryption)
-        let previous = try state.lastTable(keyName: keyName) { stem in
+        let previous = try state.lastPages(keyName: keyName) { stem in
             try store.listing(of: job.name).backups.contains { $0.id.stem == stem && $0.manifest.pages != nil }
         }
         let level: Int =
@@ -43,7 +43,7 @@ extension BackupEngine {
             }
         let writer = try PageSnapshotWriter(
             objects: objects, key: key, keyName: keyName, encryption: job.encryption, level: level,
-            pageSize: source.pageSize, previous: previous)
+            pageSize: source.pageSize, previous: previous, pageCountHint: source.pageCountHint)
         let sqliteVersion: String
         let check: String
         let walMode = source.walMode
@@ -58,7 +58,9 @@ extension BackupEngine {
             }
             try pages.firstPage.withUnsafeBytes { try writer.add(pageNumber: 1, page: $0) }
             timings.capture = clock.now - started
+            let waiting = clock.now
             let checked = try checking.wait()
+            timings.check = clock.now - waiting
             guard checked.pageCount == writer.pageCount else {
                 throw PageStoreError(
                     .invalidInput, reason: "the capture gave \(writer.pageCount) pages of \(checked.pageCount)")
@@ -97,9 +99,11 @@ extension BackupEngine {
                     throw PageStoreError(.invalidInput, reason: "the staged copy is not a whole number of pages")
                 }
             }
+            let waiting = clock.now
             let checked = try checking.wait {
                 if cancellation.isCancelled { snapshotCheck.interrupt() }
             }
+            timings.check = clock.now - waiting
             (sqliteVersion, check) = (checked.sqliteVersion, checked.check)
         }
         let result = try writer.finish(walMode: walMode)

@@ -28,6 +28,8 @@ public struct OpenedSource {
     /// Whether the database is in WAL mode (a reader then never blocks its writers).
     public let walMode: Bool
     public let pageSize: Int
+    /// The page count when it was opened (the snapshot's may differ): for sizing buffers.
+    public let pageCountHint: Int
 }
 
 /// A snapshot captured page by page (`SnapshotTaker.capture`), checked in the read transaction
@@ -89,12 +91,15 @@ public struct SnapshotTaker: Sendable {
                 metadata: [LogKey.database: "\(job.name)"])
         }
         let pageSize: Int64
+        let pageCount: Int64
         do {
             pageSize = try source.integer("PRAGMA page_size")
+            pageCount = try source.integer("PRAGMA page_count")
         } catch let error as SQLiteError {
             throw translate(error, job: job)
         }
-        return OpenedSource(connection: source, walMode: walMode, pageSize: Int(pageSize))
+        return OpenedSource(
+            connection: source, walMode: walMode, pageSize: Int(pageSize), pageCountHint: Int(pageCount))
     }
 
     /// Copies the opened source into `stagingPath`, which must not exist.

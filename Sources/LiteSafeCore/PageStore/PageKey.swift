@@ -11,6 +11,10 @@ public struct PageKey: Sendable, Equatable {
     public static let size = 32
 
     let bytes: [UInt8]
+    /// HMAC's state after the key, copied for each page rather than derived again.
+    private let keyed: HMAC<SHA256>
+
+    public static func == (lhs: PageKey, rhs: PageKey) -> Bool { lhs.bytes == rhs.bytes }
 
     /// A new random key.
     public static func generate() -> PageKey {
@@ -24,9 +28,13 @@ public struct PageKey: Sendable, Equatable {
             throw PageStoreError(.damagedObject, reason: "a page key is \(Self.size) bytes, not \(bytes.count)")
         }
         self.bytes = bytes
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes))
     }
 
-    private init(unchecked bytes: [UInt8]) { self.bytes = bytes }
+    private init(unchecked bytes: [UInt8]) {
+        self.bytes = bytes
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: bytes))
+    }
 
     /// The key as stored (`PageStoreLayout.key`): encrypted to the recipients, so restoring
     /// and verifying need an identity, or as it is under `encryption: none`.
@@ -48,8 +56,9 @@ public struct PageKey: Sendable, Equatable {
 
     /// The ID of a page's content.
     public func identity(of page: UnsafeRawBufferPointer) -> PageID {
-        let code = HMAC<SHA256>.authenticationCode(for: page, using: SymmetricKey(data: bytes))
-        return code.withUnsafeBytes { PageID(bytes: $0) }
+        var mac = keyed
+        mac.update(data: page)
+        return mac.finalize().withUnsafeBytes { PageID(bytes: $0) }
     }
 }
 

@@ -7,11 +7,23 @@ enum PageSeal {
 
     /// `plaintext`, encrypted to the recipients of `encryption`.
     static func seal(_ plaintext: [UInt8], encryption: Encryption) throws -> [UInt8] {
-        guard let recipients = encryption.recipients else { return plaintext }
+        try seal([plaintext], encryption: encryption)
+    }
+
+    /// The concatenation of `parts`, encrypted to the recipients of `encryption` (with no
+    /// copy of the whole plaintext made first).
+    static func seal(_ parts: [[UInt8]], encryption: Encryption) throws -> [UInt8] {
+        let size = parts.reduce(0) { $0 + $1.count }
         var sealed: [UInt8] = []
-        sealed.reserveCapacity(plaintext.count + plaintext.count / 4096 + 512)
+        sealed.reserveCapacity(size + size / 4096 + 1024)
+        guard let recipients = encryption.recipients else {
+            for part in parts { sealed.append(contentsOf: part) }
+            return sealed
+        }
         let encryptor = try AgeEncryptor(recipients: recipients)
-        try plaintext.withUnsafeBytes { try encryptor.update($0) { sealed.append(contentsOf: $0) } }
+        for part in parts {
+            try part.withUnsafeBytes { try encryptor.update($0) { sealed.append(contentsOf: $0) } }
+        }
         try encryptor.finish { sealed.append(contentsOf: $0) }
         return sealed
     }

@@ -26,7 +26,7 @@ public final class PageSnapshotWriter {
     private let keyName: String
     private let encryption: Encryption
     private let pageSize: Int
-    private let previous: PageTable?
+    private let previous: (any PreviousPages)?
     private var entries: [PageTable.Entry]
     private var packs: [String] = []
     /// `previous`'s pack indexes, as this snapshot numbers them.
@@ -50,7 +50,7 @@ public final class PageSnapshotWriter {
     ///     size is ignored (a `VACUUM` that changed it rewrote every page anyway).
     public init(
         objects: any PageObjects, key: PageKey, keyName: String, encryption: Encryption, level: Int, pageSize: Int,
-        previous: PageTable?
+        previous: (any PreviousPages)?, pageCountHint: Int? = nil
     ) throws {
         self.objects = objects
         self.key = key
@@ -60,7 +60,8 @@ public final class PageSnapshotWriter {
         self.previous = previous?.pageSize == pageSize ? previous : nil
         // Page 1's entry, filled when it comes; the others are appended in order.
         entries = [Self.unset]
-        entries.reserveCapacity(self.previous?.pageCount ?? 1)
+        // With a little room for growth: a table past its capacity is copied whole.
+        entries.reserveCapacity(max(pageCountHint ?? self.previous?.pageCount ?? 1, 1) + 1024)
         builder = try PackBuilder(pageSize: pageSize, level: level)
     }
 
@@ -81,8 +82,7 @@ public final class PageSnapshotWriter {
         }
         let id = key.identity(of: page)
         let index = Int(number) - 1
-        if let previous, index < previous.entries.count, previous.entries[index].id == id {
-            let old = previous.entries[index]
+        if let previous, index < previous.pageCount, let old = try previous.entry(index), old.id == id {
             place(PageTable.Entry(id: id, pack: reusedPack(old.pack), slot: old.slot), at: index)
             reusedPages += 1
             return

@@ -47,21 +47,33 @@ public struct PageState {
         return (key, name)
     }
 
-    /// The last snapshot's table, if it is kept here, was written under `keyName`, and
+    /// The last snapshot's pages, read from the table kept here as the writer asks for them (a
+    /// table is 40 bytes a page, never held whole), if it was written under `keyName` and
     /// `stillStored` says its snapshot (by stem) is still in the store (its packs are then kept).
-    public func lastTable(keyName: String, stillStored: (String) throws -> Bool) throws -> PageTable? {
+    public func lastPages(keyName: String, stillStored: (String) throws -> Bool) throws -> (any PreviousPages)? {
         let folder = try StoreFolder.openTrusted(folderPath, create: true)
         let file = database + ".table"
         guard folder.contains(file) else { return nil }
         let path = folder.path + "/" + file
-        var reader = ByteReader(try folder.readSmallFile(file, limit: 1 << 34), object: path)
-        try reader.expect(Self.tableMagic, what: "a page table file")
-        let stemSize = Int(try reader.uint32())
+        let reader = try BufferedReader(fd: try folder.openFile(file), path: path)
+        func word() throws -> UInt32 {
+            try reader.take(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        }
+        guard try reader.take(Self.tableMagic.count) == Self.tableMagic else {
+            throw PageStoreError(.damagedObject, object: path, reason: "it is not a page table file")
+        }
+        let stemSize = Int(try word())
+        guard stemSize <= 256 else {
+            throw PageStoreError(.damagedObject, object: path, reason: "its stem is too long")
+        }
         let stem = String(decoding: try reader.take(stemSize), as: UTF8.self)
-        let keySize = Int(try reader.uint32())
+        let keySize = Int(try word())
+        guard keySize <= 64 else {
+            throw PageStoreError(.damagedObject, object: path, reason: "its key name is too long")
+        }
         let key = String(decoding: try reader.take(keySize), as: UTF8.self)
         guard key == keyName, try stillStored(stem) else { return nil }
-        return try PageTable(encoded: Array(try reader.take(reader.remaining)), object: path)
+        return try KeptPages(reader: reader, object: path)
     }
 
     /// Keeps `table`, the snapshot `stem`'s, for the next backup.
@@ -72,8 +84,11 @@ public struct PageState {
         writer.append(Array(stem.utf8))
         writer.append(UInt32(keyName.utf8.count))
         writer.append(Array(keyName.utf8))
-        writer.append(table.encoded())
-        try write(writer.bytes, as: database + ".table")
+        let folder = try FolderDescriptor(path: folderPath)
+        let file = try AtomicFile(folder: folder, finalName: database + ".table")
+        try file.write(writer.bytes)
+        try table.encode { try file.write($0) }
+        try file.commit(replacing: true)
     }
 
     private func write(_ bytes: [UInt8], as name: String) throws {
@@ -81,5 +96,90 @@ public struct PageState {
         let file = try AtomicFile(folder: folder, finalName: name)
         try file.write(bytes)
         try file.commit(replacing: true)
+    }
+}
+
+/// Bytes read from a file in order, 1 MiB at a time, never the whole file at once.
+private final class BufferedReader {
+    private let fd: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private(set) var remaining: Int
+
+    init(fd: Int32, path: String) throws {
+        self.fd = fd
+        self.path = path
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            close(fd)
+            throw FileSystemError("inspect", path: path)
+        }
+        remaining = Int(info.st_size)
+    }
+
+    deinit { close(fd) }
+
+    /// The next `count` bytes; throws past the end.
+    func take(_ count: Int) throws -> [UInt8] {
+        guard count <= remaining else {
+            throw PageStoreError(.damagedObject, object: path, reason: "it ends early")
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            if position == buffer.count {
+                buffer = [UInt8](repeating: 0, count: 1 << 20)
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else {
+                    throw n == 0
+                        ? PageStoreError(.damagedObject, object: path, reason: "it ends early")
+                        : PageStoreError(
+                            .storeFailed, object: path, reason: "it cannot be read",
+                            cause: FileSystemError("read", path: path))
+                }
+                buffer.removeSubrange(n...)
+                position = 0
+            }
+            let n = min(count - out.count, buffer.count - position)
+            out.append(contentsOf: buffer[position..<position + n])
+            position += n
+        }
+        remaining -= count
+        return out
+    }
+}
+
+/// A kept table read as a writer asks for it: page 1's entry first, then in ascending order.
+private final class KeptPages: PreviousPages {
+    let pageSize: Int
+    let packs: [String]
+    let pageCount: Int
+    private let reader: BufferedReader
+    private let object: String
+    private let first: PageTable.Entry?
+    /// The index of the next entry `reader` gives.
+    private var next = 1
+
+    init(reader: BufferedReader, object: String) throws {
+        self.reader = reader
+        self.object = object
+        (pageSize, packs, pageCount) = try PageTable.header(
+            reading: reader.take, remaining: { reader.remaining }, object: object)
+        first =
+            pageCount > 0
+            ? try PageTable.entry(try reader.take(PageTable.entrySize), packs: packs.count, object: object) : nil
+    }
+
+    func entry(_ index: Int) throws -> PageTable.Entry? {
+        if index == 0 { return first }
+        guard index >= next, index < pageCount else { return nil }
+        while next < index {
+            _ = try reader.take(PageTable.entrySize)
+            next += 1
+        }
+        next += 1
+        return try PageTable.entry(try reader.take(PageTable.entrySize), packs: packs.count, object: object)
     }
 }

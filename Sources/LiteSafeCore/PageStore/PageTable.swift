@@ -4,7 +4,7 @@
 ///
 /// The backing-up machine keeps its last table (`encoded()`), because it has no identity to
 /// read the encrypted index back; a table that is lost only costs the next backup a full copy.
-public struct PageTable: Sendable, Equatable {
+public struct PageTable: Sendable, Equatable, PreviousPages {
     public struct Entry: Sendable, Equatable {
         public var id: PageID
         /// An index into `packs`.
@@ -20,47 +20,98 @@ public struct PageTable: Sendable, Equatable {
 
     public var pageCount: Int { entries.count }
 
+    public func entry(_ index: Int) -> Entry? { index < entries.count ? entries[index] : nil }
+
     private static let magic = Array("LSTABLE1".utf8)
 
     /// The table as the machine keeps it between backups.
     public func encoded() -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    /// Hands the encoded table to `sink` in pieces of about 64 KiB (a table is 40 bytes a page:
+    /// 10 MiB for 1 GiB of 4 KiB pages, never copied whole).
+    func encode(into sink: ([UInt8]) throws -> Void) rethrows {
         var writer = ByteWriter()
+        writer.bytes.reserveCapacity(72 << 10)
         writer.append(Self.magic)
         writer.append(UInt32(pageSize))
         writer.append(UInt32(packs.count))
-        for pack in packs { writer.append(PageIndex.rawName(pack)) }
+        for pack in packs {
+            writer.append(PageIndex.rawName(pack))
+            if writer.bytes.count >= 64 << 10 { try flush() }
+        }
         writer.append(UInt32(entries.count))
-        writer.bytes.reserveCapacity(writer.bytes.count + entries.count * (PageID.size + 8))
         for entry in entries {
             writer.append(entry.id.bytes)
             writer.append(entry.pack)
             writer.append(entry.slot)
+            if writer.bytes.count >= 64 << 10 { try flush() }
         }
-        return writer.bytes
+        try flush()
+        func flush() throws {
+            try sink(writer.bytes)
+            writer.bytes.removeAll(keepingCapacity: true)
+        }
     }
 
     /// The table `encoded()` wrote; `object` names it in errors.
     public init(encoded bytes: [UInt8], object: String) throws {
         var reader = ByteReader(bytes, object: object)
-        try reader.expect(Self.magic, what: "a page table")
-        pageSize = Int(try reader.uint32())
-        let packCount = Int(try reader.uint32())
-        packs = try (0..<packCount).map { _ in PageIndex.hexName(try reader.take(32)) }
-        let count = Int(try reader.uint32())
-        guard count * (PageID.size + 8) == reader.remaining else {
-            throw PageStoreError(.damagedObject, object: object, reason: "its size does not match its page count")
-        }
+        try self.init(reading: { try Array(reader.take($0)) }, remaining: { reader.remaining }, object: object)
+    }
+
+    /// The table `encode` wrote, read by `take` (the next N bytes, or a throw past the end),
+    /// with `remaining` saying how many bytes are left.
+    init(reading take: (Int) throws -> [UInt8], remaining: () -> Int, object: String) throws {
+        let count: Int
+        (pageSize, packs, count) = try Self.header(reading: take, remaining: remaining, object: object)
         entries = []
         entries.reserveCapacity(count)
         for _ in 0..<count {
-            let id = try reader.take(PageID.size).withUnsafeBytes { PageID(bytes: $0) }
-            let entry = Entry(id: id, pack: try reader.uint32(), slot: try reader.uint32())
-            guard Int(entry.pack) < packs.count else {
-                throw PageStoreError(
-                    .damagedObject, object: object, reason: "an entry names pack \(entry.pack) of \(packs.count)")
-            }
-            entries.append(entry)
+            entries.append(try Self.entry(try take(Self.entrySize), packs: packs.count, object: object))
         }
+    }
+
+    /// The header of an encoded table (up to its entries), read by `take`; `remaining` says how
+    /// many bytes are left after it.
+    static func header(
+        reading take: (Int) throws -> [UInt8], remaining: () -> Int, object: String
+    ) throws -> (pageSize: Int, packs: [String], count: Int) {
+        func word() throws -> UInt32 {
+            try take(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        }
+        guard try take(magic.count) == magic else {
+            throw PageStoreError(.damagedObject, object: object, reason: "it is not a page table")
+        }
+        let pageSize = Int(try word())
+        let packCount = Int(try word())
+        let packs = try (0..<packCount).map { _ in PageIndex.hexName(ArraySlice(try take(32))) }
+        let count = Int(try word())
+        guard count * entrySize == remaining() else {
+            throw PageStoreError(.damagedObject, object: object, reason: "its size does not match its page count")
+        }
+        return (pageSize, packs, count)
+    }
+
+    /// An entry's encoded size: its ID, pack and slot.
+    static let entrySize = PageID.size + 8
+
+    /// The entry encoded in `bytes`, which must name one of `packs` packs.
+    static func entry(_ bytes: [UInt8], packs: Int, object: String) throws -> Entry {
+        let entry = bytes.withUnsafeBytes {
+            Entry(
+                id: PageID(bytes: $0),
+                pack: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 32, as: UInt32.self)),
+                slot: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 36, as: UInt32.self)))
+        }
+        guard Int(entry.pack) < packs else {
+            throw PageStoreError(
+                .damagedObject, object: object, reason: "an entry names pack \(entry.pack) of \(packs)")
+        }
+        return entry
     }
 
     public init(pageSize: Int, packs: [String], entries: [Entry]) {
@@ -68,4 +119,15 @@ public struct PageTable: Sendable, Equatable {
         self.packs = packs
         self.entries = entries
     }
+}
+
+/// The last snapshot's pages as a new snapshot's writer asks for them: page 1's entry, then
+/// pages 2…N in ascending order (a `PageTable`, or the machine's kept table read as it goes).
+public protocol PreviousPages {
+    var pageSize: Int { get }
+    var pageCount: Int { get }
+    /// Pack names, as entries refer to them.
+    var packs: [String] { get }
+    /// Page `index + 1`'s entry; after index 0, indexes only ascend.
+    func entry(_ index: Int) throws -> PageTable.Entry?
 }
