@@ -87,7 +87,6 @@ extension BackupCommand {
                     "--format pages needs --state <dir>, a private local folder for the page key and the last page table"
                 )
             }
-            if toS3 { usage.append("--format pages keeps its page store in a folder for now: use --to <dir>") }
             if compression == Compression.none {
                 usage.append("--format pages compresses its packs: drop --compression none")
             }

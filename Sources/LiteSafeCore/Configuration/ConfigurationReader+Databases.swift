@@ -122,9 +122,9 @@ extension ConfigurationReader {
                 at: node)
             return false
         }
-        if case .s3 = stores[0].location {
+        if case .s3(let bucket) = stores[0].location, bucket.objectLock != nil {
             error(
-                "\(label): `format: pages` keeps its page store in a folder for now: use a `path:` store or `destination:`, or `format: file` for S3",
+                "\(label): `format: pages` does not lock its packs against deletion yet: remove the store's `object_lock`, or use `format: file` with it",
                 at: node)
             return false
         }
