@@ -33,8 +33,16 @@ extension BackupEngine {
         let objects = try store.pageObjects(database: job.name)
         let state = PageState(folder: stateFolder, database: job.name)
         let (key, keyName) = try state.key(in: objects, encryption: job.encryption)
-        let previous = try state.lastPages(keyName: keyName) { stem in
-            try store.listing(of: job.name).backups.contains { $0.id.stem == stem && $0.manifest.pages != nil }
+        var previous: (any PreviousPages)?
+        do {
+            previous = try state.lastPages(keyName: keyName) { stem in
+                try store.listing(of: job.name).backups.contains { $0.id.stem == stem && $0.manifest.pages != nil }
+            }
+        } catch let error as PageStoreError where error.code == .damagedObject {
+            // Only what the next backup can skip is lost: it stores every page.
+            logger.warning(
+                "the page table kept for '\(job.name)' cannot be read (\(error)); this backup stores every page",
+                metadata: [LogKey.database: "\(job.name)"])
         }
         let level: Int =
             switch job.compression {

@@ -12,6 +12,9 @@ public struct PageFacts: Codable, Sendable, Equatable {
     /// Pages stored anew, and pages found unchanged since the previous snapshot.
     public var newPages: Int
     public var reusedPages: Int
+    /// Of `newPages`, those unchanged but moved out of packs mostly garbage or small
+    /// (`PageSnapshotWriter.rewriting`); nil in manifests written before repacking.
+    public var rewrittenPages: Int?
 
     enum CodingKeys: String, CodingKey {
         case key, packs
@@ -19,5 +22,6 @@ public struct PageFacts: Codable, Sendable, Equatable {
         case newBytes = "new_bytes"
         case newPages = "new_pages"
         case reusedPages = "reused_pages"
+        case rewrittenPages = "rewritten_pages"
     }
 }

@@ -29,6 +29,10 @@ public final class PageSnapshotWriter {
     private let previous: (any PreviousPages)?
     private var entries: [PageTable.Entry]
     private var packs: [String] = []
+    private var slots: [UInt32] = []
+    /// `previous`'s packs whose unchanged pages are stored again (`rewriting(_:)`).
+    private var rewrite: Set<UInt32> = []
+    private var rewrittenPages = 0
     /// `previous`'s pack indexes, as this snapshot numbers them.
     private var reusedPacks: [UInt32: UInt32] = [:]
     private var newPacks: [String] = []
@@ -58,6 +62,7 @@ public final class PageSnapshotWriter {
         self.encryption = encryption
         self.pageSize = pageSize
         self.previous = previous?.pageSize == pageSize ? previous : nil
+        rewrite = self.previous.map(Self.rewriting) ?? []
         // Page 1's entry, filled when it comes; the others are appended in order.
         entries = [Self.unset]
         // With a little room for growth: a table past its capacity is copied whole.
@@ -83,9 +88,12 @@ public final class PageSnapshotWriter {
         let id = key.identity(of: page)
         let index = Int(number) - 1
         if let previous, index < previous.pageCount, let old = try previous.entry(index), old.id == id {
-            place(PageTable.Entry(id: id, pack: reusedPack(old.pack), slot: old.slot), at: index)
-            reusedPages += 1
-            return
+            if !rewrite.contains(old.pack) {
+                place(PageTable.Entry(id: id, pack: reusedPack(old.pack), slot: old.slot), at: index)
+                reusedPages += 1
+                return
+            }
+            rewrittenPages += 1
         }
         let pack: UInt32
         if let building {
@@ -93,6 +101,7 @@ public final class PageSnapshotWriter {
         } else {
             pack = UInt32(packs.count)
             packs.append("")
+            slots.append(0)
             building = pack
         }
         place(PageTable.Entry(id: id, pack: pack, slot: try builder.add(page, id: id)), at: index)
@@ -116,7 +125,7 @@ public final class PageSnapshotWriter {
                 .invalidInput, reason: "the header says \(word(28)) pages, and \(pageCount) came")
         }
         if !builder.isEmpty { try sealPack() }
-        let table = PageTable(pageSize: pageSize, packs: packs, entries: entries)
+        let table = PageTable(pageSize: pageSize, packs: packs, slots: slots, entries: entries)
         let first = SHA256.hash(data: firstPage)
         let rest = afterFirstPage.finalize()
         let index = PageIndex(
@@ -125,7 +134,7 @@ public final class PageSnapshotWriter {
         let sealedIndex = try PageSeal.seal(try index.encoded(), encryption: encryption)
         let facts = PageFacts(
             key: keyName, packs: packs, newPacks: newPacks.count, newBytes: newBytes, newPages: newPages,
-            reusedPages: reusedPages)
+            reusedPages: reusedPages, rewrittenPages: rewrittenPages)
         return Result(
             sealedIndex: sealedIndex, facts: facts, table: table, firstPageSHA256: first.hexString,
             afterFirstPageSHA256: rest.hexString)
@@ -138,17 +147,37 @@ public final class PageSnapshotWriter {
         if index == 0 { entries[0] = entry } else { entries.append(entry) }
     }
 
+    /// The packs of `previous` whose pages still in use are stored again, into new packs, so
+    /// that the old ones become garbage once older snapshots expire and the sweep can remove
+    /// them: repacking with no identity, from the live database. A pack qualifies when less
+    /// than half of it is still read, or when it is one of more than 16 small packs (under 64
+    /// pages: the packs of frequent backups with little change) which are merged this way.
+    static func rewriting(_ previous: any PreviousPages) -> Set<UInt32> {
+        var rewrite: Set<UInt32> = []
+        var small: [UInt32] = []
+        for (index, slots) in previous.slots.enumerated() where index < previous.live.count {
+            let live = previous.live[index]
+            if live == 0 { continue }
+            if live * 2 < slots { rewrite.insert(UInt32(index)) }
+            if slots < 64 { small.append(UInt32(index)) }
+        }
+        if small.count > 16 { rewrite.formUnion(small) }
+        return rewrite
+    }
+
     /// `previous`'s pack `old`, as this snapshot numbers its packs.
     private func reusedPack(_ old: UInt32) -> UInt32 {
         if let mapped = reusedPacks[old] { return mapped }
         let mapped = UInt32(packs.count)
         packs.append(previous!.packs[Int(old)])
+        slots.append(previous!.slots[Int(old)])
         reusedPacks[old] = mapped
         return mapped
     }
 
     private func sealPack() throws {
         guard let building else { return }
+        slots[Int(building)] = UInt32(builder.ids.count)
         let (name, bytes) = try builder.seal(encryption: encryption)
         // A pack of that name holds these very bytes (its name is their hash): written by an
         // interrupted run, it is whole, since objects are published whole.

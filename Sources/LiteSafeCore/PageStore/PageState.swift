@@ -155,6 +155,8 @@ private final class BufferedReader {
 private final class KeptPages: PreviousPages {
     let pageSize: Int
     let packs: [String]
+    let slots: [UInt32]
+    let live: [UInt32]
     let pageCount: Int
     private let reader: BufferedReader
     private let object: String
@@ -165,7 +167,7 @@ private final class KeptPages: PreviousPages {
     init(reader: BufferedReader, object: String) throws {
         self.reader = reader
         self.object = object
-        (pageSize, packs, pageCount) = try PageTable.header(
+        (pageSize, packs, slots, live, pageCount) = try PageTable.header(
             reading: reader.take, remaining: { reader.remaining }, object: object)
         first =
             pageCount > 0

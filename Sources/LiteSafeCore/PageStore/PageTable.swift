@@ -15,6 +15,8 @@ public struct PageTable: Sendable, Equatable, PreviousPages {
     public var pageSize: Int
     /// Pack names (`PageStoreLayout.pack`), as entries refer to them.
     public var packs: [String]
+    /// How many pages each of `packs` holds, live or not.
+    public var slots: [UInt32]
     /// Page N's entry is at N - 1.
     public var entries: [Entry]
 
@@ -22,7 +24,14 @@ public struct PageTable: Sendable, Equatable, PreviousPages {
 
     public func entry(_ index: Int) -> Entry? { index < entries.count ? entries[index] : nil }
 
-    private static let magic = Array("LSTABLE1".utf8)
+    /// How many of each pack's pages this table reads.
+    public var live: [UInt32] {
+        var live = [UInt32](repeating: 0, count: packs.count)
+        for entry in entries { live[Int(entry.pack)] += 1 }
+        return live
+    }
+
+    private static let magic = Array("LSTABLE2".utf8)
 
     /// The table as the machine keeps it between backups.
     public func encoded() -> [UInt8] {
@@ -39,8 +48,10 @@ public struct PageTable: Sendable, Equatable, PreviousPages {
         writer.append(Self.magic)
         writer.append(UInt32(pageSize))
         writer.append(UInt32(packs.count))
-        for pack in packs {
-            writer.append(PageIndex.rawName(pack))
+        for (index, live) in live.enumerated() {
+            writer.append(PageIndex.rawName(packs[index]))
+            writer.append(slots[index])
+            writer.append(live)
             if writer.bytes.count >= 64 << 10 { try flush() }
         }
         writer.append(UInt32(entries.count))
@@ -67,7 +78,7 @@ public struct PageTable: Sendable, Equatable, PreviousPages {
     /// with `remaining` saying how many bytes are left.
     init(reading take: (Int) throws -> [UInt8], remaining: () -> Int, object: String) throws {
         let count: Int
-        (pageSize, packs, count) = try Self.header(reading: take, remaining: remaining, object: object)
+        (pageSize, packs, slots, _, count) = try Self.header(reading: take, remaining: remaining, object: object)
         entries = []
         entries.reserveCapacity(count)
         for _ in 0..<count {
@@ -79,7 +90,7 @@ public struct PageTable: Sendable, Equatable, PreviousPages {
     /// many bytes are left after it.
     static func header(
         reading take: (Int) throws -> [UInt8], remaining: () -> Int, object: String
-    ) throws -> (pageSize: Int, packs: [String], count: Int) {
+    ) throws -> (pageSize: Int, packs: [String], slots: [UInt32], live: [UInt32], count: Int) {
         func word() throws -> UInt32 {
             try take(4).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
         }
@@ -88,12 +99,17 @@ public struct PageTable: Sendable, Equatable, PreviousPages {
         }
         let pageSize = Int(try word())
         let packCount = Int(try word())
-        let packs = try (0..<packCount).map { _ in PageIndex.hexName(ArraySlice(try take(32))) }
+        var (packs, slots, live) = ([String](), [UInt32](), [UInt32]())
+        for _ in 0..<packCount {
+            packs.append(PageIndex.hexName(ArraySlice(try take(32))))
+            slots.append(try word())
+            live.append(try word())
+        }
         let count = Int(try word())
         guard count * entrySize == remaining() else {
             throw PageStoreError(.damagedObject, object: object, reason: "its size does not match its page count")
         }
-        return (pageSize, packs, count)
+        return (pageSize, packs, slots, live, count)
     }
 
     /// An entry's encoded size: its ID, pack and slot.
@@ -114,9 +130,10 @@ public struct PageTable: Sendable, Equatable, PreviousPages {
         return entry
     }
 
-    public init(pageSize: Int, packs: [String], entries: [Entry]) {
+    public init(pageSize: Int, packs: [String], slots: [UInt32], entries: [Entry]) {
         self.pageSize = pageSize
         self.packs = packs
+        self.slots = slots
         self.entries = entries
     }
 }
@@ -128,6 +145,9 @@ public protocol PreviousPages {
     var pageCount: Int { get }
     /// Pack names, as entries refer to them.
     var packs: [String] { get }
+    /// How many pages each pack holds, and how many of them this snapshot reads.
+    var slots: [UInt32] { get }
+    var live: [UInt32] { get }
     /// Page `index + 1`'s entry; after index 0, indexes only ascend.
     func entry(_ index: Int) throws -> PageTable.Entry?
 }

@@ -231,4 +231,39 @@ struct PageBackupTests {
         #expect(damaged[first.backup.id.stem]??.contains(shared) == true, "\(damaged)")
         #expect(damaged[second.backup.id.stem] != .some(nil))
     }
+
+    @Test("a pack mostly superseded is rewritten from the live database, and swept once no snapshot reads it")
+    func repacksMostlyGarbage() throws {
+        try Fixtures.makeDatabase(at: h.source, rows: 2000, rowBytes: 1000)
+        let first = try h.backUp(job(retention: RetentionPolicy(keepLast: 1)))
+        let old = try #require(first.backup.manifest.pages?.packs.first)
+        try #require(first.backup.manifest.pages?.packs.count == 1)
+        // Three rows in four change: most pages of the first pack are superseded.
+        try change("UPDATE items SET body = randomblob(1000) WHERE id % 4 != 0")
+        let second = try h.backUp(job(retention: RetentionPolicy(keepLast: 1)))
+        #expect(second.backup.manifest.pages?.packs.contains(old) == true)
+        #expect(second.backup.manifest.pages?.rewrittenPages == 0)
+        // Nothing changes: the pages still read from the old pack move to a new one.
+        let third = try h.backUp(job(retention: RetentionPolicy(keepLast: 1)))
+        let facts = try #require(third.backup.manifest.pages)
+        #expect(facts.rewrittenPages ?? 0 > 0 && facts.rewrittenPages == facts.newPages, "\(facts)")
+        #expect(!facts.packs.contains(old))
+        #expect(try !packsStored().contains(old))
+        #expect(try packsStored() == Set(facts.packs))
+        #expect(try content(h.restore(third.backup, to: "third.db")) == content(h.source))
+    }
+
+    @Test("frequent backups with little change do not pile up small packs: they are merged")
+    func mergesSmallPacks() throws {
+        try Fixtures.makeDatabase(at: h.source, rows: 500, rowBytes: 1000)
+        var last: BackupResult?
+        for round in 0..<40 {
+            try change("UPDATE items SET body = randomblob(1000) WHERE id = \(round * 7 + 1)")
+            last = try h.backUp(job(retention: RetentionPolicy(keepLast: 3)))
+        }
+        let facts = try #require(last?.backup.manifest.pages)
+        #expect(facts.packs.count <= 19, "\(facts.packs.count) packs")
+        #expect(try packsStored().count <= 3 * 19)
+        #expect(try content(h.restore(try #require(last).backup, to: "last.db")) == content(h.source))
+    }
 }
