@@ -2,10 +2,10 @@
 sweep. After each crash every kept snapshot restores (with scripts/restore-pages.py, which uses
 the real age and zstd, and with `litesafe verify --identity`), and the next run finishes the
 job: no pack survives that no kept snapshot names."""
-import hashlib, json, os, sqlite3, time
+import hashlib, json, os, re, sqlite3, time
 import support
-from support import (CRASH_ENV, check_store, expect, info, manifests, output, pack_files, packs_named,
-                     peak_rss_and_run, timeout)
+from support import (CRASH_ENV, check_modes, check_no_leftovers, check_store, eventually, expect, info, make_bank,
+                     manifests, output, pack_files, packs_named, peak_rss_and_run, timeout)
 from tests_backup import backup, finish, list_and_verify_agree_with_disk, store_folder, world
 from tests_scale import make_big_database
 
@@ -135,3 +135,28 @@ def test_pages_past_the_lock_byte_page(ctx):
            "the restored accounts are not the source's")
     os.unlink(out)
     expect(check_store(ctx, ctx.path("backups")) == 2, "not both snapshots were checked")
+
+
+@timeout(90)
+def test_pages_daemon_every_second(ctx):
+    """The daemon backs up a page store every second under the bank writer, each snapshot a
+    few pages, retention pruning and sweeping as it goes; a kill -9 mid-pack and a restart
+    leave every kept snapshot restorable and no pack that none reads."""
+    db = ctx.path("data", "app.db")
+    make_bank(db)
+    w = ctx.bank_writer(db, sleep=0.002)
+    cfg = ctx.config({"app": db}, defaults="schedule: every 1s\nretention: { keep_last: 3 }\n" + PAGES)
+    done = re.compile(r"backup of 'app' completed: (\S+\.pages\.age)")
+    d = ctx.daemon(cfg, env={CRASH_ENV: "backup-after-pack"})
+    expect(eventually(lambda: not d.alive, timeout=30), f"the daemon did not reach backup-after-pack: {d.log[-800:]}")
+    d = ctx.daemon(cfg, log_name="restarted.log")
+    expect(eventually(lambda: len(done.findall(d.log)) >= 6, timeout=60), f"too few backups: {d.log[-800:]}")
+    code = d.stop()
+    expect(code == 0, f"the daemon exited {code} on SIGTERM; log tail: {d.log[-800:]}")
+    ctx.stop_writer(w)
+    folder = store_folder(ctx)
+    expect(len(manifests(folder)) == 3, f"retention kept {manifests(folder)}")
+    expect_packs_named(ctx, "after the daemon stopped")
+    check_store(ctx, ctx.path("backups"))
+    check_no_leftovers(ctx.path("backups"), ctx.path("state"))
+    check_modes(ctx.path("backups"), ctx.path("state"))
