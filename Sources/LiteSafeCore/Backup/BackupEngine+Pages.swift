@@ -51,7 +51,8 @@ extension BackupEngine {
             }
         let writer = try PageSnapshotWriter(
             objects: objects, key: key, keyName: keyName, encryption: job.encryption, level: level,
-            pageSize: source.pageSize, previous: previous, pageCountHint: source.pageCountHint)
+            pageSize: source.pageSize, previous: previous, pageCountHint: source.pageCountHint,
+            repacks: job.retention != nil)
         let sqliteVersion: String
         let check: String
         let walMode = source.walMode

@@ -50,11 +50,13 @@ public final class PageSnapshotWriter {
 
     /// - Parameters:
     ///   - level: zstd's level for the packs.
+    ///   - repacks: whether pages still read from packs mostly garbage are stored again
+    ///     (`rewriting(_:)`): only worth it where retention will expire the old snapshots.
     ///   - previous: the last snapshot's table, if this machine kept it; a table of another page
     ///     size is ignored (a `VACUUM` that changed it rewrote every page anyway).
     public init(
         objects: any PageObjects, key: PageKey, keyName: String, encryption: Encryption, level: Int, pageSize: Int,
-        previous: (any PreviousPages)?, pageCountHint: Int? = nil
+        previous: (any PreviousPages)?, pageCountHint: Int? = nil, repacks: Bool = true
     ) throws {
         self.objects = objects
         self.key = key
@@ -62,7 +64,8 @@ public final class PageSnapshotWriter {
         self.encryption = encryption
         self.pageSize = pageSize
         self.previous = previous?.pageSize == pageSize ? previous : nil
-        rewrite = self.previous.map(Self.rewriting) ?? []
+        // Moving pages out of an old pack pays only when the snapshots reading it expire.
+        rewrite = repacks ? self.previous.map(Self.rewriting) ?? [] : []
         // Page 1's entry, filled when it comes; the others are appended in order.
         entries = [Self.unset]
         // With a little room for growth: a table past its capacity is copied whole.

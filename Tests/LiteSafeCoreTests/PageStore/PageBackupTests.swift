@@ -73,7 +73,7 @@ struct PageBackupTests {
     func underTheBankWriter() throws {
         for mode in ["wal", "delete"] {
             let source = h.sourceFolder + "/bank-\(mode).db"
-            let writer = try BankWriter(database: source, mode: mode)
+            let writer = try BankWriter(database: source, mode: mode, extraArguments: ["--sleep", "0.001"])
             defer { writer.stop() }
             var job = job()
             job.name = "bank-\(mode)"
